@@ -1,0 +1,111 @@
+"""Shared test set-up.
+
+- Tests marked `postgres` run only against PostgreSQL (they are deselected on SQLite, and run in the
+  PostgreSQL pass of `make test`).
+- Under `make test` (JOINTCARE_REQUIRE_POSTGRES / JOINTCARE_REQUIRE_CHROMIUM) a PostgreSQL that cannot be
+  reached or a missing Chromium is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ARTEFACTS = Path(__file__).parent / "test-artefacts"
+CHROMIUM = os.environ.get("JOINTCARE_CHROMIUM", "/usr/bin/chromium")
+
+
+def _engine() -> str:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"]
+
+
+def pytest_sessionstart(session):
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        try:
+            dsn = url.rsplit("/", 1)[0] + "/postgres"
+            psycopg.connect(dsn, connect_timeout=5).close()
+        except Exception as exc:  # noqa: BLE001
+            pytest.exit(f"PostgreSQL at {url} cannot be reached: {exc}", returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = "postgresql" in _engine()
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="runs in the PostgreSQL pass of make test"))
+
+
+@pytest.fixture
+def user_factory(db):
+    """Create users through the real service: user_factory('ann', roles=['commissioner'])."""
+    from jointcare.accounts import services
+
+    def make(username, roles=(), organisation=None, password="correct-horse-battery"):
+        return services.create_user(None, username=username, password=password, roles=roles, organisation=organisation)
+
+    return make
+
+
+@pytest.fixture
+def admin_user_(user_factory):
+    return user_factory("admin1", roles=["administrator"])
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() or not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install -y chromium")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def artefacts():
+    ARTEFACTS.mkdir(exist_ok=True)
+    return ARTEFACTS
+
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core (from npm) in the page; return violations at the given impacts."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]

@@ -1,0 +1,39 @@
+from datetime import datetime
+
+from ninja import Router, Schema
+
+from jointcare.accounts.access import api_user, check
+from jointcare.audit.models import AuditEntry
+
+router = Router(tags=["audit"])
+
+
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    summary: str
+    before: dict | list | None
+    after: dict | list | None
+
+
+@router.get("/", response=list[AuditOut], summary="Audit entries, newest first")
+def list_entries(request, object_type: str = "", object_id: str = "", action: str = "", limit: int = 100):
+    check(api_user(request), "audit.view")
+    qs = AuditEntry.objects.all()
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if action:
+        qs = qs.filter(action=action)
+    return [
+        AuditOut(
+            id=e.id, at=e.at, actor=e.actor_name, action=e.action, object_type=e.object_type,
+            object_id=e.object_id, summary=e.summary, before=e.before, after=e.after,
+        )
+        for e in qs[: max(1, min(limit, 1000))]
+    ]

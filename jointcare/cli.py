@@ -1,0 +1,39 @@
+"""The `jointcare` command: Django's management commands with the project's own on top.
+
+    jointcare serve [ADDR:PORT]     run the web server (default 127.0.0.1:8000)
+    jointcare migrate               create or update the database
+    jointcare load-reference        load the shipped reference data (idempotent)
+    jointcare demo                  build the synthetic demo partnership
+    jointcare coterminosity --level {pct,ccg,icb}
+    jointcare createuser USERNAME --role ROLE [...]
+    jointcare token create --user NAME | list | revoke ID
+    jointcare pool ... / jointcare ledger check
+    jointcare help                  every command
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"serve": "runserver"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcare.settings")
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__)
+        return
+    command = args[0]
+    command = ALIASES.get(command, command).replace("-", "_")
+    rest = args[1:]
+    if command == "runserver" and not any(not a.startswith("-") for a in rest):
+        rest = ["127.0.0.1:8000", *rest]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jointcare", command, *rest])
+
+
+if __name__ == "__main__":
+    main()

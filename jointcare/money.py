@@ -1,0 +1,71 @@
+"""Money as integer pence, and a split that always adds back to the whole.
+
+Amounts are signed integers in pence. Nothing here uses floats. The split uses the
+largest-remainder rule: each part gets the floor of its exact share, then the pennies left
+over go one each to the parts with the largest remainders (ties to the earlier part).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Sequence
+
+_AMOUNT = re.compile(r"^\s*(-)?\s*£?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s*$")
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def parse_pounds(text: str) -> int:
+    """Parse '1,234.56', '£12', '-3.5' into pence. Refuses more than two decimal places."""
+    if isinstance(text, int):
+        return text * 100
+    if isinstance(text, Decimal):
+        return _decimal_to_pence(text)
+    match = _AMOUNT.match(str(text))
+    if not match:
+        raise MoneyError(f"'{text}' is not an amount of money (use pounds with up to two decimals, e.g. 1234.56)")
+    sign, whole, frac = match.groups()
+    pence = int(whole.replace(",", "")) * 100 + int((frac or "0").ljust(2, "0"))
+    return -pence if sign else pence
+
+
+def _decimal_to_pence(value: Decimal) -> int:
+    try:
+        scaled = value * 100
+    except InvalidOperation as exc:  # pragma: no cover - defensive
+        raise MoneyError(f"'{value}' is not an amount of money") from exc
+    if scaled != scaled.to_integral_value():
+        raise MoneyError(f"'{value}' has more than two decimal places")
+    return int(scaled)
+
+
+def format_pence(pence: int | None, symbol: bool = True) -> str:
+    if pence is None:
+        return ""
+    sign = "-" if pence < 0 else ""
+    pounds, rem = divmod(abs(int(pence)), 100)
+    return f"{sign}{'£' if symbol else ''}{pounds:,}.{rem:02d}"
+
+
+def split_largest_remainder(total: int, weights: Sequence[int | Fraction]) -> list[int]:
+    """Split `total` pence in proportion to non-negative `weights`; the parts sum to `total` exactly."""
+    if not weights:
+        raise MoneyError("cannot split an amount between no parts")
+    if any(w < 0 for w in weights):
+        raise MoneyError("split weights must not be negative")
+    weight_sum = sum(Fraction(w) for w in weights)
+    if weight_sum == 0:
+        raise MoneyError("split weights must not all be zero")
+    sign = -1 if total < 0 else 1
+    magnitude = abs(total)
+    exact = [Fraction(magnitude) * Fraction(w) / weight_sum for w in weights]
+    parts = [int(e) for e in exact]  # floor, as all are non-negative
+    left = magnitude - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return [sign * p for p in parts]

@@ -1,0 +1,112 @@
+"""Organisation kinds, sectors and code formats. Pure: no Django import.
+
+Formats follow ../reference STANDARDS 1.2 (ODS) and 1.3 (ONS GSS).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Sector(StrEnum):
+    NHS = "nhs"
+    COUNCIL = "council"
+    VOLUNTARY = "voluntary"
+    INDEPENDENT = "independent"
+
+
+class Kind(StrEnum):
+    ICB = "icb"
+    SUB_ICB = "sub_icb"
+    PCT = "pct"
+    UPPER_TIER_COUNCIL = "upper_tier_council"
+    DISTRICT_COUNCIL = "district_council"
+    GP_PRACTICE = "gp_practice"
+    NHS_TRUST = "nhs_trust"
+    PROVIDER = "provider"
+    HOUSING = "housing"
+
+
+KIND_LABELS = {
+    Kind.ICB: "Integrated care board (ICB) / STP",
+    Kind.SUB_ICB: "Sub-ICB location (CCG)",
+    Kind.PCT: "Primary care trust (historic)",
+    Kind.UPPER_TIER_COUNCIL: "Council with social services (upper tier)",
+    Kind.DISTRICT_COUNCIL: "District council",
+    Kind.GP_PRACTICE: "GP practice",
+    Kind.NHS_TRUST: "NHS trust",
+    Kind.PROVIDER: "Care provider",
+    Kind.HOUSING: "Housing provider",
+}
+SECTOR_LABELS = {
+    Sector.NHS: "NHS",
+    Sector.COUNCIL: "Council",
+    Sector.VOLUNTARY: "Voluntary",
+    Sector.INDEPENDENT: "Independent",
+}
+
+# Sectors each kind may belong to.
+KIND_SECTORS = {
+    Kind.ICB: {Sector.NHS},
+    Kind.SUB_ICB: {Sector.NHS},
+    Kind.PCT: {Sector.NHS},
+    Kind.UPPER_TIER_COUNCIL: {Sector.COUNCIL},
+    Kind.DISTRICT_COUNCIL: {Sector.COUNCIL},
+    Kind.GP_PRACTICE: {Sector.NHS},
+    Kind.NHS_TRUST: {Sector.NHS},
+    Kind.PROVIDER: {Sector.VOLUNTARY, Sector.INDEPENDENT, Sector.NHS, Sector.COUNCIL},
+    Kind.HOUSING: {Sector.VOLUNTARY, Sector.INDEPENDENT, Sector.COUNCIL},
+}
+
+ODS_PATTERNS = {
+    Kind.GP_PRACTICE: (re.compile(r"^[A-HJ-NP-WY]\d{5}$"), "a letter (not I, O, X or Z) and five digits, e.g. A81001"),
+    Kind.PCT: (re.compile(r"^(5[0-9A-Z]{2}|T[0-9A-Z]{2})$"), "5 or T and two letters or digits, e.g. 5A3"),
+    Kind.SUB_ICB: (re.compile(r"^\d{2}[A-Z]$"), "two digits and a letter, e.g. 00L"),
+    Kind.ICB: (re.compile(r"^Q[0-9A-Z]{2}$"), "Q and two letters or digits, e.g. QOP"),
+    Kind.NHS_TRUST: (re.compile(r"^R[0-9A-Z]{2}([0-9A-Z]{2})?$"), "R and two letters or digits, e.g. RH8"),
+}
+ANY_ODS = (re.compile(r"^[0-9A-Z]{3,10}$"), "3 to 10 capital letters or digits")
+
+GSS_PATTERN = re.compile(r"^[EWSN]\d{8}$")
+GSS_PREFIXES = {
+    Kind.ICB: ("E54",),
+    Kind.SUB_ICB: ("E38",),
+    Kind.PCT: ("E16", "E17"),
+    Kind.UPPER_TIER_COUNCIL: ("E06", "E08", "E09", "E10"),
+    Kind.DISTRICT_COUNCIL: ("E07",),
+}
+SOCIAL_SERVICES_PREFIXES = ("E06", "E08", "E09", "E10")
+
+
+def normalise_code(code: str | None) -> str:
+    return (code or "").strip().upper()
+
+
+def ods_error(kind: str, code: str) -> str | None:
+    """Why `code` is not a valid ODS code for an organisation of `kind`, or None."""
+    pattern, description = ODS_PATTERNS.get(Kind(kind), ANY_ODS)
+    if not pattern.match(code):
+        return f"'{code}' is not a valid ODS code for a {KIND_LABELS[Kind(kind)].lower()}: expected {description}"
+    return None
+
+
+def gss_error(kind: str, code: str) -> str | None:
+    """Why `code` is not a valid ONS GSS code for `kind`, or None."""
+    if not GSS_PATTERN.match(code):
+        return f"'{code}' is not a valid GSS code: expected a country letter and 8 digits, e.g. E06000001"
+    prefixes = GSS_PREFIXES.get(Kind(kind))
+    if prefixes and not code.startswith(prefixes):
+        return f"'{code}' is not a GSS code for a {KIND_LABELS[Kind(kind)].lower()}: expected it to start {' or '.join(prefixes)}"
+    return None
+
+
+def is_social_services_area(gss_code: str) -> bool:
+    return gss_code.startswith(SOCIAL_SERVICES_PREFIXES)
+
+
+def sector_error(kind: str, sector: str) -> str | None:
+    if Sector(sector) not in KIND_SECTORS[Kind(kind)]:
+        allowed = ", ".join(SECTOR_LABELS[s] for s in sorted(KIND_SECTORS[Kind(kind)]))
+        return f"A {KIND_LABELS[Kind(kind)].lower()} belongs to the sector(s): {allowed}"
+    return None
