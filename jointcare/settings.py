@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
 VAR_DIR = Path(os.environ.get("JOINTCARE_VAR_DIR", BASE_DIR / "var"))
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 ENVIRONMENT = os.environ.get("JOINTCARE_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
