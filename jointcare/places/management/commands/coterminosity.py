@@ -1,0 +1,75 @@
+"""jointcare coterminosity --level {pct,ccg,icb} [--threshold 0.95] [--format table|csv|json]"""
+
+import csv
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.table import Table
+
+from jointcare.errors import ServiceError
+from jointcare.places import domain, services
+
+
+class Command(BaseCommand):
+    help = "How NHS bodies (PCTs 2013, CCGs 2020, ICBs) fit the councils with social services."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--level", required=True, choices=domain.LEVELS)
+        parser.add_argument("--threshold", default=str(domain.DEFAULT_THRESHOLD), help="0 < threshold <= 1 (default 0.95)")
+        parser.add_argument("--format", default="table", choices=["table", "csv", "json"])
+        parser.add_argument("--councils", action="store_true", help="One row per council instead of per NHS body")
+
+    def handle(self, *args, **options):
+        try:
+            report = services.coterminosity_report(options["level"], options["threshold"])
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+        if not report["bodies"]:
+            raise CommandError("No reference data: run `jointcare load-reference` first")
+        fmt = options["format"]
+        out = self.stdout
+        if options["councils"]:
+            rows = services.rounded_councils(report)
+            if fmt == "json":
+                out.write(json.dumps(rows, indent=2))
+                return
+            if fmt == "csv":
+                w = csv.writer(out, lineterminator="\n")
+                w.writerow(["council_code", "council_name", "body_code", "body_ods_code", "body_name", "share_of_council", "share_of_body"])
+                for c in rows:
+                    for b in c["bodies"]:
+                        w.writerow([c["code"], c["name"], b["code"], b["ods_code"], b["name"], b["share"], b["body_share"]])
+                return
+            table = Table(title=f"Councils and the {options['level'].upper()}s overlapping them")
+            for col in ("Council", "Code", "Bodies", "Overlapping (share of council)"):
+                table.add_column(col)
+            for c in rows:
+                table.add_row(c["name"], c["code"], str(len(c["bodies"])),
+                              ", ".join(f"{b['name']} {b['share']:.1%}" for b in c["bodies"]))
+            Console(file=sys.stdout).print(table)
+            return
+        rows = services.rounded_bodies(report)
+        if fmt == "json":
+            out.write(json.dumps(rows, indent=2))
+        elif fmt == "csv":
+            w = csv.writer(out, lineterminator="\n")
+            w.writerow(["code", "ods_code", "name", "council_code", "council_name", "share", "council_share", "largest_share", "coterminous"])
+            for b in rows:
+                for c in b["councils"]:
+                    w.writerow([b["code"], b["ods_code"], b["name"], c["code"], c["name"], c["share"], c["council_share"],
+                                b["largest_share"], "yes" if b["coterminous"] else "no"])
+        else:
+            s = report["summary"]
+            table = Table(title=f"Coterminosity at {options['level'].upper()} level, threshold {report['threshold']:g}, "
+                                f"weighted by {report['weighting'].replace('_', ' ')}")
+            for col in ("Code", "ODS", "Name", "Councils", "Largest share", "Coterminous", "Overlapping councils (share of body)"):
+                table.add_column(col)
+            for b in rows:
+                table.add_row(b["code"], b["ods_code"], b["name"], str(len(b["councils"])), f"{b['largest_share']:.1%}",
+                              "yes" if b["coterminous"] else "no",
+                              ", ".join(f"{c['name']} {c['share']:.1%}" for c in b["councils"]))
+            console = Console(file=sys.stdout, width=200)
+            console.print(table)
+            console.print(f"{s['bodies']} bodies; {s['several_councils']} span several councils; {s['coterminous']} coterminous.")

@@ -1,0 +1,312 @@
+"""Build the reference data shipped in jointcare/places/data/ from the public source files.
+
+Developer tool, run by hand when the sources change; nothing at run or test time reads the sources.
+
+    .venv/bin/pip install shapely        # build-time only, not a runtime dependency
+    .venv/bin/python scripts/build_reference.py [SOURCE_DIR]
+
+SOURCE_DIR (default ../shared/data relative to the repository) holds the ONS lookups, the PCT -> CCG
+2013 postcode shares, the ODS GP practice file and the 2013 boundaries (see its README for provenance).
+
+Writes gzip'd CSV and GeoJSON files and ATTRIBUTION.md. The PCT method is described in
+docs/decisions/0012-pct-coterminosity-approximation.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from shapely.geometry import mapping, shape
+from shapely.ops import unary_union
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "jointcare" / "places" / "data"
+DEFAULT_SOURCE = ROOT.parent / "shared" / "data"
+
+# April 2019 district changes after the 2013 boundaries: 2013 LAD code -> 2019 LTLA code.
+LAD13_TO_LTLA19 = {
+    "E06000028": "E06000058",  # Bournemouth -> Bournemouth, Christchurch and Poole
+    "E06000029": "E06000058",  # Poole
+    "E07000048": "E06000058",  # Christchurch
+    "E07000049": "E06000059",  # East Dorset -> Dorset
+    "E07000050": "E06000059",  # North Dorset
+    "E07000051": "E06000059",  # Purbeck
+    "E07000052": "E06000059",  # West Dorset
+    "E07000053": "E06000059",  # Weymouth and Portland
+    "E07000190": "E07000246",  # Taunton Deane -> Somerset West and Taunton
+    "E07000191": "E07000246",  # West Somerset
+    "E07000201": "E07000245",  # Forest Heath -> West Suffolk
+    "E07000204": "E07000245",  # St Edmundsbury
+    "E07000205": "E07000244",  # Suffolk Coastal -> East Suffolk
+    "E07000206": "E07000244",  # Waveney
+}
+# 2013 CCGs drawn under the codes of the shadow CCGs they were formed from in the boundary file.
+CCG13_POLYGON_ALIASES = {"13P": ["04W", "05E"], "13T": ["00F", "00G", "00H"]}
+# A 2013 CCG covering less than this fraction of a district's area is treated as a boundary sliver.
+SLIVER = 0.02
+DECIMALS = 4  # ~10 m: ample for a national map
+SIMPLIFY = 0.0015  # degrees, applied to the dissolved council outlines
+
+
+def read_csv(path: Path, header: bool = True):
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f)) if header else list(csv.reader(f))
+
+
+def write_csv(name: str, header: list[str], rows) -> int:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    n = 0
+    for row in rows:
+        w.writerow(row)
+        n += 1
+    with gzip.GzipFile(OUT / name, "wb", mtime=0) as f:
+        f.write(buf.getvalue().encode())
+    print(f"  {name}: {n} rows, {(OUT / name).stat().st_size:,} bytes")
+    return n
+
+
+def rounded(coords):
+    if isinstance(coords[0], (int, float)):
+        return [round(coords[0], DECIMALS), round(coords[1], DECIMALS)]
+    return [rounded(c) for c in coords]
+
+
+def main(source: Path) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    ons = source / "ons_lookups"
+    print(f"Reading {source}")
+
+    # --- LSOAs -----------------------------------------------------------------------------------
+    ccg_rows = read_csv(ons / "LSOA11_to_CCG20_to_LAD20_lookup_England.csv")
+    utla_of = {r["LSOA11CD"]: r["UTLA19CD"] for r in read_csv(ons / "LSOA11_to_UTLA19_lookup_EW.csv")}
+    imd = {r["LSOA11CD"]: r for r in read_csv(ons / "IMD2019_LSOA11_to_LAD19_lookup_England.csv")}
+    lsoas = sorted(ccg_rows, key=lambda r: r["LSOA11CD"])
+    missing = [r["LSOA11CD"] for r in lsoas if r["LSOA11CD"] not in utla_of or r["LSOA11CD"] not in imd]
+    if missing:
+        sys.exit(f"LSOAs without an upper-tier council or IMD rank: {missing[:10]}")
+    lad19_of = {code: imd[code]["LAD19CD"] for code in imd}
+    write_csv(
+        "lsoa.csv.gz",
+        ["lsoa11cd", "name", "ccg20cd", "lad20cd", "lad19cd", "utla19cd", "imd19_rank"],
+        (
+            [r["LSOA11CD"], r["LSOA11NM"], r["CCG20CD"], r["LAD20CD"], lad19_of[r["LSOA11CD"]],
+             utla_of[r["LSOA11CD"]], imd[r["LSOA11CD"]]["IMD19"]]
+            for r in lsoas
+        ),
+    )
+
+    # --- Areas: ICB/STP, CCG, LAD20, LTLA19, UTLA19, PCT, CCG13 ------------------------------------
+    areas: dict[tuple[str, str], list[str]] = {}
+    stp = read_csv(ons / "CCG20_to_STP20_lookup_England.csv")
+    for r in stp:
+        areas[("icb", r["STP20CD"])] = [r["STP20CD"], r["STP20NM"], "icb", r["STP20CDH"], ""]
+        areas[("ccg", r["CCG20CD"])] = [r["CCG20CD"], r["CCG20NM"], "ccg", r["CCG20CDH"], r["STP20CD"]]
+    for r in read_csv(ons / "CCG20_names_codes_England.csv"):
+        if ("ccg", r["CCG20CD"]) not in areas:
+            sys.exit(f"CCG {r['CCG20CD']} has no STP")
+    ltla = [r for r in read_csv(ons / "LTLA19_to_UTLA19_lookup_EW.csv") if r["LTLA19CD"].startswith("E")]
+    utla_names = {}
+    for r in ltla:
+        utla_names[r["UTLA19CD"]] = r["UTLA19NM"]
+        areas[("ltla", r["LTLA19CD"])] = [r["LTLA19CD"], r["LTLA19NM"], "ltla", "", r["UTLA19CD"]]
+    for code, name in utla_names.items():
+        areas[("utla", code)] = [code, name, "utla", "", ""]
+    for r in ccg_rows:
+        areas[("lad", r["LAD20CD"])] = [r["LAD20CD"], r["LAD20NM"], "lad", "", ""]
+    pct_rows = read_csv(source / "pct" / "PCT_to_CCG_2013_postcode_share.csv")
+    for r in pct_rows:
+        areas[("pct", r["PCT_ONS_CODE"])] = [r["PCT_ONS_CODE"], r["PCT_NAME"], "pct", r["PCT_ODS_CODE"], ""]
+        areas[("ccg13", r["CCG_ONS_CODE"])] = [r["CCG_ONS_CODE"], r["CCG_NAME"], "ccg13", r["CCG_ODS_CODE"], ""]
+    write_csv("areas.csv.gz", ["code", "name", "level", "ods_code", "parent_code"], sorted(areas.values(), key=lambda a: (a[2], a[0])))
+
+    # --- Council and district polygons -------------------------------------------------------------
+    lad13 = json.loads((source / "boundaries" / "eng_lad2013.geojson").read_text())
+    ltla_to_utla = {r["LTLA19CD"]: r["UTLA19CD"] for r in ltla}
+    by_ltla = defaultdict(list)
+    for f in lad13["features"]:
+        code = f["properties"]["LAD13CD"]
+        code = LAD13_TO_LTLA19.get(code, code)
+        if code not in ltla_to_utla:
+            sys.exit(f"2013 district {code} has no 2019 upper-tier council")
+        by_ltla[code].append(shape(f["geometry"]).buffer(0))
+    ltla_shape = {code: unary_union(parts) for code, parts in by_ltla.items()}
+    by_utla = defaultdict(list)
+    for code, geom in ltla_shape.items():
+        by_utla[ltla_to_utla[code]].append(geom)
+    features = []
+    for code in sorted(by_utla):
+        geom = unary_union(by_utla[code]).simplify(SIMPLIFY, preserve_topology=True)
+        gj = mapping(geom)
+        features.append(
+            {"type": "Feature", "properties": {"code": code, "name": utla_names[code]},
+             "geometry": {"type": gj["type"], "coordinates": rounded(gj["coordinates"])}}
+        )
+    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    with gzip.GzipFile(OUT / "councils.geojson.gz", "wb", mtime=0) as f:
+        f.write(text.encode())
+    print(f"  councils.geojson.gz: {len(features)} councils, {(OUT / 'councils.geojson.gz').stat().st_size:,} bytes")
+    if set(by_utla) != set(utla_names):
+        sys.exit(f"councils without polygons: {set(utla_names) - set(by_utla)}")
+
+    # --- PCT 2013 -> LSOA fractions (see decision 0012) ---------------------------------------------
+    ccg20_codes = {r["CCG20CD"] for r in stp}
+    ccg13 = {r["CCG_ONS_CODE"]: r["CCG_ODS_CODE"] for r in pct_rows}
+    surviving = {c for c in ccg13 if c in ccg20_codes}
+    gone = sorted(set(ccg13) - surviving)
+    polys13 = {f["properties"]["ccg_code"]: shape(f["geometry"]).buffer(0) for f in json.loads(
+        (source / "boundaries" / "ccg2013.geojson").read_text())["features"]}
+
+    def polygon13(ods):
+        return unary_union([polys13[a] for a in CCG13_POLYGON_ALIASES.get(ods, [ods])])
+
+    # Fraction of each district's area in each vanished 2013 CCG.
+    overlap = defaultdict(dict)  # ltla -> {ccg13: fraction of the district's area}
+    for c in gone:
+        geom = polygon13(ccg13[c])
+        for code, lg in ltla_shape.items():
+            if geom.intersects(lg):
+                frac = geom.intersection(lg).area / lg.area
+                if frac > 0:
+                    overlap[code][c] = frac
+    lsoas_by = defaultdict(list)  # (ccg20, ltla19) -> lsoas
+    for r in lsoas:
+        lsoas_by[(r["CCG20CD"], lad19_of[r["LSOA11CD"]])].append(r["LSOA11CD"])
+    new_ccg20 = sorted(ccg20_codes - surviving)
+    # Which new 2020 CCG each vanished 2013 CCG went into: the one whose districts it covers most.
+    ltla_lsoa_count = defaultdict(int)
+    for (_m, lt), items in lsoas_by.items():
+        ltla_lsoa_count[lt] += len(items)
+    target = {}
+    for c in gone:
+        score = defaultdict(float)
+        for (m, lt), items in lsoas_by.items():
+            if m in new_ccg20 and c in overlap.get(lt, {}):
+                score[m] += overlap[lt][c] * len(items) / ltla_lsoa_count[lt]
+        if not score:
+            sys.exit(f"2013 CCG {c} ({ccg13[c]}) overlaps no merged 2020 CCG")
+        target[c] = max(score, key=score.get)
+    ccg13_of_lsoa: dict[str, dict[str, float]] = {}
+    fallbacks = 0
+    for (m, lt), items in lsoas_by.items():
+        if m in surviving:
+            split = {m: 1.0}
+        else:
+            cands = {c: f for c, f in overlap.get(lt, {}).items() if target[c] == m and f >= SLIVER}
+            if not cands:
+                cands = {c: f for c, f in overlap.get(lt, {}).items() if target[c] == m}
+            if not cands:
+                fallbacks += len(items)
+                cands = {c: 1.0 for c in gone if target[c] == m}
+            total = sum(cands.values())
+            split = {c: f / total for c, f in cands.items()}
+        for s in items:
+            ccg13_of_lsoa[s] = split
+    ccg13_size = defaultdict(float)
+    for split in ccg13_of_lsoa.values():
+        for c, f in split.items():
+            ccg13_size[c] += f
+    unplaced = [c for c in ccg13 if ccg13_size[c] == 0]
+    print(f"  2013 CCGs: {len(ccg13)}, code surviving in 2020: {len(surviving)}, vanished: {len(gone)}, "
+          f"placed by area: {len(gone) - len(unplaced)}, LSOAs by fallback: {fallbacks}")
+    if unplaced:
+        sys.exit(f"2013 CCGs with no LSOAs: {unplaced}")
+    # Split each 2013 CCG between PCTs: postcodes of PCT p in CCG c = f_pc * S_p, with the PCT sizes S_p
+    # solved so that the postcodes in each CCG add up to its size (fixed point, in LSOAs).
+    f_pc = defaultdict(dict)  # ccg13 -> {pct: fraction of the PCT's postcodes in the CCG}
+    for r in pct_rows:
+        f_pc[r["CCG_ONS_CODE"]][r["PCT_ONS_CODE"]] = float(r["PCT_POSTCODE_PERCENT_IN_CCG"]) / 100
+    pcts = sorted({r["PCT_ONS_CODE"] for r in pct_rows})
+    size = {p: 1.0 for p in pcts}
+    for _ in range(200):
+        g = {c: {p: f * size[p] / sum(ff * size[q] for q, ff in ps.items()) for p, f in ps.items()} for c, ps in f_pc.items()}
+        new = defaultdict(float)
+        for c, ps in g.items():
+            for p, share in ps.items():
+                new[p] += share * ccg13_size[c]
+        delta = max(abs(new[p] - size[p]) for p in pcts)
+        size = dict(new)
+        if delta < 1e-9:
+            break
+    write_csv(
+        "pct_ccg13.csv.gz",
+        ["pct_code", "pct_ods", "ccg13_code", "ccg13_ods", "postcode_percent", "ccg13_share"],
+        ([r["PCT_ONS_CODE"], r["PCT_ODS_CODE"], r["CCG_ONS_CODE"], r["CCG_ODS_CODE"], r["PCT_POSTCODE_PERCENT_IN_CCG"],
+          f"{g[r['CCG_ONS_CODE']][r['PCT_ONS_CODE']]:.6f}"] for r in sorted(pct_rows, key=lambda r: (r["PCT_ONS_CODE"], r["CCG_ONS_CODE"]))),
+    )
+    pct_rows_out = []
+    for s in sorted(ccg13_of_lsoa):
+        shares = defaultdict(float)
+        for c, f in ccg13_of_lsoa[s].items():
+            for p, share in g[c].items():
+                shares[p] += f * share
+        shares = {p: v for p, v in shares.items() if v >= 5e-7}
+        total = sum(shares.values())
+        pct_rows_out += [[s, p, f"{v / total:.6f}"] for p, v in sorted(shares.items())]
+    write_csv("lsoa_pct.csv.gz", ["lsoa11cd", "pct_code", "fraction"], pct_rows_out)
+
+    # --- GP practices ----------------------------------------------------------------------------
+    practices = [
+        row for row in read_csv(source / "gp" / "epraccur_2019-12.csv", header=False) if row[12] == "A" and row[25] == "4"
+    ]
+    write_csv(
+        "gp_practices.csv.gz",
+        ["ods_code", "name", "postcode", "commissioner"],
+        ([r[0], r[1], r[9], r[14]] for r in sorted(practices)),
+    )
+    write_attribution(source)
+
+
+def write_attribution(source: Path) -> None:
+    readme = (source / "README.md").read_text()
+
+    def origin(name: str) -> str:
+        for line in readme.splitlines():
+            if name in line:
+                cells = [c.strip() for c in line.split("|")]
+                return cells[3]
+        return "see source README"
+
+    (OUT / "ATTRIBUTION.md").write_text(f"""# Reference data: sources and licences
+
+Built by `scripts/build_reference.py` from public files. Coordinates are rounded to {DECIMALS} decimal places and
+council outlines simplified; lookups are reshaped but not otherwise altered, except the derived PCT files.
+
+## Open Government Licence v3.0
+
+Contains public sector information licensed under the Open Government Licence v3.0
+(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/).
+Source: Office for National Statistics (ONS) and NHS Digital.
+Contains National Statistics data © Crown copyright and database right 2020.
+
+| File | Made from | Source repository @ commit, path |
+|---|---|---|
+| lsoa.csv.gz | LSOA11 → CCG20 → LAD20; LSOA11 → UTLA19; IMD 2019 rank by LSOA (ONS, MHCLG) | {origin("LSOA11_to_CCG20_to_LAD20")}; {origin("LSOA11_to_UTLA19")}; {origin("IMD2019_LSOA11")} |
+| areas.csv.gz | CCG20 → STP20; LTLA19 → UTLA19; LAD20, PCT and CCG 2013 names and codes (ONS) | {origin("CCG20_to_STP20")}; {origin("LTLA19_to_UTLA19")}; {origin("ccg2ons_PCT_to_CCG_2013.js")} |
+| pct_ccg13.csv.gz | PCT → CCG 2013 postcode shares (ONS/NHS); `ccg13_share` derived here | {origin("ccg2ons_PCT_to_CCG_2013.js")} |
+| lsoa_pct.csv.gz | Derived here from the files above and the 2013 boundaries below (approximation, see docs/decisions) | as above |
+| gp_practices.csv.gz | ODS GP practice file epraccur, December 2019 (NHS Digital); active GP practices only | {origin("epraccur_2019-12.csv")} |
+
+## Boundaries: CC BY 4.0 and Crown copyright
+
+`councils.geojson.gz` (upper-tier council outlines, dissolved from 2013 districts and simplified) is derived from
+`eng_lad2013.geojson`, UK-GeoJSON by Martin Chorley, licensed under CC BY 4.0
+(https://creativecommons.org/licenses/by/4.0/); {origin("eng_lad2013.geojson")}.
+Contains OS data © Crown copyright and database right 2013. Contains National Statistics data © Crown copyright
+and database right 2013. Source: Office for National Statistics, licensed under the Open Government Licence v3.0.
+
+The 2013 CCG outlines used to place merged CCGs when deriving `lsoa_pct.csv.gz` (not shipped) are ONS boundary
+data (OGL); {origin("ccg2013.geojson")}.
+""")
+    print("  ATTRIBUTION.md")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE)
