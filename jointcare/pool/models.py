@@ -1,0 +1,263 @@
+"""Pooled budgets and their double-entry ledger. Postings and transactions are append-only."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from jointcare.pool.domain import (
+    SERVICE_AREA_LABELS,
+    AccountKind,
+    ContributionForm,
+    ContributionType,
+    Method,
+    Schedule,
+    ServiceArea,
+    TransactionKind,
+    Underspend,
+    financial_year_label,
+)
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: correct them by reversal")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: correct them by reversal")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only: correct them by reversal")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only: correct them by reversal")
+
+
+class Pool(models.Model):
+    """A pooled budget for one agreement and financial year, with its risk-share rule."""
+
+    agreement = models.ForeignKey("partnerships.Agreement", on_delete=models.PROTECT, related_name="pools")
+    financial_year = models.PositiveSmallIntegerField(help_text="Starting year: 2026 is 2026-27")
+    name = models.CharField(max_length=200)
+    host = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="hosted_pools"
+    )
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    risk_reserve_pence = models.BigIntegerField(default=0)
+    method = models.CharField(
+        max_length=20, choices=[(m.value, m.value) for m in Method], default=Method.PRO_RATA
+    )
+    fixed_shares = models.JSONField(
+        default=dict, blank=True, help_text="partner code -> share as 'n/d' or percent"
+    )
+    caps = models.JSONField(default=dict, blank=True, help_text="partner code -> 'contribution' or pence")
+    excess_to = models.ForeignKey(
+        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    underspend = models.CharField(
+        max_length=20, choices=[(u.value, u.value) for u in Underspend], default=Underspend.RETURN_PRO_RATA
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-financial_year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "financial_year"], name="pool_once_per_agreement_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year_label}"
+
+    @property
+    def year_label(self) -> str:
+        return financial_year_label(self.financial_year)
+
+
+class Contribution(models.Model):
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="contributions")
+    partner = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    amount_pence = models.BigIntegerField()
+    type = models.CharField(max_length=10, choices=[(c.value, c.value) for c in ContributionType])
+    form = models.CharField(max_length=10, choices=[(c.value, c.value) for c in ContributionForm])
+    schedule = models.CharField(max_length=10, choices=[(s.value, s.value) for s in Schedule])
+    instalments = models.JSONField(default=dict, help_text="period number (1 = April) -> pence")
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pool", "id"]
+
+
+class Scheme(models.Model):
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="schemes")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    service_area = models.CharField(
+        max_length=30, choices=[(a.value, SERVICE_AREA_LABELS[a]) for a in ServiceArea]
+    )
+    lead = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    budget_pence = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["pool", "code"]
+        constraints = [models.UniqueConstraint(fields=["pool", "code"], name="scheme_code_once_per_pool")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def service_area_label(self) -> str:
+        return SERVICE_AREA_LABELS[ServiceArea(self.service_area)]
+
+
+class SchemeFunder(models.Model):
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="funders")
+    partner = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    share_basis_points = models.PositiveIntegerField(help_text="10000 = 100%")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scheme", "partner"], name="funder_once_per_scheme")]
+
+
+class Period(models.Model):
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="periods")
+    number = models.PositiveSmallIntegerField(help_text="1 = April .. 12 = March")
+    starts_on = models.DateField()
+    closed = models.BooleanField(default=False)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pool", "number"]
+        constraints = [models.UniqueConstraint(fields=["pool", "number"], name="period_once_per_pool")]
+
+    @property
+    def label(self) -> str:
+        return self.starts_on.strftime("%Y-%m")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Account(models.Model):
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="accounts")
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in AccountKind])
+    partner = models.ForeignKey(
+        "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    scheme = models.ForeignKey(
+        Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+
+    class Meta:
+        ordering = ["pool", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "kind", "partner", "scheme"],
+                name="account_once_per_pool",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.scheme.name if self.scheme_id else self.partner.name if self.partner_id else "pool"
+        return f"{self.kind}: {who}"
+
+
+class LedgerTransaction(AppendOnlyModel):
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="transactions")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="transactions")
+    idempotency_key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in TransactionKind])
+    value_date = models.DateField()
+    source = models.CharField(max_length=80, help_text="Where it came from: import file, service, settlement")
+    reason = models.CharField(max_length=300)
+    reference = models.CharField(max_length=120, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(default=timezone.now)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+
+    class Meta:
+        ordering = ["pool", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "idempotency_key"], name="transaction_key_once_per_pool")
+        ]
+
+
+class Posting(AppendOnlyModel):
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", db_index=False)
+    amount_pence = models.BigIntegerField(help_text="+ debit, - credit")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["account", "period"], name="posting_account_period")]
+
+
+class MonthlyBalance(models.Model):
+    """Sum of postings per account and period, kept in the same database transaction as the postings."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="monthly")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    amount_pence = models.BigIntegerField(default=0)
+    postings = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "period"], name="monthly_once_per_account")]
+
+
+class Commitment(models.Model):
+    """Planned spend on a scheme in a month (e.g. from a care package). Keyed by source and reference."""
+
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="commitments")
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="commitments")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="commitments")
+    amount_pence = models.BigIntegerField()
+    source = models.CharField(max_length=80)
+    reference = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "period", "source", "reference"], name="commitment_once_per_source_month"
+            )
+        ]
+        indexes = [models.Index(fields=["pool", "scheme", "period"], name="commitment_scheme_period")]
+
+
+class Settlement(models.Model):
+    """The year-end risk share as settled: the explanation and the ledger transaction it posted."""
+
+    pool = models.OneToOneField(Pool, on_delete=models.PROTECT, related_name="settlement")
+    transaction = models.OneToOneField(
+        LedgerTransaction, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.JSONField()
+    statements = models.JSONField()
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    settled_at = models.DateTimeField(default=timezone.now)
