@@ -161,7 +161,7 @@ def import_actuals(
             continue
         result.rows += 1
 
-        def cell(name):
+        def cell(name, raw=raw):
             i = index.get(name)
             return raw[i] if i is not None and i < len(raw) else None
 
