@@ -110,3 +110,20 @@ def sector_error(kind: str, sector: str) -> str | None:
         allowed = ", ".join(SECTOR_LABELS[s] for s in sorted(KIND_SECTORS[Kind(kind)]))
         return f"A {KIND_LABELS[Kind(kind)].lower()} belongs to the sector(s): {allowed}"
     return None
+
+
+# The kinds an organisation's parent may be, where the hierarchy is defined (GP practice -> sub-ICB -> ICB,
+# district -> county). Kinds not listed may have any parent (a provider's parent group, say).
+PARENT_KINDS = {
+    Kind.GP_PRACTICE: {Kind.SUB_ICB, Kind.PCT},
+    Kind.SUB_ICB: {Kind.ICB},
+    Kind.DISTRICT_COUNCIL: {Kind.UPPER_TIER_COUNCIL},
+}
+
+
+def parent_error(kind: str, parent_kind: str) -> str | None:
+    allowed = PARENT_KINDS.get(Kind(kind))
+    if allowed is not None and Kind(parent_kind) not in allowed:
+        names = " or ".join(sorted(KIND_LABELS[k].lower() for k in allowed))
+        return f"The parent of a {KIND_LABELS[Kind(kind)].lower()} must be a {names}, not a {KIND_LABELS[Kind(parent_kind)].lower()}"
+    return None

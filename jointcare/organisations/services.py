@@ -1,0 +1,297 @@
+"""Every write about organisations: validated, one transaction, one audit entry with before and after.
+
+Read helpers (search, look-up by code) live here too so the views and the API share them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+
+from jointcare.audit.services import record, snapshot
+from jointcare.errors import FieldError, NotFound
+from jointcare.organisations.domain import (
+    KIND_SECTORS,
+    Kind,
+    Sector,
+    gss_error,
+    normalise_code,
+    ods_error,
+    parent_error,
+    sector_error,
+)
+from jointcare.organisations.models import Organisation
+
+EDITABLE = (
+    "name",
+    "kind",
+    "sector",
+    "ods_code",
+    "gss_code",
+    "parent_id",
+    "postcode",
+    "active",
+    "opened_on",
+    "closed_on",
+    "source",
+)
+MAX_PARENT_DEPTH = 10
+
+
+# --- reads -----------------------------------------------------------------------------------------
+
+
+def search(q: str = "", kind: str = "", sector: str = "") -> QuerySet[Organisation]:
+    """Organisations whose name contains `q` or whose ODS/GSS code starts with it; filtered by kind and sector."""
+    qs = Organisation.objects.select_related("parent")
+    q = (q or "").strip()
+    if q:
+        code = normalise_code(q)
+        qs = qs.filter(Q(name__icontains=q) | Q(ods_code__startswith=code) | Q(gss_code__startswith=code))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if sector:
+        qs = qs.filter(sector=sector)
+    return qs.order_by("name", "id")
+
+
+def by_code(code: str, *, field: str = "code") -> Organisation:
+    """The organisation with this ODS or GSS code, or NotFound naming `field`."""
+    norm = normalise_code(code)
+    org = None
+    if norm:
+        org = Organisation.objects.select_related("parent").filter(Q(ods_code=norm) | Q(gss_code=norm)).first()
+    if org is None:
+        raise NotFound(f"No organisation with code {code}", field=field)
+    return org
+
+
+def by_id(pk, *, field: str = "id") -> Organisation:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise FieldError(f"'{pk}' is not an organisation id: expected a whole number", field=field) from None
+    org = Organisation.objects.select_related("parent").filter(pk=pk).first()
+    if org is None:
+        raise NotFound(f"No organisation with id {pk}", field=field)
+    return org
+
+
+def resolve(*, pk=None, code: str | None = None, field: str = "organisation", required: bool = True):
+    """An organisation chosen by code (preferred when given) or by id; None when neither and not required."""
+    if code and code.strip():
+        return by_code(code, field=field)
+    if pk not in (None, ""):
+        return by_id(pk, field=field)
+    if required:
+        raise FieldError("Choose an organisation, or enter its ODS or GSS code", field=field)
+    return None
+
+
+def parent_chain(org: Organisation) -> list[Organisation]:
+    """The organisation's parents, nearest first (bounded, so a bad cycle cannot loop)."""
+    chain = []
+    current = org.parent
+    while current is not None and len(chain) < MAX_PARENT_DEPTH:
+        chain.append(current)
+        current = current.parent if current.parent_id else None
+    return chain
+
+
+# --- validation ------------------------------------------------------------------------------------
+
+
+def _clean(data: dict, instance: Organisation | None) -> dict:
+    """Check and normalise the fields of a new or changed organisation; raise FieldError naming the field."""
+    errors: list[dict] = []
+
+    def fail(field, message):
+        errors.append({"field": field, "message": message})
+
+    name = (data.get("name") or "").strip()
+    if not name:
+        fail("name", "Enter the organisation's name")
+    elif len(name) > 200:
+        fail("name", "The name must be 200 characters or fewer")
+    data["name"] = name
+
+    kind = data.get("kind")
+    try:
+        kind = Kind(kind)
+    except ValueError:
+        fail("kind", f"'{kind}' is not a kind of organisation. Kinds are: {', '.join(k.value for k in Kind)}")
+        kind = None
+    data["kind"] = kind.value if kind else kind
+
+    sector = data.get("sector")
+    if not sector and kind is not None and len(KIND_SECTORS[kind]) == 1:
+        sector = next(iter(KIND_SECTORS[kind])).value
+    try:
+        sector = Sector(sector)
+    except ValueError:
+        if not sector:
+            fail("sector", "Choose the sector: nhs, council, voluntary or independent")
+        else:
+            fail("sector", f"'{sector}' is not a sector. Sectors are: {', '.join(s.value for s in Sector)}")
+        sector = None
+    if kind is not None and sector is not None:
+        problem = sector_error(kind, sector)
+        if problem:
+            fail("sector", problem)
+    data["sector"] = sector.value if sector else sector
+
+    for field, check in (("ods_code", ods_error), ("gss_code", gss_error)):
+        code = normalise_code(data.get(field)) or None
+        data[field] = code
+        if code and kind is not None:
+            problem = check(kind, code)
+            if problem:
+                fail(field, problem)
+        if code and not any(e["field"] == field for e in errors):
+            clash = Organisation.objects.filter(**{field: code})
+            if instance is not None:
+                clash = clash.exclude(pk=instance.pk)
+            other = clash.first()
+            if other is not None:
+                label = "ODS" if field == "ods_code" else "GSS"
+                fail(field, f"{label} code {code} is already used by {other.name} (id {other.pk})")
+
+    parent_code = normalise_code(data.pop("parent_code", None))
+    if parent_code:
+        by = Organisation.objects.filter(Q(ods_code=parent_code) | Q(gss_code=parent_code)).first()
+        if by is None:
+            fail("parent_code", f"No organisation with code {parent_code} to be the parent")
+            data["parent_id"] = None
+        else:
+            data["parent_id"] = by.pk
+    parent_id = data.get("parent_id")
+    if any(e["field"] == "parent_code" for e in errors):
+        pass
+    elif parent_id in ("", None):
+        data["parent_id"] = None
+    else:
+        try:
+            parent = Organisation.objects.filter(pk=int(parent_id)).first()
+        except (TypeError, ValueError):
+            parent = None
+        if parent is None:
+            fail("parent_id", f"No organisation with id {parent_id} to be the parent")
+        elif instance is not None and _would_cycle(instance, parent):
+            fail("parent_id", f"{parent.name} cannot be the parent: it is {instance.name} or one of its children")
+        elif kind is not None and parent_error(kind, parent.kind):
+            fail("parent_id", parent_error(kind, parent.kind))
+        else:
+            data["parent_id"] = parent.pk
+
+    data["postcode"] = (data.get("postcode") or "").strip().upper()
+    if len(data["postcode"]) > 10:
+        fail("postcode", "The postcode must be 10 characters or fewer")
+    data["source"] = (data.get("source") or "").strip()[:40]
+    opened, closed = data.get("opened_on"), data.get("closed_on")
+    for field in ("opened_on", "closed_on"):
+        if data.get(field) is not None and not isinstance(data[field], dt.date):
+            fail(field, "Enter a date as YYYY-MM-DD")
+    if isinstance(opened, dt.date) and isinstance(closed, dt.date) and closed < opened:
+        fail("closed_on", "The closing date must be on or after the opening date")
+    data["active"] = bool(data.get("active", True))
+
+    if errors:
+        first = errors[0]
+        raise FieldError(first["message"], field=first["field"], errors=errors)
+    return data
+
+
+def _would_cycle(instance: Organisation, parent: Organisation) -> bool:
+    current, depth = parent, 0
+    while current is not None and depth <= MAX_PARENT_DEPTH:
+        if current.pk == instance.pk:
+            return True
+        current = current.parent
+        depth += 1
+    return False
+
+
+def _save(org: Organisation) -> None:
+    try:
+        with transaction.atomic():
+            org.save()
+    except IntegrityError as exc:  # a concurrent writer took the code between our check and the insert
+        field = "gss_code" if "gss" in str(exc).lower() else "ods_code"
+        raise FieldError(f"That {field.split('_')[0].upper()} code is already in use", field=field) from None
+
+
+# --- writes ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_organisation(
+    actor,
+    *,
+    name: str,
+    kind: str,
+    sector: str | None = None,
+    ods_code: str | None = None,
+    gss_code: str | None = None,
+    parent_id: int | None = None,
+    postcode: str = "",
+    active: bool = True,
+    opened_on: dt.date | None = None,
+    closed_on: dt.date | None = None,
+    source: str = "",
+    parent_code: str | None = None,
+) -> Organisation:
+    """Add an organisation. The parent may be given by id or by its ODS/GSS code (`parent_code`)."""
+    data = _clean(
+        dict(
+            name=name,
+            kind=kind,
+            sector=sector,
+            ods_code=ods_code,
+            gss_code=gss_code,
+            parent_id=parent_id,
+            postcode=postcode,
+            active=active,
+            opened_on=opened_on,
+            closed_on=closed_on,
+            source=source,
+            parent_code=parent_code,
+        ),
+        None,
+    )
+    org = Organisation(**data)
+    _save(org)
+    record(actor, "organisation.create", org, after=snapshot(org), summary=f"Created {org.name}")
+    return org
+
+
+@transaction.atomic
+def update_organisation(actor, organisation: Organisation | int, **changes) -> Organisation:
+    """Change some fields of an organisation (`parent_code` may stand for `parent_id`). Unknown names are refused."""
+    pk = organisation.pk if isinstance(organisation, Organisation) else organisation
+    org = Organisation.objects.select_for_update().filter(pk=pk).first()
+    if org is None:
+        raise NotFound(f"No organisation with id {pk}", field="id")
+    unknown = sorted(set(changes) - set(EDITABLE) - {"parent_code"})
+    if unknown:
+        raise FieldError(f"'{unknown[0]}' cannot be changed", field=unknown[0])
+    before = snapshot(org)
+    data = {f: getattr(org, f) for f in EDITABLE}
+    data.update(changes)
+    data = _clean(data, org)
+    data.pop("parent_code", None)
+    for field, value in data.items():
+        setattr(org, field, value)
+    _save(org)
+    after = snapshot(org)
+    changed = sorted(k for k in after if after[k] != before[k])
+    record(
+        actor,
+        "organisation.update",
+        org,
+        before=before,
+        after=after,
+        summary=f"Changed {', '.join(changed) or 'nothing'} of {org.name}",
+    )
+    return org

@@ -1,0 +1,432 @@
+"""Partnership pages: agreements, parties, the board and its members, meetings and the decision log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jointcare.accounts.access import can, requires
+from jointcare.errors import ServiceError
+from jointcare.organisations import services as organisations
+from jointcare.organisations.domain import Kind
+from jointcare.organisations.forms import add_service_error, error_list, first_errors
+from jointcare.organisations.models import Organisation
+from jointcare.partnerships import services
+from jointcare.partnerships.domain import (
+    AGREEMENT_KIND_LABELS,
+    AGREEMENT_TRANSITIONS,
+    HOSTED_KINDS,
+    STATUS_LABELS,
+    AgreementKind,
+    AgreementStatus,
+)
+from jointcare.partnerships.forms import (
+    AgreementEditForm,
+    AgreementForm,
+    BoardForm,
+    DecisionForm,
+    MeetingForm,
+    MemberForm,
+    PartyForm,
+)
+from jointcare.partnerships.models import Agreement, Board, BoardMember, Decision, Meeting
+
+PAGE_SIZE = 50
+# Kinds offered in the organisation select; the rest (thousands of GP practices, historic PCTs,
+# districts) are reached by typing their code.
+PARTNER_KINDS = [
+    Kind.ICB,
+    Kind.SUB_ICB,
+    Kind.UPPER_TIER_COUNCIL,
+    Kind.NHS_TRUST,
+    Kind.PROVIDER,
+    Kind.HOUSING,
+]
+
+
+def _not_found(request, message: str):
+    return render(request, "partnerships/not_found.jinja", {"title": "Partnership not found", "message": message}, status=404)
+
+
+def _agreement_or_none(pk: int) -> Agreement | None:
+    return Agreement.objects.filter(pk=pk).first()
+
+
+def organisation_items(prompt: str, first: list[Organisation] = ()) -> list[dict]:
+    """Options for an organisation select: `first` (e.g. the agreement's parties), then likely partners."""
+    items = [{"value": "", "text": prompt}]
+    seen = set()
+    for org in first:
+        seen.add(org.pk)
+        items.append({"value": str(org.pk), "text": f"{org.name} ({org.code or org.kind_label})"})
+    others = (
+        Organisation.objects.filter(active=True, kind__in=[k.value for k in PARTNER_KINDS])
+        .exclude(pk__in=seen)
+        .only("id", "name", "ods_code", "gss_code", "kind")
+        .order_by("name")
+    )
+    if first and others:
+        items.append({"value": "", "text": "── Other organisations ──", "disabled": True})
+    for org in others:
+        items.append({"value": str(org.pk), "text": f"{org.name} ({org.code or org.kind_label})"})
+    return items
+
+
+def _chosen_organisation(form, code_field: str, id_field: str, required_message: str):
+    code = form.cleaned_data.get(code_field, "")
+    pk = form.cleaned_data.get(id_field, "")
+    if not code and not pk:
+        form.add_error(code_field, required_message)
+        return None
+    try:
+        return organisations.resolve(pk=pk, code=code, field=code_field)
+    except ServiceError as exc:
+        form.add_error(code_field, exc.message)
+        return None
+
+
+def _page(request, template: str, context: dict, form=None, status: int = 200):
+    if form is not None:
+        context.update(form=form, errors=first_errors(form), error_list=error_list(form))
+        if request.method == "POST" and form.errors:
+            status = 400
+    return render(request, f"partnerships/{template}", context, status=status)
+
+
+def _kind_items(prompt="Choose a kind"):
+    return [{"value": "", "text": prompt}] + [{"value": k.value, "text": AGREEMENT_KIND_LABELS[k]} for k in AgreementKind]
+
+
+# --- agreements ------------------------------------------------------------------------------------
+
+
+@requires("partnerships.view")
+def agreement_list(request):
+    status = request.GET.get("status", "")
+    status = status if status in AgreementStatus.__members__.values() else ""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in AgreementKind.__members__.values() else ""
+    q = request.GET.get("q", "").strip()[:200]
+    page = Paginator(services.agreements(status, kind, q), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in (("q", q), ("status", status), ("kind", kind)) if v)
+    return render(
+        request,
+        "partnerships/list.jinja",
+        {
+            "title": "Partnerships",
+            "page": page,
+            "q": q,
+            "status": status,
+            "kind": kind,
+            "query": query,
+            "kinds": _kind_items("Any kind"),
+            "statuses": [{"value": "", "text": "Any status"}]
+            + [{"value": s.value, "text": STATUS_LABELS[s]} for s in AgreementStatus],
+            "can_edit": can(request.user, "partnerships.edit"),
+        },
+    )
+
+
+@requires("partnerships.edit")
+@require_http_methods(["GET", "POST"])
+def agreement_create(request):
+    form = AgreementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        code, pk = data.pop("host_code"), data.pop("host_id")
+        host = None
+        if code or pk:
+            try:
+                host = organisations.resolve(pk=pk, code=code, field="host_code")
+            except ServiceError as exc:
+                form.add_error("host_code", exc.message)
+        elif data["kind"] in HOSTED_KINDS:
+            form.add_error(
+                "host_code",
+                "Choose the host partner, or enter its ODS or GSS code: a Section 75 pooled fund needs one host",
+            )
+        if not form.errors:
+            try:
+                agreement = services.create_agreement(
+                    request.user, parties=[(host, "host")] if host else [], **data
+                )
+            except ServiceError as exc:
+                add_service_error(form, exc, AgreementForm.FIELD_MAP)
+            else:
+                messages.success(request, f"{agreement.name} created. Now add the other parties and the board.")
+                return redirect("partnerships:detail", agreement.pk)
+    return _page(
+        request,
+        "agreement_form.jinja",
+        {
+            "title": "New partnership agreement",
+            "kinds": _kind_items(),
+            "organisations": organisation_items("Choose the host partner"),
+        },
+        form,
+    )
+
+
+@requires("partnerships.view")
+def agreement_detail(request, pk: int):
+    agreement = _agreement_or_none(pk)
+    if agreement is None:
+        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+    parties = list(agreement.parties.select_related("organisation").order_by("role", "organisation__name"))
+    board = Board.objects.filter(agreement=agreement).first()
+    members, meetings, decisions = [], [], []
+    if board is not None:
+        members = list(board.members.select_related("organisation").order_by("person_name"))
+        meetings = list(board.meetings.prefetch_related("attendees").order_by("-held_on", "-id"))
+        decisions = list(
+            Decision.objects.filter(meeting__board=board).select_related("meeting").order_by("meeting__held_on", "id")
+        )
+    transitions = sorted(AGREEMENT_TRANSITIONS[AgreementStatus(agreement.status)])
+    return render(
+        request,
+        "partnerships/detail.jinja",
+        {
+            "title": agreement.name,
+            "agreement": agreement,
+            "status_label": STATUS_LABELS[AgreementStatus(agreement.status)],
+            "parties": parties,
+            "board": board,
+            "members": members,
+            "meetings": meetings,
+            "decisions": decisions,
+            "transitions": [{"value": t.value, "label": STATUS_LABELS[t]} for t in transitions],
+            "can_edit": can(request.user, "partnerships.edit") and agreement.status != AgreementStatus.ENDED,
+            "can_decide": can(request.user, "partnerships.decide"),
+        },
+    )
+
+
+@requires("partnerships.edit")
+@require_http_methods(["GET", "POST"])
+def agreement_edit(request, pk: int):
+    agreement = _agreement_or_none(pk)
+    if agreement is None:
+        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+    initial = {f: getattr(agreement, f) for f in services.AGREEMENT_EDITABLE}
+    form = AgreementEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_agreement(request.user, agreement, **form.cleaned_data)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Agreement updated.")
+            return redirect("partnerships:detail", agreement.pk)
+    return _page(
+        request,
+        "agreement_edit.jinja",
+        {"title": f"Change {agreement.name}", "agreement": agreement, "kinds": _kind_items()},
+        form,
+    )
+
+
+@requires("partnerships.edit")
+@require_POST
+def agreement_status(request, pk: int):
+    agreement = _agreement_or_none(pk)
+    if agreement is None:
+        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+    try:
+        services.change_status(request.user, agreement, request.POST.get("status", ""))
+    except ServiceError as exc:
+        for err in exc.errors:
+            messages.error(request, err["message"])
+    else:
+        messages.success(request, f"The agreement is now {request.POST['status']}.")
+    return redirect("partnerships:detail", agreement.pk)
+
+
+@requires("partnerships.edit")
+@require_http_methods(["GET", "POST"])
+def party_add(request, pk: int):
+    agreement = _agreement_or_none(pk)
+    if agreement is None:
+        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+    form = PartyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = _chosen_organisation(
+            form, "organisation_code", "organisation_id", "Choose the organisation, or enter its ODS or GSS code"
+        )
+        if org is not None:
+            try:
+                services.add_party(request.user, agreement, org, form.cleaned_data["role"])
+            except ServiceError as exc:
+                add_service_error(form, exc, PartyForm.FIELD_MAP)
+            else:
+                messages.success(request, f"{org.name} added as a party.")
+                return redirect("partnerships:detail", agreement.pk)
+    return _page(
+        request,
+        "party_form.jinja",
+        {
+            "title": f"Add a party to {agreement.name}",
+            "agreement": agreement,
+            "organisations": organisation_items("Choose an organisation"),
+            "roles": PartyForm.base_fields["role"].choices,
+        },
+        form,
+    )
+
+
+@requires("partnerships.edit")
+@require_http_methods(["GET", "POST"])
+def board_create(request, pk: int):
+    agreement = _agreement_or_none(pk)
+    if agreement is None:
+        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+    if Board.objects.filter(agreement=agreement).exists():
+        messages.error(request, f"{agreement.name} already has a board.")
+        return redirect("partnerships:detail", agreement.pk)
+    form = BoardForm(request.POST or None, initial={"name": f"{agreement.name} board", "quorum": 3})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_board(request.user, agreement, **form.cleaned_data)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Board created. Now add its members.")
+            return redirect("partnerships:detail", agreement.pk)
+    return _page(request, "board_form.jinja", {"title": "Create the board", "agreement": agreement}, form)
+
+
+def _board_or_redirect(request, agreement):
+    board = Board.objects.filter(agreement=agreement).first()
+    if board is None:
+        messages.error(request, "Create the board first.")
+    return board
+
+
+@requires("partnerships.edit")
+@require_http_methods(["GET", "POST"])
+def member_add(request, pk: int):
+    agreement = _agreement_or_none(pk)
+    if agreement is None:
+        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+    board = _board_or_redirect(request, agreement)
+    if board is None:
+        return redirect("partnerships:detail", agreement.pk)
+    form = MemberForm(request.POST or None, initial={"voting": "yes"})
+    if request.method == "POST" and form.is_valid():
+        org = _chosen_organisation(
+            form, "organisation_code", "organisation_id", "Choose the member's organisation, or enter its ODS or GSS code"
+        )
+        if org is not None:
+            data = form.cleaned_data
+            try:
+                services.add_board_member(
+                    request.user,
+                    board,
+                    person_name=data["person_name"],
+                    organisation=org,
+                    basis=data["basis"],
+                    voting=data["voting"] == "yes",
+                    position=data["position"],
+                    starts_on=data["starts_on"],
+                )
+            except ServiceError as exc:
+                add_service_error(form, exc, MemberForm.FIELD_MAP)
+            else:
+                messages.success(request, f"{data['person_name']} added to the board.")
+                return redirect("partnerships:detail", agreement.pk)
+    party_orgs = [p.organisation for p in agreement.parties.select_related("organisation").order_by("organisation__name")]
+    return _page(
+        request,
+        "member_form.jinja",
+        {
+            "title": f"Add a member to {board.name}",
+            "agreement": agreement,
+            "board": board,
+            "organisations": organisation_items("Choose an organisation", party_orgs),
+            "bases": MemberForm.base_fields["basis"].choices,
+        },
+        form,
+    )
+
+
+@requires("partnerships.decide")
+@require_http_methods(["GET", "POST"])
+def meeting_record(request, pk: int):
+    agreement = _agreement_or_none(pk)
+    if agreement is None:
+        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+    board = _board_or_redirect(request, agreement)
+    if board is None:
+        return redirect("partnerships:detail", agreement.pk)
+    members = list(BoardMember.objects.filter(board=board).select_related("organisation"))
+    form = MeetingForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_meeting(
+                request.user,
+                board,
+                held_on=data["held_on"],
+                title=data["title"],
+                location=data["location"],
+                attendees=[int(a) for a in data["attendees"]],
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Meeting recorded.")
+            return redirect("partnerships:detail", agreement.pk)
+    chosen = set(form["attendees"].value() or [])
+    return _page(
+        request,
+        "meeting_form.jinja",
+        {
+            "title": f"Record a meeting of {board.name}",
+            "agreement": agreement,
+            "board": board,
+            "members": members,
+            "chosen": chosen,
+        },
+        form,
+    )
+
+
+@requires("partnerships.decide")
+@require_http_methods(["GET", "POST"])
+def decision_record(request, pk: int):
+    agreement = _agreement_or_none(pk)
+    if agreement is None:
+        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+    board = _board_or_redirect(request, agreement)
+    if board is None:
+        return redirect("partnerships:detail", agreement.pk)
+    meetings = list(Meeting.objects.filter(board=board).order_by("-held_on", "-id"))
+    if not meetings:
+        messages.error(request, "Record the meeting first: every decision belongs to a meeting.")
+        return redirect("partnerships:detail", agreement.pk)
+    initial = {"meeting": request.GET.get("meeting", str(meetings[0].pk))}
+    form = DecisionForm(request.POST or None, meetings=meetings, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        meeting = next(m for m in meetings if str(m.pk) == data.pop("meeting"))
+        try:
+            services.record_decision(request.user, meeting, **data)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Decision recorded.")
+            return redirect("partnerships:detail", agreement.pk)
+    return _page(
+        request,
+        "decision_form.jinja",
+        {
+            "title": f"Record a decision of {board.name}",
+            "agreement": agreement,
+            "board": board,
+            "meetings": form.fields["meeting"].choices,
+        },
+        form,
+    )
+
+
