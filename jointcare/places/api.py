@@ -1,3 +1,64 @@
-from ninja import Router
+"""Coterminosity API: GET /api/v1/coterminosity and /api/v1/coterminosity/councils."""
+
+from ninja import Router, Schema
+
+from jointcare.accounts.access import api_user, check
+from jointcare.places import domain, services
 
 router = Router(tags=["places"])
+
+
+class CouncilShare(Schema):
+    code: str
+    name: str
+    share: float
+    council_share: float
+
+
+class BodyOut(Schema):
+    code: str
+    ods_code: str
+    name: str
+    councils: list[CouncilShare]
+    largest_share: float
+    coterminous: bool
+
+
+class BodyShare(Schema):
+    code: str
+    ods_code: str
+    name: str
+    share: float
+    body_share: float
+
+
+class CouncilOut(Schema):
+    code: str
+    name: str
+    bodies: list[BodyShare]
+
+
+@router.get(
+    "/coterminosity",
+    response=list[BodyOut],
+    summary="How NHS bodies fit councils with social services",
+    description="One object per NHS body at `level` (pct, ccg or icb), sorted by GSS code: the upper-tier councils it "
+    "overlaps with the share of the body in each (`share`) and of the council in the body (`council_share`), "
+    "its largest share, and whether it is coterminous (both shares at least `threshold` for one council). "
+    "Shares are weighted by LSOA population when loaded, otherwise by LSOA count; rounded to 4 places.",
+)
+def coterminosity(request, level: str, threshold: float = domain.DEFAULT_THRESHOLD):
+    check(api_user(request), "reference.view")
+    return services.rounded_bodies(services.coterminosity_report(level, threshold))
+
+
+@router.get(
+    "/coterminosity/councils",
+    response=list[CouncilOut],
+    summary="Per council: the NHS bodies overlapping it",
+    description="One object per upper-tier council, sorted by GSS code, with the NHS bodies at `level` overlapping it: "
+    "`share` is the share of the council in the body, `body_share` the share of the body in the council.",
+)
+def coterminosity_councils(request, level: str, threshold: float = domain.DEFAULT_THRESHOLD):
+    check(api_user(request), "reference.view")
+    return services.rounded_councils(services.coterminosity_report(level, threshold))

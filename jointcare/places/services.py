@@ -267,7 +267,7 @@ def load_population(actor, text: str) -> dict:
 class Snapshot:
     """What coterminosity needs from the database, held in memory for one reference data version."""
 
-    version: int
+    version: tuple  # (ReferenceState.version, loaded_at)
     memberships: dict  # level -> list of (lsoa, body, council[, fraction])
     weights: dict | None
     names: dict  # (level, code) -> (name, ods_code)
@@ -282,13 +282,13 @@ class _SnapshotCache:
         self._snapshot = None
 
     def get(self) -> Snapshot:
-        state = ReferenceState.objects.filter(pk=1).values_list("version", "population_loaded").first()
-        version, population_loaded = state if state else (0, False)
+        state = ReferenceState.objects.filter(pk=1).values_list("version", "loaded_at", "population_loaded").first()
+        version, loaded_at, population_loaded = state if state else (0, None, False)
         snap = self._snapshot
-        if snap is not None and snap.version == version:
+        if snap is not None and snap.version == (version, loaded_at):
             return snap
         with self._lock:
-            snap = _build_snapshot(version, population_loaded)
+            snap = _build_snapshot((version, loaded_at), population_loaded)
             self._snapshot = snap
             return snap
 
@@ -296,7 +296,12 @@ class _SnapshotCache:
 _SNAPSHOT = _SnapshotCache()
 
 
-def _build_snapshot(version: int, population_loaded: bool) -> Snapshot:
+def clear_cache() -> None:
+    """Forget the in-memory snapshot (the next computation reads the database again)."""
+    _SNAPSHOT.clear()
+
+
+def _build_snapshot(version: tuple, population_loaded: bool) -> Snapshot:
     names = {(lvl, code): (name, ods) for lvl, code, name, ods in Area.objects.values_list("level", "code", "name", "ods_code")}
     icb_of = dict(Area.objects.filter(level=Level.CCG).values_list("code", "parent_code"))
     rows = [r for r in Lsoa.objects.values_list("code", "ccg20", "utla19", "population") if domain.is_social_services_council(r[2])]

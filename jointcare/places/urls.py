@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jointcare.places import views
 
 app_name = "places"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.coterminosity, name="coterminosity"),
+    path("councils.geojson", views.council_boundaries, name="council-boundaries"),
+]
