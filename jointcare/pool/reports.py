@@ -1,0 +1,447 @@
+"""Read-only views of a pool: budget monitoring, partner statements, quarterly and year-end reports, the
+ledger check, and CSV/XLSX export. Aggregation happens in the database (GROUP BY over the monthly balance
+summary or the postings), never by looping over postings in Python.
+
+Forecast outturn (see domain.forecast_by_month): actuals for months up to the reporting month; for each later
+month the commitments where there are any, else the run rate (average monthly actuals to date). The reporting
+month is the later of the last closed period and the last complete month before today.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from jointcare.money import format_pence, split_largest_remainder
+from jointcare.pool import domain, services
+from jointcare.pool.domain import AccountKind
+from jointcare.pool.models import (
+    Commitment,
+    LedgerTransaction,
+    MonthlyBalance,
+    Period,
+    Pool,
+    Posting,
+    Settlement,
+)
+
+MONTH_NAMES = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
+
+
+def reporting_month(pool: Pool, today: dt.date | None = None) -> int:
+    today = today or timezone.localdate()
+    start, end = domain.financial_year_bounds(pool.financial_year)
+    if today > end:
+        complete = 12
+    elif today < start:
+        complete = 0
+    else:
+        complete = domain.period_number(pool.financial_year, today) - 1
+    closed = (
+        pool.periods.filter(closed=True).order_by("-number").values_list("number", flat=True).first() or 0
+    )
+    return max(complete, closed)
+
+
+@dataclass
+class Line:
+    key: str
+    name: str
+    lead: str
+    budget: list[int]
+    commitments: list[int]
+    actuals: list[int]
+    forecast: list[int]
+
+    @property
+    def totals(self) -> dict:
+        budget, forecast = sum(self.budget), sum(self.forecast)
+        return {
+            "budget": budget,
+            "commitments": sum(self.commitments),
+            "actuals": sum(self.actuals),
+            "forecast": forecast,
+            "variance": forecast - budget,
+            "rag": domain.rag_status(budget, forecast).value,
+        }
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "lead": self.lead,
+            **{f"{k}_pence" if k != "rag" else k: v for k, v in self.totals.items()},
+            "months": [
+                {
+                    "month": MONTH_NAMES[i],
+                    "budget_pence": self.budget[i],
+                    "commitments_pence": self.commitments[i],
+                    "actuals_pence": self.actuals[i],
+                    "forecast_pence": self.forecast[i],
+                }
+                for i in range(12)
+            ],
+        }
+
+
+def _twelve() -> list[int]:
+    return [0] * 12
+
+
+def monitoring(pool: Pool, through: int | None = None) -> dict:
+    """Budget, commitments, actuals, forecast outturn, variance and RAG per scheme and partner by month."""
+    through = reporting_month(pool) if through is None else through
+    actual = defaultdict(_twelve)
+    for scheme_id, number, total in (
+        MonthlyBalance.objects.filter(account__pool=pool, account__kind=AccountKind.SPEND)
+        .values("account__scheme_id", "period__number")
+        .annotate(total=Sum("amount_pence"))
+        .values_list("account__scheme_id", "period__number", "total")
+    ):
+        actual[scheme_id][number - 1] = total or 0
+    committed = defaultdict(_twelve)
+    for scheme_id, number, total in (
+        Commitment.objects.filter(pool=pool)
+        .values("scheme_id", "period__number")
+        .annotate(total=Sum("amount_pence"))
+        .values_list("scheme_id", "period__number", "total")
+    ):
+        committed[scheme_id][number - 1] = total or 0
+    schemes = list(pool.schemes.select_related("lead").prefetch_related("funders__partner"))
+    lines = []
+    for s in schemes:
+        a, c = actual[s.pk], committed[s.pk]
+        lines.append(
+            Line(
+                s.code,
+                s.name,
+                s.lead.name,
+                domain.phase_budget(s.budget_pence),
+                c,
+                a,
+                domain.forecast_by_month(a, c, through),
+            )
+        )
+    # partners: each scheme's figures split by its funders' shares (the lead funds it all if none are given)
+    names = services.partner_names(pool)
+    partner_lines: dict[int, Line] = {
+        pid: Line(str(pid), name, "", _twelve(), _twelve(), _twelve(), _twelve())
+        for pid, name in names.items()
+    }
+    for s, line in zip(schemes, lines, strict=True):
+        funders = [(f.partner_id, f.share_basis_points) for f in s.funders.all()] or [(s.lead_id, 1)]
+        for pid, _ in funders:
+            partner_lines.setdefault(
+                pid, Line(str(pid), str(pid), "", _twelve(), _twelve(), _twelve(), _twelve())
+            )
+        weights = [w for _, w in funders]
+        for attr in ("budget", "commitments", "actuals", "forecast"):
+            values = getattr(line, attr)
+            for m in range(12):
+                if values[m]:
+                    for (pid, _), part in zip(
+                        funders, split_largest_remainder(values[m], weights), strict=True
+                    ):
+                        getattr(partner_lines[pid], attr)[m] += part
+    total = Line("total", "All schemes", "", _twelve(), _twelve(), _twelve(), _twelve())
+    for line in lines:
+        for attr in ("budget", "commitments", "actuals", "forecast"):
+            for m in range(12):
+                getattr(total, attr)[m] += getattr(line, attr)[m]
+    return {
+        "pool": pool,
+        "through": through,
+        "through_label": MONTH_NAMES[through - 1] if through else "none",
+        "schemes": lines,
+        "partners": list(partner_lines.values()),
+        "total": total,
+    }
+
+
+def monitoring_table(data: dict) -> tuple[list[str], list[list]]:
+    headers = ["Level", "Name", "Month", "Budget", "Commitments", "Actuals", "Forecast", "Variance", "RAG"]
+    rows = []
+    for level, items in (
+        ("scheme", data["schemes"]),
+        ("partner", data["partners"]),
+        ("pool", [data["total"]]),
+    ):
+        for line in items:
+            for m in range(12):
+                rows.append(
+                    [
+                        level,
+                        line.name,
+                        MONTH_NAMES[m],
+                        line.budget[m],
+                        line.commitments[m],
+                        line.actuals[m],
+                        line.forecast[m],
+                        line.forecast[m] - line.budget[m],
+                        "",
+                    ]
+                )
+            t = line.totals
+            rows.append(
+                [
+                    level,
+                    line.name,
+                    "Year",
+                    t["budget"],
+                    t["commitments"],
+                    t["actuals"],
+                    t["forecast"],
+                    t["variance"],
+                    t["rag"],
+                ]
+            )
+    return headers, rows
+
+
+# ----------------------------------------------------------------------------------------- charts
+
+
+def chart_svg(line: Line, width: int = 640, height: int = 260) -> str:
+    """Cumulative budget against cumulative forecast by month, as inline SVG (the table beside it has the
+    same numbers)."""
+    cum_b, cum_f, b, f = [], [], 0, 0
+    for m in range(12):
+        b += line.budget[m]
+        f += line.forecast[m]
+        cum_b.append(b)
+        cum_f.append(f)
+    top = max(cum_b + cum_f + [1])
+    left, right, upper, lower = 70, 10, 10, 30
+    w, h = width - left - right, height - upper - lower
+
+    def pt(i, v):
+        return f"{left + w * i / 11:.1f},{upper + h - h * v / top:.1f}"
+
+    budget_pts = " ".join(pt(i, v) for i, v in enumerate(cum_b))
+    forecast_pts = " ".join(pt(i, v) for i, v in enumerate(cum_f))
+    labels = "".join(
+        f'<text x="{left + w * i / 11:.1f}" y="{height - 8}" font-size="11" text-anchor="middle">{MONTH_NAMES[i]}</text>'
+        for i in range(12)
+    )
+    ticks = "".join(
+        f'<text x="{left - 6}" y="{upper + h - h * k / 4 + 4:.1f}" font-size="11" text-anchor="end">'
+        f"{format_pence(top * k // 4).split('.')[0]}</text>"
+        f'<line x1="{left}" x2="{left + w}" y1="{upper + h - h * k / 4:.1f}" y2="{upper + h - h * k / 4:.1f}" '
+        f'stroke="#d8dde0"/>'
+        for k in range(5)
+    )
+    return (
+        f'<svg role="img" aria-labelledby="chart-title" viewBox="0 0 {width} {height}" width="100%" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">Cumulative budget against forecast for '
+        f"{line.name}: budget {format_pence(cum_b[-1])}, forecast outturn {format_pence(cum_f[-1])}</title>"
+        f"{ticks}{labels}"
+        f'<polyline fill="none" stroke="#005eb8" stroke-width="3" points="{budget_pts}"/>'
+        f'<polyline fill="none" stroke="#d5281b" stroke-width="3" stroke-dasharray="6 4" points="{forecast_pts}"/>'
+        f"</svg>"
+    )
+
+
+# ----------------------------------------------------------------------------------------- reports
+
+
+def partner_statements(pool: Pool) -> dict:
+    """As settled, if settled; otherwise a projection from the actuals to date."""
+    settled = Settlement.objects.filter(pool=pool).first()
+    if settled:
+        return {"settled": True, "statements": settled.statements, "lines": settled.result["lines"]}
+    result = services.compute_risk_share(pool)
+    return {
+        "settled": False,
+        "statements": services.partner_statements(pool, result),
+        "lines": [line.as_dict() for line in result.lines],
+    }
+
+
+def statement_table(data: dict) -> tuple[list[str], list[list]]:
+    headers = ["Partner", "Contribution due", "Money in", "Money spent", "Share of variance", "Balance due"]
+    rows = [
+        [
+            s["partner"],
+            s["contribution_due_pence"],
+            s["money_in_pence"],
+            s["money_spent_pence"],
+            s["share_of_variance_pence"],
+            s["balance_due_pence"],
+        ]
+        for s in data["statements"]
+    ]
+    return headers, rows
+
+
+def quarterly(pool: Pool, through: int | None = None) -> tuple[list[str], list[list]]:
+    data = monitoring(pool, through)
+    headers = ["Scheme", "Quarter", "Budget", "Commitments", "Actuals", "Forecast", "Variance"]
+    rows = []
+    for line in [*data["schemes"], data["total"]]:
+        for q in range(4):
+            sl = slice(q * 3, q * 3 + 3)
+            b, c, a, f = (sum(getattr(line, x)[sl]) for x in ("budget", "commitments", "actuals", "forecast"))
+            rows.append([line.name, f"Q{q + 1}", b, c, a, f, f - b])
+    return headers, rows
+
+
+def year_end_by_source(pool: Pool) -> tuple[list[str], list[list]]:
+    """Per funding source (partner and contribution type/form): amount, and its share of scheme budgets and
+    of actual spend by the schemes' funder shares."""
+    headers = [
+        "Partner",
+        "Type",
+        "Form",
+        "Contribution",
+        "Received",
+        "Share of budgets",
+        "Share of actual spend",
+    ]
+    received = dict(
+        MonthlyBalance.objects.filter(account__pool=pool, account__kind=AccountKind.CONTRIBUTION)
+        .values("account__partner_id")
+        .annotate(t=Sum("amount_pence"))
+        .values_list("account__partner_id", "t")
+    )
+    spent = services.outturn(pool)
+    budget_share: dict[int, int] = defaultdict(int)
+    spend_share: dict[int, int] = defaultdict(int)
+    for s in pool.schemes.prefetch_related("funders"):
+        funders = [(f.partner_id, f.share_basis_points) for f in s.funders.all()] or [(s.lead_id, 1)]
+        w = [x for _, x in funders]
+        for (pid, _), part in zip(funders, split_largest_remainder(s.budget_pence, w), strict=True):
+            budget_share[pid] += part
+        for (pid, _), part in zip(funders, split_largest_remainder(spent.get(s.pk, 0), w), strict=True):
+            spend_share[pid] += part
+    rows = []
+    for c in pool.contributions.select_related("partner").order_by("partner__name", "type", "form"):
+        rows.append(
+            [
+                c.partner.name,
+                c.type,
+                c.form,
+                c.amount_pence,
+                -(received.get(c.partner_id) or 0) if c.form == "cash" else c.amount_pence,
+                budget_share[c.partner_id],
+                spend_share[c.partner_id],
+            ]
+        )
+    return headers, rows
+
+
+# ----------------------------------------------------------------------------------------- export
+
+
+MONEY_HEADERS = {
+    "Budget",
+    "Commitments",
+    "Actuals",
+    "Forecast",
+    "Variance",
+    "Contribution due",
+    "Money in",
+    "Money spent",
+    "Share of variance",
+    "Balance due",
+    "Contribution",
+    "Received",
+    "Share of budgets",
+    "Share of actual spend",
+}
+
+
+def to_csv(headers: list[str], rows: list[list]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers)
+    money = [h in MONEY_HEADERS for h in headers]
+    for r in rows:
+        w.writerow(
+            [
+                format_pence(v, symbol=False).replace(",", "") if m and isinstance(v, int) else v
+                for v, m in zip(r, money, strict=True)
+            ]
+        )
+    return buf.getvalue().encode("utf-8")
+
+
+def to_xlsx(headers: list[str], rows: list[list], title: str = "Report") -> bytes:
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
+    ws.append(headers)
+    money = [h in MONEY_HEADERS for h in headers]
+    for r in rows:
+        ws.append(
+            [Decimal(v) / 100 if m and isinstance(v, int) else v for v, m in zip(r, money, strict=True)]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------------------- ledger check
+
+
+def ledger_check(pool: Pool | None = None) -> list[str]:
+    """Recompute every balance from the postings and check every invariant. Returns the problems found."""
+    problems = []
+    postings = Posting.objects.all()
+    txs = LedgerTransaction.objects.all()
+    balances = MonthlyBalance.objects.all()
+    if pool is not None:
+        postings = postings.filter(transaction__pool=pool)
+        txs = txs.filter(pool=pool)
+        balances = balances.filter(account__pool=pool)
+    for row in (
+        postings.values("transaction_id")
+        .annotate(total=Sum("amount_pence"), n=Count("id"))
+        .filter(~Q(total=0) | Q(n__lt=2))
+        .order_by()[:100]
+    ):
+        problems.append(
+            f"transaction {row['transaction_id']}: {row['n']} postings summing to {format_pence(row['total'])}"
+        )
+    for tx_id in txs.filter(postings__isnull=True).values_list("pk", flat=True)[:100]:
+        problems.append(f"transaction {tx_id}: has no postings")
+    zero = postings.filter(amount_pence=0).count()
+    if zero:
+        problems.append(f"{zero} postings have a zero amount")
+    recomputed = {
+        (r["account_id"], r["period_id"]): (r["total"], r["n"])
+        for r in postings.values("account_id", "period_id")
+        .annotate(total=Sum("amount_pence"), n=Count("id"))
+        .order_by()
+    }
+    stored = {(b.account_id, b.period_id): (b.amount_pence, b.postings) for b in balances}
+    for key in sorted(set(recomputed) | set(stored)):
+        want = recomputed.get(key, (0, 0))
+        have = stored.get(key, (0, 0))
+        if want != have:
+            problems.append(
+                f"account {key[0]} period {key[1]}: balance {format_pence(have[0])} ({have[1]} postings) "
+                f"but the postings sum to {format_pence(want[0])} ({want[1]} postings)"
+            )
+    late = txs.filter(period__closed=True, posted_at__gt=F("period__closed_at")).count()
+    if late:
+        problems.append(f"{late} transactions were posted into a period after it closed")
+    mismatched = postings.exclude(period_id=F("transaction__period_id")).count()
+    if mismatched:
+        problems.append(f"{mismatched} postings are in a different period from their transaction")
+    cross = postings.exclude(account__pool_id=F("transaction__pool_id")).count()
+    if cross:
+        problems.append(f"{cross} postings are on an account of another pool")
+    return problems
+
+
+def periods_summary(pool: Pool) -> list[Period]:
+    return list(pool.periods.all())

@@ -1,0 +1,72 @@
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from jointcare.pool import reports, services
+from jointcare.pool.domain import AccountKind
+from jointcare.pool.models import MonthlyBalance
+
+pytestmark = pytest.mark.django_db
+
+
+def post(pool, user, key, code, day, amount):
+    scheme = pool.schemes.get(code=code)
+    services.post_transaction(
+        user,
+        pool,
+        key=key,
+        value_date=day,
+        reason="test",
+        postings=[
+            (services.account_for(pool, AccountKind.SPEND, scheme=scheme), amount),
+            (services.account_for(pool, AccountKind.CASH), -amount),
+        ],
+    )
+
+
+def test_monitoring_by_scheme_partner_and_month(pool, finance):
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    post(pool, finance, "b", "REAB", dt.date(2026, 5, 10), 50000)
+    services.create_commitment(
+        finance, pool.schemes.get(code="REAB"), dt.date(2026, 6, 1), 70000, "care", "p1"
+    )
+    data = reports.monitoring(pool, through=2)
+    reab = next(line for line in data["schemes"] if line.key == "REAB")
+    assert reab.actuals[:2] == [40000, 50000]
+    assert reab.forecast[2] == 70000  # committed
+    assert reab.forecast[3] == 45000  # run rate
+    t = reab.totals
+    assert t["budget"] == 500000 and t["forecast"] == 40000 + 50000 + 70000 + 45000 * 9
+    assert t["variance"] == t["forecast"] - 500000
+    assert t["rag"] == "red"
+    icb = next(line for line in data["partners"] if line.name == "Test ICB")
+    council = next(line for line in data["partners"] if line.name == "Test Council")
+    assert icb.actuals[0] + council.actuals[0] == 40000 and icb.actuals[0] == 24000
+    assert sum(data["total"].budget) == 500000 + 450000
+    svg = reports.chart_svg(reab)
+    assert svg.startswith("<svg") and "<title" in svg
+
+
+def test_exports(pool, finance):
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    headers, rows = reports.monitoring_table(reports.monitoring(pool, through=1))
+    text = reports.to_csv(headers, rows).decode()
+    assert "scheme,Reablement,Apr,416.67,0.00,400.00,400.00,-16.67," in text
+    wb = load_workbook(io.BytesIO(reports.to_xlsx(headers, rows)))
+    ws = wb.worksheets[0]
+    assert [c.value for c in ws[1]] == headers
+    for fn in (reports.quarterly, reports.year_end_by_source):
+        h, r = fn(pool)
+        assert r and len(h) == len(r[0])
+    data = reports.partner_statements(pool)
+    assert not data["settled"] and len(data["statements"]) == 2
+
+
+def test_ledger_check_finds_tampering(pool, finance):
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    assert reports.ledger_check() == []
+    MonthlyBalance.objects.filter(amount_pence=40000).update(amount_pence=39999)
+    problems = reports.ledger_check()
+    assert len(problems) == 1 and "postings sum to £400.00" in problems[0]
