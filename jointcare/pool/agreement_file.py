@@ -192,7 +192,13 @@ def parse(data: dict) -> services.PoolSpec:
         if None not in (org, amount, ctype, form, schedule):
             contributions.append(
                 services.ContributionSpec(
-                    org, amount, ctype, form, schedule, custom, str(c.get("description", ""))
+                    org,
+                    amount,
+                    ctype.value,
+                    form.value,
+                    schedule.value,
+                    custom,
+                    str(c.get("description", "")),
                 )
             )
 
@@ -240,7 +246,7 @@ def parse(data: dict) -> services.PoolSpec:
         if raw_f and total != 1:
             e.add(f"{path}.funders", f"shares add up to {float(total * 100):g}%, not 100%")
         if None not in (area, lead, budget) and code:
-            schemes.append(services.SchemeSpec(code, str(s["name"]), area, lead, budget, funders))
+            schemes.append(services.SchemeSpec(code, str(s["name"]), area.value, lead, budget, funders))
 
     rs = data.get("risk_share") or {}
     if not isinstance(rs, dict):
@@ -295,11 +301,11 @@ def parse(data: dict) -> services.PoolSpec:
         host=host,
         manager=manager,
         risk_reserve_pence=reserve or 0,
-        method=method,
+        method=method.value,
         fixed_shares=fixed,
         caps=caps,
         excess_to=excess_to,
-        underspend=underspend,
+        underspend=underspend.value,
         contributions=contributions,
         schemes=schemes,
     )

@@ -32,7 +32,11 @@ def test_eight_threads_posting_to_one_scheme_lose_nothing(pool, finance):
         try:
             for i in range(per_thread):
                 services.post_transaction(
-                    finance, pool, key=f"t{n}-{i}", value_date=dt.date(2026, 8, 1), reason="concurrent",
+                    finance,
+                    pool,
+                    key=f"t{n}-{i}",
+                    value_date=dt.date(2026, 8, 1),
+                    reason="concurrent",
                     postings=[(spend, 100), (cash, -100)],
                 )
         except Exception as exc:  # noqa: BLE001
@@ -55,15 +59,27 @@ def test_closing_and_posting_serialise(pool, finance):
     spend, cash = _accounts(pool)
     services.close_period(finance, pool, 5)
     with pytest.raises(Conflict, match="closed"):
-        services.post_transaction(finance, pool, key="late", value_date=dt.date(2026, 8, 31), reason="late",
-                                  postings=[(spend, 100), (cash, -100)])
+        services.post_transaction(
+            finance,
+            pool,
+            key="late",
+            value_date=dt.date(2026, 8, 31),
+            reason="late",
+            postings=[(spend, 100), (cash, -100)],
+        )
     assert not Posting.objects.exists()
 
 
 def test_deferred_trigger_rejects_unbalanced_raw_insert(pool, finance):
     spend, cash = _accounts(pool)
-    tx = services.post_transaction(finance, pool, key="ok", value_date=dt.date(2026, 8, 1), reason="r",
-                                   postings=[(spend, 100), (cash, -100)])
+    tx = services.post_transaction(
+        finance,
+        pool,
+        key="ok",
+        value_date=dt.date(2026, 8, 1),
+        reason="r",
+        postings=[(spend, 100), (cash, -100)],
+    )
     with pytest.raises((IntegrityError, InternalError), match="unbalanced"):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(
@@ -75,8 +91,14 @@ def test_deferred_trigger_rejects_unbalanced_raw_insert(pool, finance):
 
 def test_raw_update_of_posting_is_refused(pool, finance):
     spend, cash = _accounts(pool)
-    services.post_transaction(finance, pool, key="ok", value_date=dt.date(2026, 8, 1), reason="r",
-                              postings=[(spend, 100), (cash, -100)])
+    services.post_transaction(
+        finance,
+        pool,
+        key="ok",
+        value_date=dt.date(2026, 8, 1),
+        reason="r",
+        postings=[(spend, 100), (cash, -100)],
+    )
     with pytest.raises((IntegrityError, InternalError), match="append-only"):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute("UPDATE pool_posting SET amount_pence = 7")
