@@ -133,25 +133,24 @@ def agreement_list(request):
 @require_http_methods(["GET", "POST"])
 def agreement_create(request):
     form = AgreementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        form.is_valid()  # fills cleaned_data with the fields that are valid; the host is checked either way
         data = dict(form.cleaned_data)
-        code, pk = data.pop("host_code"), data.pop("host_id")
+        code, pk = data.pop("host_code", ""), data.pop("host_id", "")
         host = None
         if code or pk:
             try:
                 host = organisations.resolve(pk=pk, code=code, field="host_code")
             except ServiceError as exc:
                 form.add_error("host_code", exc.message)
-        elif data["kind"] in HOSTED_KINDS:
+        elif request.POST.get("kind") in HOSTED_KINDS:
             form.add_error(
                 "host_code",
                 "Choose the host partner, or enter its ODS or GSS code: a Section 75 pooled fund needs one host",
             )
         if not form.errors:
             try:
-                agreement = services.create_agreement(
-                    request.user, parties=[(host, "host")] if host else [], **data
-                )
+                agreement = services.create_agreement(request.user, parties=[(host, "host")] if host else [], **data)
             except ServiceError as exc:
                 add_service_error(form, exc, AgreementForm.FIELD_MAP)
             else:
