@@ -1,3 +1,352 @@
-from ninja import Router
+"""Pooled budgets API under /api/v1/pools: the same service functions as the CLI and the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Sum
+from django.http import HttpResponse, JsonResponse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from jointcare.accounts.access import api_user, check
+from jointcare.errors import FieldError, NotFound
+from jointcare.pool import agreement_file, imports, reports, services
+from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Pool
 
 router = Router(tags=["pool"])
+
+
+class ErrorItem(Schema):
+    field: str | None = None
+    message: str
+    row: int | None = None
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[ErrorItem]
+
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class PoolOut(Schema):
+    id: int
+    name: str
+    agreement: str
+    financial_year: str
+    host: str
+    manager: str | None
+    risk_reserve_pence: int
+    method: str
+    underspend: str
+    settled: bool
+    schemes: list[dict]
+    contributions: list[dict]
+    periods: list[dict]
+
+
+def _pool(pool_id: int) -> Pool:
+    pool = Pool.objects.select_related("agreement", "host", "manager").filter(pk=pool_id).first()
+    if pool is None:
+        raise NotFound(f"there is no pool {pool_id}")
+    return pool
+
+
+def _out(pool: Pool) -> dict:
+    return {
+        "id": pool.pk,
+        "name": pool.name,
+        "agreement": pool.agreement.name,
+        "financial_year": pool.year_label,
+        "host": pool.host.name,
+        "manager": pool.manager.username if pool.manager_id else None,
+        "risk_reserve_pence": pool.risk_reserve_pence,
+        "method": pool.method,
+        "underspend": pool.underspend,
+        "settled": pool.settled_at is not None,
+        "schemes": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "service_area": s.service_area,
+                "lead": s.lead.name,
+                "budget_pence": s.budget_pence,
+            }
+            for s in pool.schemes.select_related("lead")
+        ],
+        "contributions": [
+            {
+                "partner": c.partner.name,
+                "amount_pence": c.amount_pence,
+                "type": c.type,
+                "form": c.form,
+                "schedule": c.schedule,
+                "instalments": c.instalments,
+            }
+            for c in pool.contributions.select_related("partner")
+        ],
+        "periods": [{"number": p.number, "month": p.label, "closed": p.closed} for p in pool.periods.all()],
+    }
+
+
+@router.get("", response={200: list[PoolOut], **ERRORS}, summary="Pooled budgets")
+def list_pools(request):
+    check(api_user(request), "pool.view")
+    return [_out(p) for p in Pool.objects.select_related("agreement", "host", "manager")]
+
+
+class DocumentIn(Schema):
+    document: str
+
+
+@router.post("", response={201: PoolOut, **ERRORS}, summary="Create a pool from an agreement document (YAML)")
+def create_pool(request, payload: DocumentIn):
+    user = api_user(request)
+    check(user, "pool.edit")
+    return 201, _out(agreement_file.create_from_text(user, payload.document))
+
+
+@router.get("/{pool_id}", response={200: PoolOut, **ERRORS}, summary="One pool")
+def pool_detail(request, pool_id: int):
+    check(api_user(request), "pool.view")
+    return _out(_pool(pool_id))
+
+
+@router.get(
+    "/{pool_id}/agreement", response={200: None, **ERRORS}, summary="The pool as an agreement document"
+)
+def export_agreement(request, pool_id: int):
+    check(api_user(request), "pool.view")
+    return HttpResponse(agreement_file.export(_pool(pool_id)), content_type="application/yaml; charset=utf-8")
+
+
+@router.get(
+    "/{pool_id}/accounts", response={200: list[dict], **ERRORS}, summary="Accounts and their balances"
+)
+def accounts(request, pool_id: int):
+    check(api_user(request), "pool.view")
+    pool = _pool(pool_id)
+    totals = dict(
+        MonthlyBalance.objects.filter(account__pool=pool)
+        .values("account_id")
+        .annotate(t=Sum("amount_pence"))
+        .values_list("account_id", "t")
+    )
+    return [
+        {
+            "id": a.pk,
+            "kind": a.kind,
+            "partner": a.partner.name if a.partner_id else None,
+            "scheme": a.scheme.code if a.scheme_id else None,
+            "balance_pence": totals.get(a.pk) or 0,
+        }
+        for a in Account.objects.filter(pool=pool).select_related("partner", "scheme")
+    ]
+
+
+@router.get(
+    "/{pool_id}/monitoring",
+    response={200: dict, **ERRORS},
+    summary="Budget monitoring by scheme, partner, month",
+)
+def monitoring(request, pool_id: int, through: int | None = None):
+    check(api_user(request), "pool.view")
+    data = reports.monitoring(_pool(pool_id), through)
+    return {
+        "through": data["through"],
+        "method": "actuals to the reporting month; then commitments, else the run rate",
+        "schemes": [line.as_dict() for line in data["schemes"]],
+        "partners": [line.as_dict() for line in data["partners"]],
+        "total": data["total"].as_dict(),
+    }
+
+
+class PostingIn(Schema):
+    account_id: int
+    amount_pence: int
+
+
+class TransactionIn(Schema):
+    key: str
+    value_date: dt.date
+    reason: str
+    reference: str = ""
+    postings: list[PostingIn]
+
+
+class TransactionOut(Schema):
+    id: int
+    key: str
+    kind: str
+    period: str
+    value_date: dt.date
+    reason: str
+    source: str
+    reverses: int | None
+    postings: list[PostingIn]
+
+
+def _tx(tx: LedgerTransaction) -> dict:
+    return {
+        "id": tx.pk,
+        "key": tx.idempotency_key,
+        "kind": tx.kind,
+        "period": tx.period.label,
+        "value_date": tx.value_date,
+        "reason": tx.reason,
+        "source": tx.source,
+        "reverses": tx.reverses_id,
+        "postings": [{"account_id": p.account_id, "amount_pence": p.amount_pence} for p in tx.postings.all()],
+    }
+
+
+@router.post(
+    "/{pool_id}/transactions",
+    response={201: TransactionOut, **ERRORS},
+    summary="Post a balanced transaction (idempotent by key)",
+)
+def post_transaction(request, pool_id: int, payload: TransactionIn):
+    user = api_user(request)
+    check(user, "pool.post")
+    tx = services.post_transaction(
+        user,
+        _pool(pool_id),
+        key=payload.key,
+        value_date=payload.value_date,
+        reason=payload.reason,
+        reference=payload.reference,
+        source="api",
+        postings=[(p.account_id, p.amount_pence) for p in payload.postings],
+    )
+    return 201, _tx(tx)
+
+
+class ReasonIn(Schema):
+    reason: str
+    value_date: dt.date | None = None
+
+
+@router.post(
+    "/{pool_id}/transactions/{tx_id}/reverse",
+    response={201: TransactionOut, **ERRORS},
+    summary="Reverse a transaction",
+)
+def reverse(request, pool_id: int, tx_id: int, payload: ReasonIn):
+    user = api_user(request)
+    check(user, "pool.post")
+    tx = LedgerTransaction.objects.filter(pool_id=pool_id, pk=tx_id).first()
+    if tx is None:
+        raise NotFound(f"pool {pool_id} has no transaction {tx_id}")
+    return 201, _tx(services.reverse_transaction(user, tx, payload.reason, payload.value_date))
+
+
+@router.post("/{pool_id}/periods/{number}/close", response={200: dict, **ERRORS}, summary="Close a month")
+def close_period(request, pool_id: int, number: int):
+    user = api_user(request)
+    check(user, "pool.close")
+    period = services.close_period(user, _pool(pool_id), number)
+    return {"number": period.number, "month": period.label, "closed": period.closed}
+
+
+class CommitmentIn(Schema):
+    scheme: str
+    month: dt.date
+    amount_pence: int
+    source: str
+    reference: str
+
+
+@router.post(
+    "/{pool_id}/commitments",
+    response={200: dict, **ERRORS},
+    summary="Record planned spend for a scheme and month (same source+reference restates it)",
+)
+def commit(request, pool_id: int, payload: CommitmentIn):
+    user = api_user(request)
+    check(user, "pool.commit")
+    scheme = _pool(pool_id).schemes.filter(code=payload.scheme).first()
+    if scheme is None:
+        raise FieldError(f"'{payload.scheme}' is not a scheme code in pool {pool_id}", field="scheme")
+    c = services.create_commitment(
+        user, scheme, payload.month, payload.amount_pence, payload.source, payload.reference
+    )
+    return {"id": c.pk, "scheme": scheme.code, "month": c.period.label, "amount_pence": c.amount_pence}
+
+
+@router.post(
+    "/{pool_id}/actuals",
+    response={200: dict, **ERRORS},
+    summary="Import actual spend from CSV or XLSX (all or nothing; dry_run to check only)",
+)
+def import_actuals(request, pool_id: int, file: File[UploadedFile], dry_run: Form[bool] = False):
+    user = api_user(request)
+    check(user, "pool.post")
+    result = imports.import_actuals(
+        user, _pool(pool_id), file.name or "upload.csv", file.read(), dry_run=dry_run
+    )
+    return result.as_dict()
+
+
+class SettleIn(Schema):
+    dry_run: bool = False
+
+
+@router.post("/{pool_id}/settle", response={200: dict, **ERRORS}, summary="Settle the year-end risk share")
+def settle(request, pool_id: int, payload: SettleIn):
+    user = api_user(request)
+    check(user, "pool.close")
+    return services.settle_pool(user, _pool(pool_id), dry_run=payload.dry_run)
+
+
+REPORT_KINDS = ("monitoring", "statement", "quarterly", "year-end")
+
+
+def report_table(pool: Pool, kind: str):
+    if kind == "monitoring":
+        return reports.monitoring_table(reports.monitoring(pool))
+    if kind == "statement":
+        return reports.statement_table(reports.partner_statements(pool))
+    if kind == "quarterly":
+        return reports.quarterly(pool)
+    if kind == "year-end":
+        return reports.year_end_by_source(pool)
+    raise NotFound(f"there is no report '{kind}' (choose from {', '.join(REPORT_KINDS)})")
+
+
+def export_response(headers, rows, fmt: str, filename: str):
+    if fmt == "csv":
+        resp = HttpResponse(reports.to_csv(headers, rows), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        resp = HttpResponse(
+            reports.to_xlsx(headers, rows, filename),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise FieldError("format must be csv, xlsx or json", field="format")
+    resp["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return resp
+
+
+@router.get(
+    "/{pool_id}/reports/{kind}",
+    response={200: None, **ERRORS},
+    summary="A report (monitoring, statement, quarterly, year-end) as JSON, CSV or XLSX",
+)
+def report(request, pool_id: int, kind: str, format: str = "json"):
+    check(api_user(request), "pool.view")
+    pool = _pool(pool_id)
+    headers, rows = report_table(pool, kind)
+    if format == "json":
+        return JsonResponse([dict(zip(headers, r, strict=True)) for r in rows], safe=False)
+    return export_response(headers, rows, format, f"{kind}-{pool.pk}")
+
+
+@router.get(
+    "/{pool_id}/ledger-check", response={200: dict, **ERRORS}, summary="Check the pool's ledger invariants"
+)
+def ledger_check(request, pool_id: int):
+    check(api_user(request), "pool.view")
+    problems = reports.ledger_check(_pool(pool_id))
+    return {"ok": not problems, "problems": problems}
