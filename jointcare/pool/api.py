@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import Sum
 from django.http import HttpResponse, JsonResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcare.accounts.access import api_user, check
@@ -105,7 +105,7 @@ class DocumentIn(Schema):
 def create_pool(request, payload: DocumentIn):
     user = api_user(request)
     check(user, "pool.edit")
-    return 201, _out(agreement_file.create_from_text(user, payload.document))
+    return Status(201, _out(agreement_file.create_from_text(user, payload.document)))
 
 
 @router.get("/{pool_id}", response={200: PoolOut, **ERRORS}, summary="One pool")
@@ -220,7 +220,7 @@ def post_transaction(request, pool_id: int, payload: TransactionIn):
         source="api",
         postings=[(p.account_id, p.amount_pence) for p in payload.postings],
     )
-    return 201, _tx(tx)
+    return Status(201, _tx(tx))
 
 
 class ReasonIn(Schema):
@@ -239,7 +239,7 @@ def reverse(request, pool_id: int, tx_id: int, payload: ReasonIn):
     tx = LedgerTransaction.objects.filter(pool_id=pool_id, pk=tx_id).first()
     if tx is None:
         raise NotFound(f"pool {pool_id} has no transaction {tx_id}")
-    return 201, _tx(services.reverse_transaction(user, tx, payload.reason, payload.value_date))
+    return Status(201, _tx(services.reverse_transaction(user, tx, payload.reason, payload.value_date)))
 
 
 @router.post("/{pool_id}/periods/{number}/close", response={200: dict, **ERRORS}, summary="Close a month")
