@@ -1,8 +1,8 @@
 """jointcare coterminosity --level {pct,ccg,icb} [--threshold 0.95] [--format table|csv|json]"""
 
 import csv
+import io
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             for c in rows:
                 table.add_row(c["name"], c["code"], str(len(c["bodies"])),
                               ", ".join(f"{b['name']} {b['share']:.1%}" for b in c["bodies"]))
-            Console(file=sys.stdout).print(table)
+            self._print(table)
             return
         rows = services.rounded_bodies(report)
         if fmt == "json":
@@ -70,6 +70,11 @@ class Command(BaseCommand):
                 table.add_row(b["code"], b["ods_code"], b["name"], str(len(b["councils"])), f"{b['largest_share']:.1%}",
                               "yes" if b["coterminous"] else "no",
                               ", ".join(f"{c['name']} {c['share']:.1%}" for c in b["councils"]))
-            console = Console(file=sys.stdout, width=200)
-            console.print(table)
-            console.print(f"{s['bodies']} bodies; {s['several_councils']} span several councils; {s['coterminous']} coterminous.")
+            self._print(table, f"{s['bodies']} bodies; {s['several_councils']} span several councils; {s['coterminous']} coterminous.")
+
+    def _print(self, *renderables):
+        buf = io.StringIO()
+        console = Console(file=buf, width=200, force_terminal=self.stdout.isatty())
+        for r in renderables:
+            console.print(r)
+        self.stdout.write(buf.getvalue(), ending="")
