@@ -1,0 +1,63 @@
+"""jointcare demo [--if-empty]: build the synthetic demo partnership on real geography and print how to sign in."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from jointcare.organisations.models import Organisation
+from jointcare.partnerships import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo: Trafford's Section 75 Better Care Fund pooled budget in Greater Manchester, its board, "
+        "meetings and decisions, and a demo user for every role. Loads the reference data first when it is missing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing (except print how to sign in) when the demo data exists"
+        )
+
+    def handle(self, *args, if_empty=False, **options):
+        if demo.exists():
+            if not if_empty:
+                raise CommandError(
+                    f"The demo data already exists ('{demo.AGREEMENT_NAME}'). Use --if-empty to skip, "
+                    "or start from a fresh database."
+                )
+            self.stdout.write("Demo data already present: nothing to do.")
+            self._print_sign_in(demo.existing())
+            return
+        if not Organisation.objects.filter(source="reference").exists():
+            self.stdout.write("No reference data yet: loading it first (jointcare load-reference).")
+            try:
+                call_command("load_reference")
+            except CommandError as exc:
+                if "Unknown command" in str(exc):
+                    raise CommandError(
+                        "The demo needs the reference data, and this installation has no load-reference command."
+                    ) from None
+                raise
+        try:
+            built = demo.build()
+        except demo.DemoError as exc:
+            raise CommandError(str(exc)) from None
+        agreement = built.agreement
+        self.stdout.write(self.style.SUCCESS(f"Built the demo partnership: {agreement.name} (/partnerships/{agreement.pk}/)"))
+        self._print_sign_in(built)
+
+    def _print_sign_in(self, built: demo.Demo) -> None:
+        rows = demo.sign_in_rows(built.users)
+        headers = ("Role", "Username", "Password", "Organisation")
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+        line = "  ".join("{:<" + str(w) + "}" for w in widths)
+        self.stdout.write("")
+        self.stdout.write(f"Sign in at {demo.SIGN_IN_URL} as any of these demo users:")
+        self.stdout.write("")
+        self.stdout.write(line.format(*headers).rstrip())
+        self.stdout.write(line.format(*("-" * w for w in widths)).rstrip())
+        for row in rows:
+            self.stdout.write(line.format(*row[:4]).rstrip())
+        self.stdout.write("")

@@ -1,0 +1,73 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from jointcare.accounts.domain import Role
+from jointcare.accounts.models import User
+from jointcare.organisations.tests import factories
+from jointcare.partnerships import demo
+from jointcare.partnerships.domain import MembershipBasis
+from jointcare.partnerships.models import Agreement, BoardMember, Decision
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """The demo's passwords are real argon2 hashes in use; a cheap hasher keeps these tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def reference(db):
+    """The slice of the reference organisations the demo stands on (real codes, made through the service)."""
+    icb = factories.icb(name="Greater Manchester Health and Social Care Partnership")
+    sub = factories.sub_icb(icb, name="NHS Trafford CCG")
+    factories.council()
+    factories.practice(sub, name="ALTRINCHAM MEDICAL PRACTICE", ods="P91004")
+    factories.practice(sub, name="PARK MEDICAL PRACTICE", ods="P91003")
+    return icb
+
+
+def test_demo_builds_the_partnership_and_a_user_for_every_role(reference):
+    out = StringIO()
+    call_command("demo", stdout=out)
+    agreement = Agreement.objects.get(name=demo.AGREEMENT_NAME)
+    assert agreement.kind == "section_75_pooled_fund" and agreement.status == "active"
+    roles = {p.organisation.gss_code: p.role for p in agreement.parties.select_related("organisation")}
+    assert roles["E08000009"] == "host" and roles["E38000187"] == "member"
+    members = BoardMember.objects.filter(board__agreement=agreement)
+    assert {m.basis for m in members} == {b.value for b in MembershipBasis}
+    assert {m.voting for m in members} == {True, False}
+    assert Decision.objects.filter(meeting__board__agreement=agreement).count() == 3
+    neighbourhood = Agreement.objects.get(name=demo.NEIGHBOURHOOD_AGREEMENT_NAME)
+    assert {"P91004", "P91003"} <= {p.organisation.ods_code for p in neighbourhood.parties.select_related("organisation")}
+    for role in Role:
+        user = User.objects.get(username=role.value)
+        assert user.roles == {role.value} and user.organisation_id
+        assert authenticate(username=role.value, password=demo.DEMO_PASSWORD) == user
+    assert User.objects.get(username="care_coordinator").organisation.kind == "gp_practice"
+    text = out.getvalue()
+    assert "http://127.0.0.1:8000/sign-in" in text and "jointcare-demo" in text
+    for role in Role:
+        assert role.value in text
+
+
+def test_if_empty_does_nothing_the_second_time(reference):
+    call_command("demo", stdout=StringIO())
+    counts = (Agreement.objects.count(), User.objects.count(), BoardMember.objects.count())
+    out = StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert (Agreement.objects.count(), User.objects.count(), BoardMember.objects.count()) == counts
+    assert "already present" in out.getvalue() and "commissioner" in out.getvalue()
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("demo", stdout=StringIO())
+
+
+def test_missing_geography_is_a_clear_error(db):
+    factories.council(name="Salford", gss="E08000006")  # reference data, but not the demo's ICB
+    with pytest.raises(CommandError, match="no NHS Greater Manchester ICB"):
+        call_command("demo", stdout=StringIO())
+    assert not Agreement.objects.exists() and not User.objects.exists()
