@@ -50,6 +50,8 @@ LAD13_TO_LTLA19 = {
 CCG13_POLYGON_ALIASES = {"13P": ["04W", "05E"], "13T": ["00F", "00G", "00H"]}
 # A 2013 CCG covering less than this fraction of a district's area is treated as a boundary sliver.
 SLIVER = 0.02
+# A vanished 2013 CCG went into each 2020 CCG holding at least this share of it (by LSOA-weighted area).
+TARGET_SHARE = 0.1
 DECIMALS = 4  # ~10 m: ample for a national map
 SIMPLIFY = 0.0015  # degrees, applied to the dissolved council outlines
 
@@ -180,31 +182,38 @@ def main(source: Path) -> None:
     for r in lsoas:
         lsoas_by[(r["CCG20CD"], lad19_of[r["LSOA11CD"]])].append(r["LSOA11CD"])
     new_ccg20 = sorted(ccg20_codes - surviving)
-    # Which new 2020 CCG each vanished 2013 CCG went into: the one whose districts it covers most.
+    # Which new 2020 CCGs each vanished 2013 CCG went into: those holding at least TARGET_SHARE of it, scoring
+    # each district's LSOAs in a 2020 CCG by the fraction of the district's area in the 2013 CCG.
     ltla_lsoa_count = defaultdict(int)
     for (_m, lt), items in lsoas_by.items():
         ltla_lsoa_count[lt] += len(items)
-    target = {}
+    targets = {}
     for c in gone:
         score = defaultdict(float)
         for (m, lt), items in lsoas_by.items():
             if m in new_ccg20 and c in overlap.get(lt, {}):
-                score[m] += overlap[lt][c] * len(items) / ltla_lsoa_count[lt]
+                score[m] += overlap[lt][c] * len(items)
         if not score:
             sys.exit(f"2013 CCG {c} ({ccg13[c]}) overlaps no merged 2020 CCG")
-        target[c] = max(score, key=score.get)
+        total = sum(score.values())
+        targets[c] = {m for m, v in score.items() if v / total >= TARGET_SHARE}
+    # Each district's LSOAs in a new 2020 CCG go to the vanished 2013 CCGs covering the district, in
+    # proportion to area: first those that went into that 2020 CCG, else any covering it (a 2013 CCG split
+    # between 2020 CCGs), ignoring slivers; failing that, any overlap at all.
     ccg13_of_lsoa: dict[str, dict[str, float]] = {}
     fallbacks = 0
-    for (m, lt), items in lsoas_by.items():
+    for (m, lt), items in sorted(lsoas_by.items()):
         if m in surviving:
             split = {m: 1.0}
         else:
-            cands = {c: f for c, f in overlap.get(lt, {}).items() if target[c] == m and f >= SLIVER}
-            if not cands:
-                cands = {c: f for c, f in overlap.get(lt, {}).items() if target[c] == m}
+            here = overlap.get(lt, {})
+            cands = {c: f for c, f in here.items() if m in targets[c] and f >= SLIVER}
             if not cands:
                 fallbacks += len(items)
-                cands = {c: 1.0 for c in gone if target[c] == m}
+                cands = {c: f for c, f in here.items() if f >= SLIVER} or dict(here)
+                print(f"    {len(items)} LSOAs of {m} in {lt}: placed in {sorted(cands)} (2013 CCG split in 2020)")
+            if not cands:
+                sys.exit(f"No 2013 CCG covers district {lt} of {m}")
             total = sum(cands.values())
             split = {c: f / total for c, f in cands.items()}
         for s in items:
@@ -215,7 +224,7 @@ def main(source: Path) -> None:
             ccg13_size[c] += f
     unplaced = [c for c in ccg13 if ccg13_size[c] == 0]
     print(f"  2013 CCGs: {len(ccg13)}, code surviving in 2020: {len(surviving)}, vanished: {len(gone)}, "
-          f"placed by area: {len(gone) - len(unplaced)}, LSOAs by fallback: {fallbacks}")
+          f"placed by area: {len(gone) - len(unplaced)}, LSOAs placed outside their 2020 CCG's sources: {fallbacks}")
     if unplaced:
         sys.exit(f"2013 CCGs with no LSOAs: {unplaced}")
     # Split each 2013 CCG between PCTs: postcodes of PCT p in CCG c = f_pc * S_p, with the PCT sizes S_p

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jointcare.audit.services import record
@@ -247,16 +247,16 @@ def load_population(actor, text: str) -> dict:
         raise FieldError(f"Row {first['row']}, {first['field']}: {first['message']}", errors=errors)
     if not values:
         raise FieldError("The file has no rows", field="file")
-    changed = [Lsoa(code=c) for c, p in values.items() if known[c] != p]
-    objs = {o.code: o for o in Lsoa.objects.filter(code__in=[c.code for c in changed]).only("pk", "code", "population")} if changed else {}
-    for o in objs.values():
-        o.population = values[o.code]
-    Lsoa.objects.bulk_update(list(objs.values()), ["population"], batch_size=1000)
-    complete = len(values) == len(known) or not Lsoa.objects.filter(population__isnull=True).exists()
+    changed = [(p, c) for c, p in values.items() if known[c] != p]
+    if changed:
+        table = connection.ops.quote_name(Lsoa._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET population = %s WHERE code = %s", changed)
+    complete = all(values.get(c, p) is not None for c, p in known.items())
     _bump(population_loaded=complete)
-    result = {"rows": len(values), "changed": len(objs), "complete": complete}
+    result = {"rows": len(values), "changed": len(changed), "complete": complete}
     record(actor, "reference.population", object_type="places.lsoa", object_id="population", after=result,
-           summary=f"Loaded populations for {len(values)} LSOAs ({len(objs)} changed)")
+           summary=f"Loaded populations for {len(values)} LSOAs ({len(changed)} changed)")
     return result
 
 

@@ -1,0 +1,96 @@
+"""Coterminosity for all of England at every level, and loading the reference data.
+
+    .venv/bin/python -m benchmarks.coterminosity [--database-url URL] [--runs N]
+
+Uses a fresh temporary SQLite database unless --database-url is given (that database is migrated and loaded,
+so point it at a scratch database). Prints: load-reference (first load, then an idempotent re-load), then for
+each level the time to compute from the database (cold: reads the LSOA table) and from the in-memory snapshot
+(warm, median of N), weighted by LSOA count and then by a synthetic population; and the peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    tmp = tempfile.TemporaryDirectory(prefix="jointcare-bench-")
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["JOINTCARE_VAR_DIR"] = tmp.name
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcare.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from jointcare.places import services
+    from jointcare.places.models import Lsoa
+
+    call_command("migrate", verbosity=0)
+    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+
+    t = time.perf_counter()
+    first = services.load_reference(None)
+    first_s = time.perf_counter() - t
+    t = time.perf_counter()
+    again = services.load_reference(None)
+    again_s = time.perf_counter() - t
+    rows = sum(c["created"] for c in first["counts"].values())
+    writes = sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values())
+    print(f"load-reference, empty database: {first_s:.2f} s ({rows:,} rows, {rows / first_s:,.0f} rows/s)")
+    print(f"load-reference, again (idempotent): {again_s:.2f} s ({writes} rows written)")
+
+    def measure(label: str) -> None:
+        for level in ("pct", "ccg", "icb"):
+            services.clear_cache()
+            t = time.perf_counter()
+            report = services.coterminosity_report(level)
+            cold = time.perf_counter() - t
+            warm = median_time(lambda lv=level: services.rounded_bodies(services.coterminosity_report(lv)), args.runs)
+            s = report["summary"]
+            print(
+                f"coterminosity {level:>3} [{label}]: cold {cold * 1000:7.1f} ms, warm {warm * 1000:6.1f} ms "
+                f"(median of {args.runs}); {s['bodies']} bodies, {s['several_councils']} span several councils, "
+                f"{s['coterminous']} coterminous at 0.95"
+            )
+
+    measure("LSOA count")
+    codes = list(Lsoa.objects.values_list("code", flat=True))
+    text = "\n".join(f"{code},{1000 + (i * 37) % 1500}" for i, code in enumerate(codes))
+    t = time.perf_counter()
+    services.load_population(None, text)
+    print(f"load-population, {len(codes):,} LSOAs (synthetic): {time.perf_counter() - t:.2f} s")
+    del text, codes, first, again
+    gc.collect()
+    measure("population")
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak memory: {peak_kib / 1024:.0f} MiB; python {sys.version.split()[0]}; {os.cpu_count()} cores")
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
