@@ -1,0 +1,88 @@
+"""Browser journey: find an organisation by code, then create a partnership with a board, in headless Chromium."""
+
+import pytest
+
+from conftest import axe_violations
+from jointcare.organisations.tests import factories
+from jointcare.partnerships.models import Agreement
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page, live_server, username, next_path):
+    page.goto(f"{live_server.url}/sign-in?next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", "correct-horse-battery")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{live_server.url}{next_path}")
+
+
+def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_server, user_factory, artefacts):
+    icb = factories.icb()
+    sub = factories.sub_icb(icb)
+    factories.practice(sub, name="ALTRINCHAM MEDICAL PRACTICE", ods="P91004")
+    council = factories.council()
+    user_factory("comm", roles=["commissioner"], organisation=council)
+    _sign_in(page, live_server, "comm", "/organisations/")
+
+    # Find an organisation by its code.
+    page.fill("#q", "02A")
+    page.click("button:has-text('Search')")
+    assert "1 organisation" in page.inner_text("#result-count")
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-01-organisation-search.png", full_page=True)
+    page.click("#organisations a:has-text('NHS Trafford sub-ICB location')")
+    assert "E38000187" in page.inner_text("main")
+    assert "ALTRINCHAM MEDICAL PRACTICE" in page.inner_text("#children")
+    assert "NHS Greater Manchester ICB" in page.inner_text("#parent-chain")
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-02-organisation-detail.png", full_page=True)
+    page.goto(f"{live_server.url}/organisations/code/P91004")
+    assert page.locator("h1").inner_text() == "ALTRINCHAM MEDICAL PRACTICE"
+
+    # Create a Section 75 agreement: first with a mistake, to see the error summary.
+    page.goto(f"{live_server.url}/partnerships/new")
+    page.fill("#name", "Trafford Better Care Fund pooled budget")
+    page.select_option("#kind", "section_75_pooled_fund")
+    page.fill("#starts_on", "2025-04-01")
+    page.fill("#host_code", "E99999999")
+    page.click("button:has-text('Create agreement')")
+    summary = page.inner_text(".nhsuk-error-summary")
+    assert "No organisation with code E99999999" in summary
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-03-create-errors.png", full_page=True)
+    page.fill("#host_code", "")
+    page.select_option("#host_id", label="Trafford (E08000009)")
+    page.fill("#ends_on", "2026-03-31")
+    page.fill("#scope", "Reablement, community equipment and carers' support")
+    page.click("button:has-text('Create agreement')")
+    agreement = Agreement.objects.get()
+    page.wait_for_url(f"{live_server.url}/partnerships/{agreement.pk}/")
+
+    # Add the NHS party, the board and two members.
+    page.click("a:has-text('Add a party')")
+    page.fill("#organisation_code", "02A")
+    page.select_option("#role", "member")
+    page.click("button:has-text('Add party')")
+    page.click("a:has-text('Create the board')")
+    page.fill("#quorum", "2")
+    page.click("button:has-text('Create board')")
+    page.click("a:has-text('Add a board member')")
+    assert axe_violations(page) == []
+    page.fill("#person_name", "Cllr Ada Example")
+    page.fill("#position", "Chair")
+    page.select_option("#organisation_id", label="Trafford (E08000009)")
+    page.select_option("#basis", "elected_councillor")
+    page.check("#voting")
+    page.click("button:has-text('Add member')")
+    page.click("a:has-text('Add a board member')")
+    page.fill("#person_name", "Dr Ben Sample")
+    page.fill("#organisation_code", "E38000187")
+    page.select_option("#basis", "appointed_by_nhs")
+    page.click("button:has-text('Add member')")
+    page.click("button:has-text('Start the agreement')")
+    main = page.inner_text("main")
+    for text in ("Cllr Ada Example", "Elected councillor", "Dr Ben Sample", "Appointed by an NHS body", "Active"):
+        assert text in main
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-04-agreement-with-board.png", full_page=True)
