@@ -5,7 +5,8 @@
 Uses a fresh temporary SQLite database unless --database-url is given (that database is migrated and loaded,
 so point it at a scratch database). Prints: load-reference (first load, then an idempotent re-load), then for
 each level the time to compute from the database (cold: reads the LSOA table) and from the in-memory snapshot
-(warm, median of N), weighted by LSOA count and then by a synthetic population; and the peak memory.
+(warm, median of N), weighted by LSOA count and then by a synthetic population; the page and API response
+times (in-process test client, warm); and the peak memory.
 """
 
 from __future__ import annotations
@@ -79,6 +80,18 @@ def main() -> None:
             )
 
     measure("LSOA count")
+
+    from django.test import Client
+
+    from jointcare.accounts import services as accounts
+
+    client = Client()
+    client.force_login(accounts.create_user(None, username="bench", password="bench-password-1", roles=["analyst"]))
+    for level in ("pct", "ccg", "icb"):
+        client.get("/coterminosity/", {"level": level})
+        page = median_time(lambda lv=level: client.get("/coterminosity/", {"level": lv}), args.runs)
+        api = median_time(lambda lv=level: client.get("/api/v1/coterminosity", {"level": lv}), args.runs)
+        print(f"page /coterminosity/?level={level}: {page * 1000:.1f} ms; API: {api * 1000:.1f} ms (median of {args.runs})")
     codes = list(Lsoa.objects.values_list("code", flat=True))
     text = "\n".join(f"{code},{1000 + (i * 37) % 1500}" for i, code in enumerate(codes))
     t = time.perf_counter()
