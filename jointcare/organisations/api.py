@@ -14,17 +14,17 @@ from jointcare.organisations.models import Organisation
 router = Router(tags=["organisations"])
 
 
-class ErrorItem(Schema):
+class ApiErrorItem(Schema):
     field: str | None = None
     message: str
 
 
-class ErrorOut(Schema):
+class ApiError(Schema):
     detail: str
-    errors: list[ErrorItem]
+    errors: list[ApiErrorItem]
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 422: ApiError}
 
 
 class ParentOut(Schema):
@@ -85,7 +85,7 @@ class OrganisationPatch(Schema):
     closed_on: dt.date | None = None
 
 
-class ListFilters(Schema):
+class OrganisationFilters(Schema):
     q: str = Field("", max_length=200, description="Part of the name, or the start of an ODS or GSS code")
     kind: Kind | None = None
     sector: Sector | None = None
@@ -113,7 +113,7 @@ def out(org: Organisation) -> dict:
 
 
 @router.get("", response={200: OrganisationPage, **ERRORS}, summary="Search organisations by name or code")
-def list_organisations(request, filters: Query[ListFilters]):
+def list_organisations(request, filters: Query[OrganisationFilters]):
     check(api_user(request), "organisations.view")
     qs = services.search(filters.q, filters.kind.value if filters.kind else "", filters.sector.value if filters.sector else "")
     items = list(qs[filters.offset : filters.offset + filters.limit])

@@ -144,7 +144,7 @@ class AgreementPatch(Schema):
     legal_basis: str | None = Field(None, max_length=200)
 
 
-class StatusIn(Schema):
+class AgreementStatusIn(Schema):
     status: AgreementStatus
 
 
@@ -182,7 +182,7 @@ class DecisionIn(Schema):
     abstentions: int | None = Field(None, ge=0)
 
 
-class ListFilters(Schema):
+class AgreementFilters(Schema):
     q: str = Field("", max_length=200)
     status: AgreementStatus | None = None
     kind: AgreementKind | None = None
@@ -321,7 +321,7 @@ def _choose_org(organisation_id, organisation_code, prefix: str = ""):
 
 
 @router.get("", response={200: AgreementPage, **ERRORS}, summary="Partnership agreements")
-def list_agreements(request, filters: Query[ListFilters]):
+def list_agreements(request, filters: Query[AgreementFilters]):
     check(api_user(request), "partnerships.view")
     qs = services.agreements(
         filters.status.value if filters.status else "", filters.kind.value if filters.kind else "", filters.q.strip()
@@ -365,7 +365,7 @@ def patch_agreement(request, agreement_id: int, payload: AgreementPatch):
 
 
 @router.post("/{agreement_id}/status", response={200: AgreementOut, **ERRORS}, summary="Start or end an agreement")
-def change_status(request, agreement_id: int, payload: StatusIn):
+def change_status(request, agreement_id: int, payload: AgreementStatusIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     agreement = services.change_status(user, services.get_agreement(agreement_id), payload.status.value)
