@@ -25,6 +25,8 @@ def test_coterminosity_page_maps_sorts_and_is_accessible(page, live_server, user
     assert page.locator("#map").bounding_box()["height"] > 300
     page.locator("#map-heading").scroll_into_view_if_needed()
     page.screenshot(path=artefacts / "places-coterminosity-icb.png")
+    page.locator("#bodies-heading").scroll_into_view_if_needed()
+    page.screenshot(path=artefacts / "places-coterminosity-icb-table.png")
 
     header = page.locator("#bodies th").nth(4)  # Largest share
     header.locator("button").click()
