@@ -86,3 +86,22 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
         assert text in main
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "partnerships-04-agreement-with-board.png", full_page=True)
+
+    # A meeting with attendance, and a decision in the log.
+    page.click("a:has-text('Record a meeting')")
+    page.fill("#held_on", "2025-06-12")
+    page.fill("#title", "June board")
+    page.check("label:has-text('Cllr Ada Example')")
+    page.check("label:has-text('Dr Ben Sample')")
+    assert axe_violations(page) == []
+    page.click("button:has-text('Record meeting')")
+    page.click("a:has-text('Record a decision')")
+    page.fill("#summary", "Approved the 2025/26 Better Care Fund plan")
+    page.fill("#votes_for", "3")
+    page.click("button:has-text('Record decision')")
+    assert "only 2 voting members attended" in page.inner_text(".nhsuk-error-summary")
+    assert axe_violations(page) == []
+    page.fill("#votes_for", "2")
+    page.click("button:has-text('Record decision')")
+    assert "D2025-001" in page.inner_text("#decisions")
+    page.screenshot(path=artefacts / "partnerships-05-decision-log.png", full_page=True)
