@@ -9,7 +9,7 @@ import pytest
 from jointcare.audit.models import AuditEntry
 from jointcare.errors import FieldError
 from jointcare.organisations.models import Organisation
-from jointcare.places import services
+from jointcare.places import domain, services
 from jointcare.places.models import Area, Lsoa, LsoaPctShare, ReferenceState
 from jointcare.places.tests.conftest import clear_reference
 
@@ -37,8 +37,10 @@ def test_reference_data_is_loaded_with_reference_organisations(reference_data):
     district = Organisation.objects.get(kind="district_council", gss_code="E07000026")  # Allerdale
     assert district.parent.gss_code == "E10000006"  # Cumbria
     assert not Organisation.objects.filter(kind="pct", active=True).exists()
-    practice = Organisation.objects.get(ods_code="A81001")
-    assert practice.postcode == "TS18 1HU" and practice.parent is None or practice.parent.kind == "sub_icb"
+    bolton_practice = Organisation.objects.get(ods_code="P82001")
+    assert (bolton_practice.kind, bolton_practice.postcode, bolton_practice.parent) == ("gp_practice", "BL2 6NT", bolton)
+    # Commissioned in 2019 by Hartlepool and Stockton-on-Tees CCG (00K), merged into Tees Valley in 2020.
+    assert Organisation.objects.get(ods_code="A81001").parent is None
 
 
 def test_loading_twice_writes_nothing_and_keeps_the_same_rows(reference_data):
@@ -117,9 +119,15 @@ def test_invariants_at_every_level(reference_data, level, bodies):
     for c in report["councils"]:
         assert sum(o["share"] for o in c["bodies"]) == pytest.approx(1)
     assert [b["code"] for b in report["bodies"]] == sorted(b["code"] for b in report["bodies"])
-    # ICBs are unions of CCGs: never more coterminous ICBs than ... councils fully inside one ICB
-    if level == "icb":
-        assert report["summary"]["several_councils"] <= bodies
+
+
+def test_the_measure_reproduces_published_facts_about_ccgs_and_districts(reference_data):
+    # STANDARDS 1.3: 65 of the 135 CCGs of 2020 lie wholly within one district, and 277 of the 314 districts lie
+    # in exactly one CCG (counted by LSOA). Same function, districts in place of councils.
+    result = domain.coterminosity(Lsoa.objects.values_list("code", "ccg20", "lad20"))
+    assert len(result.bodies) == 135 and len(result.councils) == 314
+    assert sum(1 for b in result.bodies if len(b.councils) == 1) == 65
+    assert sum(1 for c in result.councils if len(c.bodies) == 1) == 277
 
 
 def test_icbs_span_at_least_as_many_councils_as_any_of_their_ccgs(reference_data):
