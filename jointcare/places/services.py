@@ -80,10 +80,10 @@ def _bump(population_loaded: bool | None = None) -> None:
 def load_reference(actor=None, progress: Progress | None = None) -> dict:
     """Load (or bring up to date) areas, LSOAs, PCT shares and reference organisations. Idempotent."""
     steps = ["areas", "lsoas", "pct shares", "lsoa-pct shares", "organisations"]
-    report = {"progress": progress or (lambda step, done, total: None)}
 
     def tick(i):
-        report["progress"](steps[i], i + 1, len(steps))
+        if progress:
+            progress(steps[i], i + 1, len(steps))
 
     counts = {}
     areas = read_data("areas.csv.gz")
