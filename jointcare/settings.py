@@ -136,6 +136,7 @@ STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = Path(os.environ.get("JOINTCARE_NODE_MODULES", BASE_DIR / "node_modules"))
 # Front-end packages come from npm at build time (see package.json); they are served from node_modules.
 STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
     ("nhsuk", NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"),
     ("leaflet", NODE_MODULES / "leaflet" / "dist"),
 ]
