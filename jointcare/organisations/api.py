@@ -90,7 +90,7 @@ class OrganisationFilters(Schema):
     kind: Kind | None = None
     sector: Sector | None = None
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def out(org: Organisation) -> dict:

@@ -46,7 +46,7 @@ MAX_PARENT_DEPTH = 10
 def search(q: str = "", kind: str = "", sector: str = "") -> QuerySet[Organisation]:
     """Organisations whose name contains `q` or whose ODS/GSS code starts with it; filtered by kind and sector."""
     qs = Organisation.objects.select_related("parent")
-    q = (q or "").strip()
+    q = (q or "").replace("\x00", "").strip()
     if q:
         code = normalise_code(q)
         qs = qs.filter(Q(name__icontains=q) | Q(ods_code__startswith=code) | Q(gss_code__startswith=code))
@@ -59,7 +59,7 @@ def search(q: str = "", kind: str = "", sector: str = "") -> QuerySet[Organisati
 
 def by_code(code: str, *, field: str = "code") -> Organisation:
     """The organisation with this ODS or GSS code, or NotFound naming `field`."""
-    norm = normalise_code(code)
+    norm = normalise_code(code).replace("\x00", "")
     org = None
     if norm:
         org = Organisation.objects.select_related("parent").filter(Q(ods_code=norm) | Q(gss_code=norm)).first()
@@ -110,6 +110,10 @@ def _clean(data: dict, instance: Organisation | None) -> dict:
     def fail(field, message):
         errors.append({"field": field, "message": message})
 
+    for field in ("name", "ods_code", "gss_code", "postcode", "source", "parent_code"):
+        if "\x00" in str(data.get(field) or ""):
+            fail(field, "Remove the invisible NUL character from this field")
+            data[field] = str(data[field]).replace("\x00", "")
     name = (data.get("name") or "").strip()
     if not name:
         fail("name", "Enter the organisation's name")

@@ -187,7 +187,7 @@ class AgreementFilters(Schema):
     status: AgreementStatus | None = None
     kind: AgreementKind | None = None
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 # --- converters ------------------------------------------------------------------------------------

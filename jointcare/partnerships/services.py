@@ -38,6 +38,9 @@ def _fail(errors: list[tuple[str, str]]):
 
 def _text(value, field: str, label: str, max_length: int, required: bool = False, errors=None) -> str:
     value = (value or "").strip()
+    if "\x00" in value:
+        errors.append((field, f"Remove the invisible NUL character from the {label}"))
+        return value.replace("\x00", "")
     if required and not value:
         errors.append((field, f"Enter the {label}"))
     elif len(value) > max_length:
@@ -95,6 +98,7 @@ def agreements(status: str = "", kind: str = "", q: str = "") -> QuerySet[Agreem
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
+    q = (q or "").replace("\x00", "")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(parties__organisation__name__icontains=q)).distinct()
     return qs.order_by("name", "id")

@@ -1,0 +1,81 @@
+"""Odd input never becomes a 500: huge ids, huge offsets, NUL characters (PostgreSQL refuses them in text)."""
+
+import json
+
+import pytest
+
+from jointcare.accounts.services import create_token
+from jointcare.organisations.models import Organisation
+from jointcare.partnerships.models import Agreement
+
+pytestmark = pytest.mark.django_db
+
+BIG = "9" * 30
+
+
+@pytest.fixture
+def user(user_factory):
+    return user_factory("comm", roles=["commissioner"])
+
+
+@pytest.fixture
+def headers(user):
+    _, token = create_token(None, user)
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    "path,status",
+    [
+        (f"/api/v1/organisations/{BIG}", 404),
+        (f"/api/v1/partnerships/{BIG}", 404),
+        (f"/api/v1/partnerships/{BIG}/board/members", 404),
+        (f"/api/v1/organisations?offset={BIG}", 422),
+        ("/api/v1/organisations?q=%00", 200),
+        ("/api/v1/partnerships?q=%00", 200),
+        ("/api/v1/organisations/by-code/E0%008", 404),
+    ],
+)
+def test_api_reads(client, headers, path, status):
+    response = client.get(path, **headers)
+    assert response.status_code == status
+    assert response.json()
+
+
+@pytest.mark.parametrize(
+    "path,body,field",
+    [
+        ("/api/v1/organisations", {"name": "x", "kind": "icb", "parent_id": int(BIG)}, "parent_id"),
+        ("/api/v1/organisations", {"name": "x\u0000y", "kind": "icb"}, "name"),
+        ("/api/v1/organisations", {"name": "x", "kind": "provider", "sector": "nhs", "parent_code": "Q\u0000P"}, "parent_code"),
+        (
+            "/api/v1/partnerships",
+            {"name": "x", "kind": "duty_to_cooperate", "starts_on": "2025-01-01", "parties": [{"organisation_id": int(BIG), "role": "member"}]},
+            "parties.0.organisation_id",
+        ),
+        ("/api/v1/partnerships", {"name": "a\u0000b", "kind": "duty_to_cooperate", "starts_on": "2025-01-01"}, "name"),
+    ],
+)
+def test_api_writes(client, headers, path, body, field):
+    response = client.post(path, json.dumps(body), content_type="application/json", **headers)
+    assert 400 <= response.status_code < 500
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert not Organisation.objects.exists() and not Agreement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/organisations/{BIG}/", f"/partnerships/{BIG}/", f"/organisations/code/{BIG}", f"/organisations/?page={BIG}", "/organisations/?q=%00"],
+)
+def test_pages(client, user, path):
+    client.force_login(user)
+    assert client.get(path).status_code in (200, 404)
+
+
+def test_forms(client, user):
+    client.force_login(user)
+    response = client.post("/partnerships/new", {"name": "x", "kind": "duty_to_cooperate", "starts_on": "2025-01-01", "host_id": BIG})
+    assert response.status_code == 400
+    response = client.post("/organisations/new", {"name": "a\x00b", "kind": "icb"})
+    assert response.status_code == 400 and "characters are not allowed" in response.content.decode()
+    assert not Organisation.objects.exists()
