@@ -39,9 +39,25 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     page.screenshot(path=artefacts / "partnerships-02-organisation-detail.png", full_page=True)
     page.goto(f"{live_server.url}/organisations/code/P91004")
     assert page.locator("h1").inner_text() == "ALTRINCHAM MEDICAL PRACTICE"
+    page.goto(f"{live_server.url}/organisations/code/Q99")
+    assert "no organisation with the ODS or GSS code Q99" in page.inner_text("main")
+
+    # The organisation form explains a bad code against its field.
+    page.goto(f"{live_server.url}/organisations/new")
+    page.fill("#name", "Trafford Vale Community Health NHS Trust")
+    page.select_option("#kind", "nhs_trust")
+    page.fill("#ods_code", "T1")
+    page.click("button:has-text('Save')")
+    assert "not a valid ODS code" in page.inner_text(".nhsuk-error-summary")
+    assert axe_violations(page) == []
+    page.fill("#ods_code", "R9Z")
+    page.click("button:has-text('Save')")
+    assert "R9Z" in page.inner_text("main")
 
     # Create a Section 75 agreement: first with a mistake, to see the error summary.
-    page.goto(f"{live_server.url}/partnerships/new")
+    page.goto(f"{live_server.url}/partnerships/")
+    assert axe_violations(page) == []
+    page.click("a:has-text('Create a partnership agreement')")
     page.fill("#name", "Trafford Better Care Fund pooled budget")
     page.select_option("#kind", "section_75_pooled_fund")
     page.fill("#starts_on", "2025-04-01")
