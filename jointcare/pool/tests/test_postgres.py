@@ -102,3 +102,15 @@ def test_raw_update_of_posting_is_refused(pool, finance):
     with pytest.raises((IntegrityError, InternalError), match="append-only"):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute("UPDATE pool_posting SET amount_pence = 7")
+
+
+def test_deferred_trigger_rejects_transaction_without_postings(pool, finance):
+    period = pool.periods.get(number=5)
+    with pytest.raises((IntegrityError, InternalError), match="unbalanced"):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, "
+                "reason, reference, posted_at) VALUES (%s, %s, 'raw', 'actual', '2026-08-01', 'raw', 'r', '', now())",
+                [pool.pk, period.pk],
+            )
+    assert not LedgerTransaction.objects.filter(idempotency_key="raw").exists()
