@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -37,7 +39,7 @@ def organisation_list(request):
     kind = kind if kind in Kind.__members__.values() else ""
     sector = sector if sector in Sector.__members__.values() else ""
     page = Paginator(services.search(q, kind, sector), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in (("q", q), ("kind", kind), ("sector", sector)) if v)
+    query = urlencode([(k, v) for k, v in (("q", q), ("kind", kind), ("sector", sector)) if v])
     return render(
         request,
         "organisations/list.jinja",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -110,7 +112,7 @@ def agreement_list(request):
     kind = kind if kind in AgreementKind.__members__.values() else ""
     q = request.GET.get("q", "").strip()[:200]
     page = Paginator(services.agreements(status, kind, q), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in (("q", q), ("status", status), ("kind", kind)) if v)
+    query = urlencode([(k, v) for k, v in (("q", q), ("status", status), ("kind", kind)) if v])
     return render(
         request,
         "partnerships/list.jinja",

@@ -122,3 +122,16 @@ def test_form_errors_are_summarised_and_name_the_field(client, commissioner):
     assert "There is a problem" in body
     assert 'href="#ods_code"' in body and "not a valid ODS code" in body
     assert not Organisation.objects.exists()
+
+
+def test_pager_links_keep_the_search(client, analyst):
+    icb = factories.icb()
+    sub = factories.sub_icb(icb)
+    for i in range(51):
+        factories.practice(sub, name=f"Smith & Jones Practice {i:02d}")
+    body = client.get("/organisations/", {"q": "smith & jones", "kind": "gp_practice"}).content.decode()
+    assert "51 organisations" in body
+    assert 'href="?q=smith+%26amp%3B+jones' not in body
+    assert 'href="?q=smith+%26+jones&amp;kind=gp_practice&amp;page=2"' in body
+    body = client.get("/organisations/?q=smith+%26+jones&kind=gp_practice&page=2").content.decode()
+    assert "Smith &amp; Jones Practice 50" in body
