@@ -15,13 +15,15 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, Sum
+from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from jointcare.money import format_pence, split_largest_remainder
 from jointcare.pool import domain, services
 from jointcare.pool.domain import AccountKind
 from jointcare.pool.models import (
+    Account,
     Commitment,
     LedgerTransaction,
     MonthlyBalance,
@@ -393,53 +395,94 @@ def to_xlsx(headers: list[str], rows: list[list], title: str = "Report") -> byte
 
 
 def ledger_check(pool: Pool | None = None) -> list[str]:
-    """Recompute every balance from the postings and check every invariant. Returns the problems found."""
-    problems = []
-    postings = Posting.objects.all()
-    txs = LedgerTransaction.objects.all()
+    """Recompute every balance from the postings and check every invariant. Returns the problems found.
+
+    Four scans, each one aggregate query in the database: postings grouped by transaction (balanced, two or
+    more); postings grouped by account and month against the stored monthly balances (and no zero amounts);
+    postings joined to their transaction and account (same month, same pool); transactions posted into a month
+    after it closed.
+    """
+    problems: list[str] = []
+    p_where, t_where, params = "", "", []
+    if pool is not None:
+        p_where = f"WHERE p.account_id IN (SELECT id FROM {Account._meta.db_table} WHERE pool_id = %s)"
+        t_where = "WHERE t.pool_id = %s"
+        params = [pool.pk]
+    posting, tx, account = Posting._meta.db_table, LedgerTransaction._meta.db_table, Account._meta.db_table
+    period_t = Period._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN s <> 0 OR n < 2 THEN 1 ELSE 0 END), 0) FROM ("
+            f" SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n FROM {posting} p {p_where}"
+            f" GROUP BY p.transaction_id) AS g",
+            params,
+        )
+        groups, bad = cur.fetchone()
+        if bad:
+            cur.execute(
+                f"SELECT p.transaction_id, SUM(p.amount_pence), COUNT(*) FROM {posting} p {p_where}"
+                f" GROUP BY p.transaction_id HAVING SUM(p.amount_pence) <> 0 OR COUNT(*) < 2 LIMIT 100",
+                params,
+            )
+            for tx_id, total, n in cur.fetchall():
+                problems.append(f"transaction {tx_id}: {n} postings summing to {format_pence(int(total))}")
+        cur.execute(f"SELECT COUNT(*) FROM {tx} t {t_where}", params)
+        (n_tx,) = cur.fetchone()
+        if n_tx != groups:
+            cur.execute(
+                f"SELECT t.id FROM {tx} t WHERE {'t.pool_id = %s AND ' if pool else ''}NOT EXISTS"
+                f" (SELECT 1 FROM {posting} p WHERE p.transaction_id = t.id) LIMIT 100",
+                params,
+            )
+            for (tx_id,) in cur.fetchall():
+                problems.append(f"transaction {tx_id}: has no postings")
+        cur.execute(
+            f"SELECT p.account_id, p.period_id, SUM(p.amount_pence), COUNT(*),"
+            f" SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) FROM {posting} p {p_where}"
+            f" GROUP BY p.account_id, p.period_id",
+            params,
+        )
+        recomputed = {}
+        zero = 0
+        for account_id, period_id, total, n, zeros in cur.fetchall():
+            recomputed[(account_id, period_id)] = (int(total), n)
+            zero += zeros
+        if zero:
+            problems.append(f"{zero} postings have a zero amount")
+        cur.execute(
+            f"SELECT p.period_id <> t.period_id, a.pool_id <> t.pool_id, COUNT(*) FROM {posting} p"
+            f" JOIN {tx} t ON t.id = p.transaction_id JOIN {account} a ON a.id = p.account_id {p_where}"
+            f" GROUP BY 1, 2",
+            params,
+        )
+        for other_period, other_pool, n in cur.fetchall():
+            if other_period:
+                problems.append(f"{n} postings are in a different month from their transaction")
+            if other_pool:
+                problems.append(f"{n} postings are on an account of another pool")
+        cur.execute(
+            f"SELECT COUNT(*) FROM {tx} t JOIN {period_t} m ON m.id = t.period_id"
+            f" WHERE m.closed AND t.posted_at > m.closed_at{' AND t.pool_id = %s' if pool else ''}",
+            params,
+        )
+        (late,) = cur.fetchone()
+        if late:
+            problems.append(f"{late} transactions were posted into a month after it closed")
     balances = MonthlyBalance.objects.all()
     if pool is not None:
-        postings = postings.filter(transaction__pool=pool)
-        txs = txs.filter(pool=pool)
         balances = balances.filter(account__pool=pool)
-    for row in (
-        postings.values("transaction_id")
-        .annotate(total=Sum("amount_pence"), n=Count("id"))
-        .filter(~Q(total=0) | Q(n__lt=2))
-        .order_by()[:100]
-    ):
-        problems.append(
-            f"transaction {row['transaction_id']}: {row['n']} postings summing to {format_pence(row['total'])}"
-        )
-    for tx_id in txs.filter(postings__isnull=True).values_list("pk", flat=True)[:100]:
-        problems.append(f"transaction {tx_id}: has no postings")
-    zero = postings.filter(amount_pence=0).count()
-    if zero:
-        problems.append(f"{zero} postings have a zero amount")
-    recomputed = {
-        (r["account_id"], r["period_id"]): (r["total"], r["n"])
-        for r in postings.values("account_id", "period_id")
-        .annotate(total=Sum("amount_pence"), n=Count("id"))
-        .order_by()
+    stored = {
+        (a, p): (amount, n)
+        for a, p, amount, n in balances.values_list("account_id", "period_id", "amount_pence", "postings")
     }
-    stored = {(b.account_id, b.period_id): (b.amount_pence, b.postings) for b in balances}
     for key in sorted(set(recomputed) | set(stored)):
         want = recomputed.get(key, (0, 0))
         have = stored.get(key, (0, 0))
         if want != have:
             problems.append(
-                f"account {key[0]} period {key[1]}: balance {format_pence(have[0])} ({have[1]} postings) "
+                f"account {key[0]} month {key[1]}: balance {format_pence(have[0])} ({have[1]} postings) "
                 f"but the postings sum to {format_pence(want[0])} ({want[1]} postings)"
             )
-    late = txs.filter(period__closed=True, posted_at__gt=F("period__closed_at")).count()
-    if late:
-        problems.append(f"{late} transactions were posted into a period after it closed")
-    mismatched = postings.exclude(period_id=F("transaction__period_id")).count()
-    if mismatched:
-        problems.append(f"{mismatched} postings are in a different period from their transaction")
-    cross = postings.exclude(account__pool_id=F("transaction__pool_id")).count()
-    if cross:
-        problems.append(f"{cross} postings are on an account of another pool")
     return problems
 
 

@@ -70,3 +70,26 @@ def test_ledger_check_finds_tampering(pool, finance):
     MonthlyBalance.objects.filter(amount_pence=40000).update(amount_pence=39999)
     problems = reports.ledger_check()
     assert len(problems) == 1 and "postings sum to £400.00" in problems[0]
+
+
+def test_ledger_check_finds_unbalanced_and_empty_transactions(pool, finance):
+    from django.db import connection
+
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's trigger refuses these rows before the check could see them")
+    tx = pool.transactions.get()
+    acct = tx.postings.first().account_id
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (%s, %s, %s, 0)",
+            [tx.pk, acct, tx.period_id],
+        )
+        cur.execute(
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, reason,"
+            " reference, posted_at) VALUES (%s, %s, 'empty', 'actual', '2026-04-01', 's', 'r', '', '2026-04-01')",
+            [pool.pk, tx.period_id],
+        )
+    text = "\n".join(reports.ledger_check(pool))
+    assert "has no postings" in text and "1 postings have a zero amount" in text
+    assert "sum to £400.00 (2 postings)" in text  # the stored count no longer agrees
