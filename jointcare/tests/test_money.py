@@ -51,7 +51,7 @@ def test_split_always_adds_back_and_is_fair(total, weights):
     parts = split_largest_remainder(total, weights)
     assert sum(parts) == total
     s = sum(weights)
-    for part, w in zip(parts, weights):
+    for part, w in zip(parts, weights, strict=True):
         exact = total * w / s
         assert abs(part - exact) < 1 + 1e-6 * abs(exact)
         if w == 0:
