@@ -56,6 +56,50 @@ DECIMALS = 4  # ~10 m: ample for a national map
 SIMPLIFY = 0.0015  # degrees, applied to the dissolved council outlines
 
 
+# 2011 districts since absorbed into a unitary council outside their old county (LSOA names keep them).
+FORMER_COUNTY = {"Christchurch": "Dorset"}
+# Words dropped when comparing PCT and council names.
+NAME_NOISE = {"pct", "teaching", "care", "trust", "plus", "city", "county", "district", "of", "national", "health",
+              "service", "the"}
+
+
+def norm(name: str) -> str:
+    """A place name reduced for comparison: 'Stockton-on-Tees Teaching PCT' -> 'stockton on tees'."""
+    text = name.lower().replace("&", " and ")
+    for ch in ",.-'()":
+        text = text.replace(ch, " ")
+    return " ".join(w for w in text.split() if w not in NAME_NOISE)
+
+
+def pct_place_names(pct_names: dict[str, str], la_rows: list[dict]) -> dict[str, set[str]]:
+    """PCT code -> normalised names of the councils its area covered.
+
+    From the PCT's own name and its parts ('Hastings and Rother' -> hastings, rother) and from the hand-made
+    PCT -> local authority table, whose numbered rows start a zone continued by the unnumbered rows below:
+    every PCT of a zone covers every council of it.
+    """
+    zones: list[tuple[set[str], set[str]]] = []
+    for r in la_rows:
+        if r["row"].strip() or not zones:
+            zones.append((set(), set()))
+        if r["pct_name"].strip():
+            zones[-1][0].add(norm(r["pct_name"]))
+        if r["local_authority"].strip():
+            zones[-1][1].add(norm(r["local_authority"]))
+    out = {}
+    for code, name in pct_names.items():
+        own = norm(name)
+        names = {own} | {part.strip() for part in own.replace(",", " and ").split(" and ") if part.strip()}
+        for zone_pcts, councils in zones:
+            if own in zone_pcts:
+                names |= councils
+        out[code] = names
+    unmatched = sorted(n for n in pct_names.values() if not any(norm(n) in z for z, _ in zones))
+    if unmatched:
+        print(f"    PCTs not in the PCT -> local authority table (own name only): {unmatched}")
+    return out
+
+
 def read_csv(path: Path, header: bool = True):
     with open(path, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f)) if header else list(csv.reader(f))
@@ -227,23 +271,81 @@ def main(source: Path) -> None:
           f"placed by area: {len(gone) - len(unplaced)}, LSOAs placed outside their 2020 CCG's sources: {fallbacks}")
     if unplaced:
         sys.exit(f"2013 CCGs with no LSOAs: {unplaced}")
-    # Split each 2013 CCG between PCTs: postcodes of PCT p in CCG c = f_pc * S_p, with the PCT sizes S_p
-    # solved so that the postcodes in each CCG add up to its size (fixed point, in LSOAs).
+    # Split each 2013 CCG between PCTs (see decision 0012): each LSOA goes only to the PCTs whose area covers
+    # its district (or, failing that, its upper-tier council), plus any PCT with postcodes in the CCG but no
+    # council of its own there; with no geographic evidence, to all the CCG's PCTs. Among those it is shared
+    # in proportion to f_pc * S_p (f_pc: fraction of PCT p's postcodes in CCG c; S_p: PCT size, solved so
+    # that the LSOAs allocated add up to it: a fixed point, in LSOAs).
     f_pc = defaultdict(dict)  # ccg13 -> {pct: fraction of the PCT's postcodes in the CCG}
+    pct_names = {}
     for r in pct_rows:
         f_pc[r["CCG_ONS_CODE"]][r["PCT_ONS_CODE"]] = float(r["PCT_POSTCODE_PERCENT_IN_CCG"]) / 100
-    pcts = sorted({r["PCT_ONS_CODE"] for r in pct_rows})
+        pct_names[r["PCT_ONS_CODE"]] = r["PCT_NAME"]
+    pcts = sorted(pct_names)
+    covers = pct_place_names(pct_names, read_csv(source / "pct" / "PCT_to_LocalAuthority_homogenised.csv"))
+    ltla_names = {r["LTLA19CD"]: r["LTLA19NM"] for r in ltla}
+    places_of = {}  # lsoa -> (district names, upper-tier names), normalised
+    for r in lsoas:
+        s = r["LSOA11CD"]
+        district11 = r["LSOA11NM"].rsplit(" ", 1)[0]
+        upper = {norm(utla_names[utla_of[s]])}
+        if district11 in FORMER_COUNTY:
+            upper.add(norm(FORMER_COUNTY[district11]))
+        places_of[s] = ({norm(district11), norm(r["LAD20NM"]), norm(ltla_names[lad19_of[s]])}, upper)
+    allowed_of = {}  # (lsoa, ccg13) -> PCTs among which its share of the CCG is split
+    evidence = defaultdict(int)  # how the LSOAs of shared CCGs were placed
+    for c, ps in f_pc.items():
+        if len(ps) == 1:
+            continue
+        members = [s for s, split in ccg13_of_lsoa.items() if c in split]
+        match = {}
+        for s in members:
+            districts, upper = places_of[s]
+            m = {p for p in ps if covers[p] & districts}
+            level = "district"
+            if not m:
+                m, level = {p for p in ps if covers[p] & upper}, "upper-tier council"
+            match[s] = (m, level)
+        placed = set().union(*(m for m, _ in match.values()))
+        elsewhere = {p for p in ps if p not in placed}  # no council of its own in this CCG
+        for s, (m, level) in match.items():
+            if m:
+                allowed_of[(s, c)] = frozenset(m | elsewhere)
+                evidence[level] += 1
+            else:
+                evidence["none (all the CCG's PCTs)"] += 1
+        if elsewhere and placed:
+            print(f"    {ccg13[c]}: {', '.join(pct_names[p] for p in sorted(elsewhere))} share every LSOA "
+                  "(no council of their own in the CCG)")
+    print("  LSOAs of 2013 CCGs shared by several PCTs, placed by: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(evidence.items())))
+    mass = defaultdict(float)  # (ccg13, allowed PCTs) -> LSOAs
+    for s, split in ccg13_of_lsoa.items():
+        for c, f in split.items():
+            mass[(c, allowed_of.get((s, c), frozenset(f_pc[c])))] += f
+
+    def weights(c, allowed, size):
+        total = sum(f_pc[c][q] * size[q] for q in allowed)
+        return {p: f_pc[c][p] * size[p] / total for p in allowed}
+
     size = {p: 1.0 for p in pcts}
-    for _ in range(200):
-        g = {c: {p: f * size[p] / sum(ff * size[q] for q, ff in ps.items()) for p, f in ps.items()} for c, ps in f_pc.items()}
+    steps = 0
+    while steps < 1000:
+        steps += 1
         new = defaultdict(float)
-        for c, ps in g.items():
-            for p, share in ps.items():
-                new[p] += share * ccg13_size[c]
+        for (c, allowed), m in mass.items():
+            for p, w in weights(c, allowed, size).items():
+                new[p] += m * w
         delta = max(abs(new[p] - size[p]) for p in pcts)
         size = dict(new)
         if delta < 1e-9:
             break
+    print(f"  PCT sizes solved in {steps} steps (last change {delta:.1e} LSOAs)")
+    in_ccg = defaultdict(lambda: defaultdict(float))  # ccg13 -> {pct: LSOAs}
+    for (c, allowed), m in mass.items():
+        for p, w in weights(c, allowed, size).items():
+            in_ccg[c][p] += m * w
+    g = {c: {p: in_ccg[c][p] / ccg13_size[c] for p in ps} for c, ps in f_pc.items()}
     write_csv(
         "pct_ccg13.csv.gz",
         ["pct_code", "pct_ods", "ccg13_code", "ccg13_ods", "postcode_percent", "ccg13_share"],
@@ -254,7 +356,7 @@ def main(source: Path) -> None:
     for s in sorted(ccg13_of_lsoa):
         shares = defaultdict(float)
         for c, f in ccg13_of_lsoa[s].items():
-            for p, share in g[c].items():
+            for p, share in weights(c, allowed_of.get((s, c), f_pc[c]), size).items():
                 shares[p] += f * share
         shares = {p: v for p, v in shares.items() if v >= 5e-7}
         total = sum(shares.values())
