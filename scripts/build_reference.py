@@ -402,7 +402,7 @@ Contains National Statistics data © Crown copyright and database right 2020.
 | lsoa.csv.gz | LSOA11 → CCG20 → LAD20; LSOA11 → UTLA19; IMD 2019 rank by LSOA (ONS, MHCLG) | {origin("LSOA11_to_CCG20_to_LAD20")}; {origin("LSOA11_to_UTLA19")}; {origin("IMD2019_LSOA11")} |
 | areas.csv.gz | CCG20 → STP20; LTLA19 → UTLA19; LAD20, PCT and CCG 2013 names and codes (ONS) | {origin("CCG20_to_STP20")}; {origin("LTLA19_to_UTLA19")}; {origin("ccg2ons_PCT_to_CCG_2013.js")} |
 | pct_ccg13.csv.gz | PCT → CCG 2013 postcode shares (ONS/NHS); `ccg13_share` derived here | {origin("ccg2ons_PCT_to_CCG_2013.js")} |
-| lsoa_pct.csv.gz | Derived here from the files above and the 2013 boundaries below (approximation, see docs/decisions) | as above |
+| lsoa_pct.csv.gz | Derived here from the files above, the 2013 boundaries below and the PCT → local authority names table (approximation, see docs/decisions) | as above |
 | gp_practices.csv.gz | ODS GP practice file epraccur, December 2019 (NHS Digital); active GP practices only | {origin("epraccur_2019-12.csv")} |
 
 ## Boundaries: CC BY 4.0 and Crown copyright
@@ -415,6 +415,12 @@ and database right 2013. Source: Office for National Statistics, licensed under 
 
 The 2013 CCG outlines used to place merged CCGs when deriving `lsoa_pct.csv.gz` (not shipped) are ONS boundary
 data (OGL); {origin("ccg2013.geojson")}.
+
+## PCT → local authority names (MIT)
+
+Which councils each PCT covered, used to place PCTs that shared a 2013 CCG when deriving `lsoa_pct.csv.gz` (the
+table itself is not shipped), comes from a hand-made table in LeonardoCastro/BritishDrugDynamics, MIT licence;
+{origin("PCT_to_LocalAuthority_homogenised.csv")}.
 """)
     print("  ATTRIBUTION.md")
 
