@@ -288,14 +288,22 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
                 f"INSERT INTO {Posting._meta.db_table} {posting_cols} VALUES (%s, %s, %s, %s)", rows
             )
         mb = MonthlyBalance._meta.db_table
-        cur.executemany(
-            f"UPDATE {mb} SET amount_pence = amount_pence + %s, postings = postings + %s "
-            "WHERE account_id = %s AND period_id = %s",
-            [
-                (amount, n, account_id, period_id)
-                for (account_id, period_id), (amount, n) in sorted(sums.items())
-            ],
-        )
+        changes = [(a, p, amount, n) for (a, p), (amount, n) in sorted(sums.items())]
+        if connection.vendor == "postgresql":
+            # one statement; no other writer can touch these rows, as their periods are locked
+            values = ",".join(["(%s::bigint, %s::bigint, %s::bigint, %s::bigint)"] * len(changes))
+            cur.execute(
+                f"UPDATE {mb} AS mb SET amount_pence = mb.amount_pence + v.a, postings = mb.postings + v.n "
+                f"FROM (VALUES {values}) AS v(account_id, period_id, a, n) "
+                "WHERE mb.account_id = v.account_id AND mb.period_id = v.period_id",
+                [x for row in changes for x in row],
+            )
+        else:
+            cur.executemany(
+                f"UPDATE {mb} SET amount_pence = amount_pence + %s, postings = postings + %s "
+                "WHERE account_id = %s AND period_id = %s",
+                [(amount, n, a, p) for a, p, amount, n in changes],
+            )
     return [ids[e.key] for e, _ in entries]
 
 
