@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--postings", type=int, default=10_000_000, help="postings generated as set-up")
     parser.add_argument("--bulk", type=int, default=200_000, help="postings posted through the service")
+    parser.add_argument("--per-call", type=int, default=5_000, help="transactions per post_transactions_bulk call")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="jointcare-bench-")
@@ -75,7 +76,7 @@ def main() -> None:
     months = [dt.date(2026, 4, 1) + dt.timedelta(days=30 * i + 3) for i in range(12)]
 
     # 1. bulk posting through the public service
-    per_call = 5_000
+    per_call = args.per_call
     n_tx = args.bulk // 2
     t = time.perf_counter()
     posted = 0

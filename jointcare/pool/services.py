@@ -224,25 +224,19 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
                 [len(entries)],
             )
             new_ids = [r[0] for r in cur.fetchall()]
+            # COPY text built here: several times faster than per-value adaptation for these simple types
+            fixed = f"\t{pool.pk}\t"
+            who = f"\t{_copy_value(actor_id)}\t{posted_at.isoformat()}\t"
+            src = f"\t{_copy_text(source)}\t"
+            buf = []
+            for tx_id, (e, period) in zip(new_ids, entries, strict=True):
+                buf.append(
+                    f"{tx_id}{fixed}{period.pk}\t{_copy_text(e.key)}\t{e.kind}\t{e.value_date.isoformat()}{src}"
+                    f"{_copy_text(e.reason[:300])}\t{_copy_text(e.reference[:120])}{who}{_copy_value(e.reverses_id)}\n"
+                )
+                ids[e.key] = tx_id
             with cur.cursor.copy(f"COPY {tx_table} (id, {cols}) FROM STDIN") as copy:
-                for tx_id, (e, period) in zip(new_ids, entries, strict=True):
-                    copy.write_row(
-                        (
-                            tx_id,
-                            pool.pk,
-                            period.pk,
-                            e.key,
-                            str(e.kind),
-                            e.value_date,
-                            source,
-                            e.reason[:300],
-                            e.reference[:120],
-                            actor_id,
-                            posted_at,
-                            e.reverses_id,
-                        )
-                    )
-                    ids[e.key] = tx_id
+                copy.write("".join(buf))
         else:
             for start in range(0, len(entries), TX_CHUNK):
                 chunk = entries[start : start + TX_CHUNK]
@@ -281,8 +275,7 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
         posting_cols = "(transaction_id, account_id, period_id, amount_pence)"
         if connection.vendor == "postgresql":
             with cur.cursor.copy(f"COPY {Posting._meta.db_table} {posting_cols} FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write("".join(f"{t}\t{a}\t{p}\t{x}\n" for t, a, p, x in rows))
         else:
             cur.executemany(
                 f"INSERT INTO {Posting._meta.db_table} {posting_cols} VALUES (%s, %s, %s, %s)", rows
@@ -305,6 +298,17 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
                 [(amount, n, a, p) for a, p, amount, n in changes],
             )
     return [ids[e.key] for e, _ in entries]
+
+
+def _copy_text(value: str) -> str:
+    """A string as a field of PostgreSQL's COPY text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_value(value) -> str:
+    return "\\N" if value is None else str(value)
 
 
 def _account_ids(pool: Pool) -> set[int]:

@@ -184,3 +184,17 @@ def test_settlement_posts_risk_share_and_statements(pool, finance):
     assert sum(p.amount_pence for p in tx.postings.all()) == 0
     with pytest.raises(Conflict):
         services.settle_pool(finance, pool)
+
+
+def test_bulk_keeps_awkward_text_exactly(pool, finance):
+    s, c = spend(pool, "EQUIP").pk, cash(pool).pk
+    reason = "Tab\there, new\nline, back\\slash, 100% – £"
+    services.post_transactions_bulk(
+        finance,
+        pool,
+        [services.Entry("k\\1", dt.date(2026, 6, 1), [(s, 7), (c, -7)], reason, reference="r\t1")],
+        "file\\%.csv",
+    )
+    tx = LedgerTransaction.objects.get(idempotency_key="k\\1")
+    assert (tx.reason, tx.reference, tx.source, tx.posted_by) == (reason, "r\t1", "file\\%.csv", finance)
+    assert tx.value_date == dt.date(2026, 6, 1) and tx.reverses is None
