@@ -3,6 +3,7 @@
     jointcare serve [ADDR:PORT]     run the web server (default 127.0.0.1:8000)
     jointcare migrate               create or update the database
     jointcare load-reference        load the shipped reference data (idempotent)
+    jointcare load-population FILE  optional LSOA populations to weight coterminosity
     jointcare demo                  build the synthetic demo partnership
     jointcare coterminosity --level {pct,ccg,icb}
     jointcare createuser USERNAME --role ROLE [...]
