@@ -7,7 +7,7 @@ Uses a fresh temporary SQLite database unless --database-url is given (that data
 at a fresh scratch database). Runs with JOINTCARE_DEBUG=0, as in production.
 
 1. Bulk posting: `services.post_transactions_bulk` (validation, idempotency, period locks, monthly balances,
-   audit), in calls of 5,000 transactions x 2 postings, for --bulk postings in all. Reports postings/s.
+   audit), in calls of --per-call transactions (default 10,000) x 2 postings, for --bulk postings in all. Reports postings/s.
 2. SETUP ONLY (not the public service): generate --postings more postings directly into the tables (PostgreSQL
    COPY, SQLite executemany, balanced transactions of 4 postings) and rebuild the monthly balances with one
    INSERT ... SELECT ... GROUP BY, so the pool holds --postings + --bulk postings. On PostgreSQL the balance
@@ -46,7 +46,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--postings", type=int, default=10_000_000, help="postings generated as set-up")
     parser.add_argument("--bulk", type=int, default=200_000, help="postings posted through the service")
-    parser.add_argument("--per-call", type=int, default=5_000, help="transactions per post_transactions_bulk call")
+    parser.add_argument(
+        "--per-call", type=int, default=10_000, help="transactions per post_transactions_bulk call"
+    )
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="jointcare-bench-")

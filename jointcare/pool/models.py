@@ -179,7 +179,8 @@ class Account(models.Model):
 
 
 class LedgerTransaction(AppendOnlyModel):
-    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="transactions")
+    # the unique (pool, idempotency_key) index serves look-ups by pool
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="transactions", db_index=False)
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="transactions")
     idempotency_key = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in TransactionKind])
@@ -204,8 +205,12 @@ class LedgerTransaction(AppendOnlyModel):
 
 class Posting(AppendOnlyModel):
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # the (account, period) index below serves look-ups by account, so no separate one
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False)
+    # denormalised from the transaction (which has the constraint); `ledger check` verifies they agree
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     amount_pence = models.BigIntegerField(help_text="+ debit, - credit")
 
     class Meta:

@@ -300,6 +300,26 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
     return [ids[e.key] for e, _ in entries]
 
 
+def _existing_keys(pool: Pool, keys: list[str]) -> set[str]:
+    """Which of `keys` the pool already holds: one array query on PostgreSQL, chunks of IN (...) elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT idempotency_key FROM {LedgerTransaction._meta.db_table} "
+                "WHERE pool_id = %s AND idempotency_key = ANY(%s)",
+                [pool.pk, keys],
+            )
+            return {r[0] for r in cur.fetchall()}
+    existing: set[str] = set()
+    for start in range(0, len(keys), 900):
+        existing.update(
+            LedgerTransaction.objects.filter(
+                pool=pool, idempotency_key__in=keys[start : start + 900]
+            ).values_list("idempotency_key", flat=True)
+        )
+    return existing
+
+
 def _copy_text(value: str) -> str:
     """A string as a field of PostgreSQL's COPY text format."""
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
@@ -383,14 +403,7 @@ def post_transactions_bulk(actor, pool: Pool, entries: Sequence[Entry], source: 
             raise FieldError(f"entry {i}: key {e.key} appears twice", field="key")
         seen.add(e.key)
     periods = _periods_for(pool, numbers, lock=True)
-    existing: set[str] = set()
-    keys = list(seen)
-    for start in range(0, len(keys), 900):
-        existing.update(
-            LedgerTransaction.objects.filter(
-                pool=pool, idempotency_key__in=keys[start : start + 900]
-            ).values_list("idempotency_key", flat=True)
-        )
+    existing = _existing_keys(pool, list(seen))
     todo = []
     for e, number in zip(entries, numbers, strict=True):
         if e.key in existing:
