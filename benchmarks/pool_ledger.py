@@ -7,7 +7,8 @@ Uses a fresh temporary SQLite database unless --database-url is given (that data
 at a fresh scratch database). Runs with JOINTCARE_DEBUG=0, as in production.
 
 1. Bulk posting: `services.post_transactions_bulk` (validation, idempotency, period locks, monthly balances,
-   audit), in calls of --per-call transactions (default 10,000) x 2 postings, for --bulk postings in all. Reports postings/s.
+   audit), in calls of --per-call transactions (default 10,000) of 2 postings each, for --bulk postings in
+   all. Reports postings/s.
 2. SETUP ONLY (not the public service): generate --postings more postings directly into the tables (PostgreSQL
    COPY, SQLite executemany, balanced transactions of 4 postings) and rebuild the monthly balances with one
    INSERT ... SELECT ... GROUP BY, so the pool holds --postings + --bulk postings. On PostgreSQL the balance
