@@ -167,10 +167,20 @@ class Account(models.Model):
         ordering = ["pool", "kind", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["pool", "kind", "partner", "scheme"],
-                name="account_once_per_pool",
-                nulls_distinct=False,
-            )
+                fields=["pool", "kind"],
+                condition=models.Q(partner__isnull=True, scheme__isnull=True),
+                name="pool_account_once_per_pool",
+            ),
+            models.UniqueConstraint(
+                fields=["pool", "kind", "partner"],
+                condition=models.Q(partner__isnull=False),
+                name="partner_account_once_per_pool",
+            ),
+            models.UniqueConstraint(
+                fields=["pool", "kind", "scheme"],
+                condition=models.Q(scheme__isnull=False),
+                name="scheme_account_once_per_pool",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -198,3 +198,14 @@ def test_bulk_keeps_awkward_text_exactly(pool, finance):
     tx = LedgerTransaction.objects.get(idempotency_key="k\\1")
     assert (tx.reason, tx.reference, tx.source, tx.posted_by) == (reason, "r\t1", "file\\%.csv", finance)
     assert tx.value_date == dt.date(2026, 6, 1) and tx.reverses is None
+
+
+def test_account_is_unique_per_pool_kind_and_owner(pool):
+    from django.db import IntegrityError, transaction
+
+    from jointcare.pool.models import Account
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.create(pool=pool, kind=AccountKind.CASH)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.create(pool=pool, kind=AccountKind.SPEND, scheme=pool.schemes.get(code="REAB"))
