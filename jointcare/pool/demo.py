@@ -207,8 +207,9 @@ def build_demo_pools(agreement, users: dict) -> list[Pool]:
             for number in range(1, through):
                 services.close_period(finance, pool, number)
         else:
-            services.settle_pool(finance, pool)
-            for number in range(1, 13):
+            for number in range(1, 12):
                 services.close_period(finance, pool, number)
+            services.settle_pool(finance, pool)
+            services.close_period(finance, pool, 12)
         pools.append(pool)
     return pools

@@ -147,6 +147,13 @@ def financial_year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
 
 
+def months_blocking_settlement(closed_numbers: Iterable[int]) -> list[int]:
+    """Months (1 = April .. 11 = February) still open. The year-end risk share is posted into March, so every
+    earlier month must be closed first: the outturn it shares must be final."""
+    closed = set(closed_numbers)
+    return [n for n in range(1, 12) if n not in closed]
+
+
 def period_months(year: int) -> list[dt.date]:
     """First day of each of the 12 monthly periods of the financial year, April first."""
     return [dt.date(year + (m - 1 + 3) // 12, (m - 1 + 3) % 12 + 1, 1) for m in range(1, 13)]

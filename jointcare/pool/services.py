@@ -698,9 +698,26 @@ def settle_pool(actor, pool: Pool, *, dry_run: bool = False) -> dict:
         pool = Pool.objects.select_for_update().get(pk=pool.pk)
         if Settlement.objects.filter(pool=pool).exists():
             raise Conflict(f"pool {pool} is already settled")
+        open_months = domain.months_blocking_settlement(
+            Period.objects.filter(pool=pool, closed=True).values_list("number", flat=True)
+        )
+        labels = {p.number: p.label for p in Period.objects.filter(pool=pool, number__in=open_months)}
+        open_labels = [labels.get(n, str(n)) for n in open_months]
+        if open_months and not dry_run:
+            raise Conflict(
+                f"close every month from April to February before settling; still open: {', '.join(open_labels)}",
+                field="period",
+            )
         result = compute_risk_share(pool)
         statements = partner_statements(pool, result)
-        outcome = {"pool": str(pool), "dry_run": dry_run, **result.as_dict(), "statements": statements}
+        outcome = {
+            "pool": str(pool),
+            "dry_run": dry_run,
+            "provisional": bool(open_months),
+            "open_months": open_labels,
+            **result.as_dict(),
+            "statements": statements,
+        }
         if dry_run:
             return outcome
         by_name = {v: k for k, v in partner_names(pool).items()}

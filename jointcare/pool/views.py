@@ -202,11 +202,11 @@ def settle(request, pk: int):
             messages.success(request, f"Settled the risk share of {pool}")
             return redirect("pool:report", pool.pk, "statement")
         except ServiceError as exc:
-            error, status = exc.message, 400
+            error, status = exc.message, exc.status
     try:
         outcome = services.settle_pool(request.user, pool, dry_run=True)
     except ServiceError as exc:
-        outcome, error, status = None, exc.message, 400 if status == 200 else status
+        outcome, error, status = None, exc.message, exc.status if status == 200 else status
     return render(
         request,
         "pool/settle.jinja",

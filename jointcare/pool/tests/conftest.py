@@ -55,3 +55,12 @@ def pool(partners, finance):
     from jointcare.pool import agreement_file
 
     return agreement_file.create_from_text(finance, AGREEMENT_YAML)
+
+
+def close_year(actor, pool, through: int = 11) -> None:
+    """Close April .. February (the months a year-end settlement needs closed)."""
+    from jointcare.pool import services
+    from jointcare.pool.models import Period
+
+    for number in Period.objects.filter(pool=pool, closed=False, number__lte=through).values_list("number", flat=True):
+        services.close_period(actor, pool, number)

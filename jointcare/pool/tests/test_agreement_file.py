@@ -9,7 +9,7 @@ from jointcare.errors import FieldError
 from jointcare.pool import agreement_file, services
 from jointcare.pool.domain import AccountKind
 from jointcare.pool.models import LedgerTransaction
-from jointcare.pool.tests.conftest import AGREEMENT_YAML
+from jointcare.pool.tests.conftest import AGREEMENT_YAML, close_year
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,7 @@ def test_rotherham_risk_pool_then_pro_rata_capped_at_contributions(partners, fin
     pool = make(finance, rule, reserve="50000", budget_a="475000", budget_b="475000")
     spend(finance, pool, "A", 575000)  # +100,000
     spend(finance, pool, "B", 455000)  # -20,000
+    close_year(finance, pool)
     out = services.settle_pool(finance, pool)
     # net 80,000; reserve 50,000; remaining 30,000 at 60:40
     assert out["reserve_drawn_pence"] == 5_000_000
@@ -127,6 +128,7 @@ def test_herefordshire_no_risk_share(partners, finance):
     pool = make(finance, rule)
     spend(finance, pool, "A", 530_000)  # council's scheme +30,000
     spend(finance, pool, "B", 480_000)  # icb's scheme -20,000
+    close_year(finance, pool)
     out = services.settle_pool(finance, pool)
     assert shares(out) == {"ICB": -20_000, "Council": 30_000}
 
@@ -135,6 +137,7 @@ def test_underspend_carried_forward_is_posted(partners, finance):
     pool = make(finance, "risk_share: {method: pro_rata, underspend: carry_forward}\n")
     spend(finance, pool, "A", 400_000)
     spend(finance, pool, "B", 500_000)
+    close_year(finance, pool)
     out = services.settle_pool(finance, pool)
     assert out["carried_forward_pence"] == 10_000_000
     cf = services.account_for(pool, AccountKind.CARRIED_FORWARD)

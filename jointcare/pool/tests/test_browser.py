@@ -7,6 +7,7 @@ import pytest
 from conftest import axe_violations
 from jointcare.pool import services
 from jointcare.pool.domain import AccountKind
+from jointcare.pool.tests.conftest import close_year
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +44,10 @@ def test_monitoring_import_and_settle_pages(page, live_server, pool, finance, ar
     assert "Row 2, scheme" in summary and "Row 3, date" in summary
     assert axe_violations(page) == []
 
+    page.goto(f"{live_server.url}/pools/{pool.pk}/settle")
+    assert "Provisional" in page.inner_text("main")
+    assert page.locator("button:has-text('Settle and post the risk share')").count() == 0
+    close_year(finance, pool)
     page.goto(f"{live_server.url}/pools/{pool.pk}/settle")
     assert page.locator("#explanation li").count() > 3
     assert axe_violations(page) == []

@@ -301,3 +301,12 @@ def test_risk_share_always_adds_up_to_the_penny(case):
 @given(st.integers(-(10**12), 10**12), st.lists(st.integers(0, 10**6), min_size=1, max_size=10).filter(any))
 def test_largest_remainder_split_sums_exactly(total, weights):
     assert sum(split_largest_remainder(total, weights)) == total
+
+
+def test_settlement_needs_april_to_february_closed():
+    from jointcare.pool.domain import months_blocking_settlement
+
+    assert months_blocking_settlement(range(1, 12)) == []
+    assert months_blocking_settlement(range(1, 13)) == []
+    assert months_blocking_settlement([1, 2, 3]) == list(range(4, 12))
+    assert months_blocking_settlement([n for n in range(1, 12) if n != 7]) == [7]

@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 
+from jointcare.pool.tests.conftest import close_year
+
 from jointcare.audit.models import AuditEntry
 from jointcare.errors import Conflict, FieldError
 from jointcare.pool import services
@@ -174,7 +176,13 @@ def test_settlement_posts_risk_share_and_statements(pool, finance):
     # 300 left, 60:40
     assert dry["shares_pence"] == {"Test ICB": 18000, "Test Council": 12000}
     assert LedgerTransaction.objects.filter(kind="settlement").count() == 0
+    with pytest.raises(Conflict) as refused:
+        services.settle_pool(finance, pool)
+    assert "still open" in refused.value.message and "2026-04" in refused.value.message
+    assert dry["provisional"] is True
+    close_year(finance, pool)
     done = services.settle_pool(finance, pool)
+    assert done["provisional"] is False
     statements = {s["partner"]: s for s in done["statements"]}
     assert statements["Test ICB"]["money_in_pence"] == 600000
     assert statements["Test ICB"]["balance_due_pence"] == 18000

@@ -175,6 +175,10 @@ class Command(BaseCommand):
         self.stdout.write(
             ("DRY RUN: nothing posted\n" if opts["dry_run"] else "") + f"Risk share for {outcome['pool']}"
         )
+        if outcome["provisional"]:
+            self.stdout.write(
+                "  PROVISIONAL: months still open, so outturn is not final: " + ", ".join(outcome["open_months"])
+            )
         for line in outcome["lines"]:
             self.stdout.write(f"  {line['text']}")
         self.stdout.write("Partner statements:")
