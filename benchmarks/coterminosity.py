@@ -15,19 +15,12 @@ import argparse
 import gc
 import os
 import resource
-import statistics
 import sys
-import tempfile
 import time
 
 
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+
+from benchmarks._setup import django_database, median_time
 
 
 def main() -> None:
@@ -35,24 +28,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    tmp = tempfile.TemporaryDirectory(prefix="jointcare-bench-")
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["JOINTCARE_VAR_DIR"] = tmp.name
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcare.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+    django_database(args.database_url)
 
     from jointcare.places import services
     from jointcare.places.models import Lsoa
 
-    call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
 
     t = time.perf_counter()
     first = services.load_reference(None)
@@ -71,7 +51,7 @@ def main() -> None:
             t = time.perf_counter()
             report = services.coterminosity_report(level)
             cold = time.perf_counter() - t
-            warm = median_time(lambda lv=level: services.rounded_bodies(services.coterminosity_report(lv)), args.runs)
+            warm, _ = median_time(lambda lv=level: services.rounded_bodies(services.coterminosity_report(lv)), args.runs)
             s = report["summary"]
             print(
                 f"coterminosity {level:>3} [{label}]: cold {cold * 1000:7.1f} ms, warm {warm * 1000:6.1f} ms "
@@ -89,8 +69,8 @@ def main() -> None:
     client.force_login(accounts.create_user(None, username="bench", password="bench-password-1", roles=["analyst"]))
     for level in ("pct", "ccg", "icb"):
         client.get("/coterminosity/", {"level": level})
-        page = median_time(lambda lv=level: client.get("/coterminosity/", {"level": lv}), args.runs)
-        api = median_time(lambda lv=level: client.get("/api/v1/coterminosity", {"level": lv}), args.runs)
+        page, _ = median_time(lambda lv=level: client.get("/coterminosity/", {"level": lv}), args.runs)
+        api, _ = median_time(lambda lv=level: client.get("/api/v1/coterminosity", {"level": lv}), args.runs)
         print(f"page /coterminosity/?level={level}: {page * 1000:.1f} ms; API: {api * 1000:.1f} ms (median of {args.runs})")
     codes = list(Lsoa.objects.values_list("code", flat=True))
     text = "\n".join(f"{code},{1000 + (i * 37) % 1500}" for i, code in enumerate(codes))
@@ -102,7 +82,7 @@ def main() -> None:
     measure("population")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak memory: {peak_kib / 1024:.0f} MiB; python {sys.version.split()[0]}; {os.cpu_count()} cores")
-    tmp.cleanup()
+
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ The query count must not grow with the number of rows; tests guard it with 5 and
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
-import tempfile
 import time
+
+from benchmarks._setup import django_database
 
 
 def main() -> None:
@@ -24,17 +24,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--agreements", type=int, default=500)
     args = parser.parse_args()
-    tmp = tempfile.TemporaryDirectory(prefix="jointcare-bench-")
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["JOINTCARE_VAR_DIR"] = tmp.name
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcare.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_database(args.database_url)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -44,8 +34,6 @@ def main() -> None:
     from jointcare.partnerships import demo, services
     from jointcare.places import services as places
 
-    call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
     if not Organisation.objects.filter(source="reference").exists():
         places.load_reference(None)
     if not demo.exists():

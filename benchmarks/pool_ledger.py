@@ -22,24 +22,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import resource
-import statistics
-import tempfile
 import time
+
+from benchmarks._setup import django_database, median_time
 
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def median_time(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(max(1, runs)):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -52,22 +42,8 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    tmp = tempfile.TemporaryDirectory(prefix="jointcare-bench-")
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["JOINTCARE_VAR_DIR"] = tmp.name
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcare.settings")
-    os.environ.setdefault("JOINTCARE_DEBUG", "0")  # as in production: no per-query debug logging
-    import django
+    django_database(args.database_url)
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
 
     from jointcare.pool import reports, services
     from jointcare.pool.domain import AccountKind
