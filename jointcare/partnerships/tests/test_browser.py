@@ -1,10 +1,12 @@
-"""Browser journey: find an organisation by code, then create a partnership with a board, in headless Chromium."""
+"""Browser journey on the shipped reference data, in headless Chromium: sign in, find an organisation by code,
+open coterminosity, then create a partnership with a board, meetings and decisions."""
 
 import pytest
 
 from conftest import axe_violations
-from jointcare.organisations.tests import factories
+from jointcare.organisations.models import Organisation
 from jointcare.partnerships.models import Agreement
+from jointcare.places import services as places
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,10 +20,8 @@ def _sign_in(page, live_server, username, next_path):
 
 
 def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_server, user_factory, artefacts):
-    icb = factories.icb()
-    sub = factories.sub_icb(icb)
-    factories.practice(sub, name="ALTRINCHAM MEDICAL PRACTICE", ods="P91004")
-    council = factories.council()
+    places.load_reference(None)
+    council = Organisation.objects.get(gss_code="E08000009")
     user_factory("comm", roles=["commissioner"], organisation=council)
     _sign_in(page, live_server, "comm", "/organisations/")
 
@@ -31,12 +31,22 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     assert "1 organisation" in page.inner_text("#result-count")
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "partnerships-01-organisation-search.png", full_page=True)
-    page.click("#organisations a:has-text('NHS Trafford sub-ICB location')")
+    page.click("#organisations a:has-text('NHS Trafford CCG')")
     assert "E38000187" in page.inner_text("main")
     assert "ALTRINCHAM MEDICAL PRACTICE" in page.inner_text("#children")
-    assert "NHS Greater Manchester ICB" in page.inner_text("#parent-chain")
+    assert "Greater Manchester Health and Social Care Partnership" in page.inner_text("#parent-chain")
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "partnerships-02-organisation-detail.png", full_page=True)
+
+    # How the sub-ICB's boundary fits the council: Trafford is coterminous.
+    page.click("nav a:has-text('Coterminosity')")
+    page.select_option("#level", "ccg")
+    page.click("button:has-text('Show')")
+    page.wait_for_selector("#map[data-loaded='true']", state="attached")
+    row = page.locator("#bodies tbody tr", has_text="E38000187")
+    assert "Trafford" in row.inner_text() and "yes" in row.inner_text().lower()
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-02b-coterminosity.png")
     page.goto(f"{live_server.url}/organisations/code/P91004")
     assert page.locator("h1").inner_text() == "ALTRINCHAM MEDICAL PRACTICE"
     page.goto(f"{live_server.url}/organisations/code/Q99")
