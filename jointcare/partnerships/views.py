@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -54,6 +55,29 @@ def _not_found(request, message: str):
 
 def _agreement_or_none(pk: int) -> Agreement | None:
     return Agreement.objects.filter(pk=pk).first()
+
+
+def with_agreement(board: bool = False):
+    """Look up the agreement (and, with board=True, its board) for a view taking `pk`: an unknown id gets the
+    not-found page; a missing board sends the user back to the agreement with a message."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, pk: int):
+            agreement = _agreement_or_none(pk)
+            if agreement is None:
+                return _not_found(request, f"There is no partnership agreement with id {pk}.")
+            if not board:
+                return view(request, agreement)
+            found = Board.objects.filter(agreement=agreement).first()
+            if found is None:
+                messages.error(request, "Create the board first.")
+                return redirect("partnerships:detail", agreement.pk)
+            return view(request, agreement, found)
+
+        return wrapped
+
+    return decorate
 
 
 def organisation_items(prompt: str, first: list[Organisation] = ()) -> list[dict]:
@@ -171,10 +195,8 @@ def agreement_create(request):
 
 
 @requires("partnerships.view")
-def agreement_detail(request, pk: int):
-    agreement = _agreement_or_none(pk)
-    if agreement is None:
-        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+@with_agreement()
+def agreement_detail(request, agreement: Agreement):
     parties = list(agreement.parties.select_related("organisation").order_by("role", "organisation__name"))
     board = Board.objects.filter(agreement=agreement).first()
     members, meetings, decisions = [], [], []
@@ -206,10 +228,8 @@ def agreement_detail(request, pk: int):
 
 @requires("partnerships.edit")
 @require_http_methods(["GET", "POST"])
-def agreement_edit(request, pk: int):
-    agreement = _agreement_or_none(pk)
-    if agreement is None:
-        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+@with_agreement()
+def agreement_edit(request, agreement: Agreement):
     initial = {f: getattr(agreement, f) for f in services.AGREEMENT_EDITABLE}
     form = AgreementEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -230,10 +250,8 @@ def agreement_edit(request, pk: int):
 
 @requires("partnerships.edit")
 @require_POST
-def agreement_status(request, pk: int):
-    agreement = _agreement_or_none(pk)
-    if agreement is None:
-        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+@with_agreement()
+def agreement_status(request, agreement: Agreement):
     try:
         services.change_status(request.user, agreement, request.POST.get("status", ""))
     except ServiceError as exc:
@@ -246,10 +264,8 @@ def agreement_status(request, pk: int):
 
 @requires("partnerships.edit")
 @require_http_methods(["GET", "POST"])
-def party_add(request, pk: int):
-    agreement = _agreement_or_none(pk)
-    if agreement is None:
-        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+@with_agreement()
+def party_add(request, agreement: Agreement):
     form = PartyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         org = _chosen_organisation(
@@ -278,10 +294,8 @@ def party_add(request, pk: int):
 
 @requires("partnerships.edit")
 @require_http_methods(["GET", "POST"])
-def board_create(request, pk: int):
-    agreement = _agreement_or_none(pk)
-    if agreement is None:
-        return _not_found(request, f"There is no partnership agreement with id {pk}.")
+@with_agreement()
+def board_create(request, agreement: Agreement):
     if Board.objects.filter(agreement=agreement).exists():
         messages.error(request, f"{agreement.name} already has a board.")
         return redirect("partnerships:detail", agreement.pk)
@@ -297,22 +311,10 @@ def board_create(request, pk: int):
     return _page(request, "board_form.jinja", {"title": "Create the board", "agreement": agreement}, form)
 
 
-def _board_or_redirect(request, agreement):
-    board = Board.objects.filter(agreement=agreement).first()
-    if board is None:
-        messages.error(request, "Create the board first.")
-    return board
-
-
 @requires("partnerships.edit")
 @require_http_methods(["GET", "POST"])
-def member_add(request, pk: int):
-    agreement = _agreement_or_none(pk)
-    if agreement is None:
-        return _not_found(request, f"There is no partnership agreement with id {pk}.")
-    board = _board_or_redirect(request, agreement)
-    if board is None:
-        return redirect("partnerships:detail", agreement.pk)
+@with_agreement(board=True)
+def member_add(request, agreement: Agreement, board: Board):
     form = MemberForm(request.POST or None, initial={"voting": "yes"})
     if request.method == "POST" and form.is_valid():
         org = _chosen_organisation(
@@ -353,13 +355,8 @@ def member_add(request, pk: int):
 
 @requires("partnerships.decide")
 @require_http_methods(["GET", "POST"])
-def meeting_record(request, pk: int):
-    agreement = _agreement_or_none(pk)
-    if agreement is None:
-        return _not_found(request, f"There is no partnership agreement with id {pk}.")
-    board = _board_or_redirect(request, agreement)
-    if board is None:
-        return redirect("partnerships:detail", agreement.pk)
+@with_agreement(board=True)
+def meeting_record(request, agreement: Agreement, board: Board):
     members = list(BoardMember.objects.filter(board=board).select_related("organisation"))
     form = MeetingForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
@@ -395,13 +392,8 @@ def meeting_record(request, pk: int):
 
 @requires("partnerships.decide")
 @require_http_methods(["GET", "POST"])
-def decision_record(request, pk: int):
-    agreement = _agreement_or_none(pk)
-    if agreement is None:
-        return _not_found(request, f"There is no partnership agreement with id {pk}.")
-    board = _board_or_redirect(request, agreement)
-    if board is None:
-        return redirect("partnerships:detail", agreement.pk)
+@with_agreement(board=True)
+def decision_record(request, agreement: Agreement, board: Board):
     meetings = list(Meeting.objects.filter(board=board).order_by("-held_on", "-id"))
     if not meetings:
         messages.error(request, "Record the meeting first: every decision belongs to a meeting.")
