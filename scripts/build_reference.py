@@ -367,11 +367,19 @@ def main(source: Path) -> None:
     practices = [
         row for row in read_csv(source / "gp" / "epraccur_2019-12.csv", header=False) if row[12] == "A" and row[25] == "4"
     ]
-    write_csv(
-        "gp_practices.csv.gz",
-        ["ods_code", "name", "postcode", "commissioner"],
-        ([r[0], r[1], r[9], r[14]] for r in sorted(practices)),
-    )
+    # The file's commissioner is the practice's CCG in December 2019. Where that CCG merged in April 2020, its
+    # 2020 sub-ICB is the single new 2020 CCG the 2013 CCG of the same code went into (placed by area above).
+    ods20 = {r["CCG20CD"]: r["CCG20CDH"] for r in stp}
+    successor = {ccg13[c]: ods20[next(iter(t))] for c, t in targets.items() if len(t) == 1}
+    current = set(ods20.values())
+
+    def sub_icb_2020(commissioner: str) -> str:
+        return commissioner if commissioner in current else successor.get(commissioner, "")
+
+    rows = [[r[0], r[1], r[9], r[14], sub_icb_2020(r[14])] for r in sorted(practices)]
+    write_csv("gp_practices.csv.gz", ["ods_code", "name", "postcode", "commissioner", "sub_icb_2020"], rows)
+    unmapped = sorted({r[3] for r in rows if not r[4]})
+    print(f"  GP practices: {len(rows)}; without a 2020 sub-ICB: {sum(1 for r in rows if not r[4])} ({unmapped})")
     write_attribution(source)
 
 

@@ -201,7 +201,7 @@ def _load_organisations(areas: list[dict]) -> tuple[dict, list[str]]:
     ods_to_sub = {a["ods_code"]: sub.get(a["code"]) for a in by_level["ccg"]}
     sync(
         "gp_practice",
-        [row("gp_practice", "nhs", p["name"], p["ods_code"], parent=ods_to_sub.get(p["commissioner"]), postcode=p["postcode"])
+        [row("gp_practice", "nhs", p["name"], p["ods_code"], parent=ods_to_sub.get(p["sub_icb_2020"]), postcode=p["postcode"])
          for p in read_data("gp_practices.csv.gz")],
         "ods_code",
     )

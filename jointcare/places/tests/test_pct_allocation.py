@@ -59,3 +59,20 @@ def test_every_pct_keeps_a_part_of_every_ccg_it_had_postcodes_in(reference_data)
     for s in shares:
         by_ccg[s.ccg13_code] = by_ccg.get(s.ccg13_code, 0) + s.ccg13_share
     assert all(total == pytest.approx(1, abs=1e-5) for total in by_ccg.values())
+
+
+def test_every_active_gp_practice_has_a_2020_sub_icb(db):
+    from jointcare.organisations.models import Organisation
+    from jointcare.places import services
+
+    services.load_reference(None)
+    practices = Organisation.objects.filter(kind="gp_practice", source="reference")
+    assert practices.count() == 6830
+    assert not practices.filter(parent__isnull=True).exists()
+    # A practice commissioned in 2019 by NHS Airedale, Wharfedale and Craven CCG (02N, merged in April 2020)
+    # belongs to NHS Bradford District and Craven CCG (36J).
+    by_02n = services.read_data("gp_practices.csv.gz")
+    codes = [p["ods_code"] for p in by_02n if p["commissioner"] == "02N"]
+    assert codes
+    parents = set(practices.filter(ods_code__in=codes).values_list("parent__ods_code", flat=True))
+    assert parents == {"36J"}
