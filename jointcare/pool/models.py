@@ -189,9 +189,17 @@ class Account(models.Model):
 
 
 class LedgerTransaction(AppendOnlyModel):
+    # No per-row foreign-key constraints on pool, period and reverses (each costs one check per transaction at
+    # commit): on PostgreSQL one statement-level trigger checks them for every inserted row, period and
+    # reversed transaction in the same pool, and referenced pools and periods cannot be deleted (migration
+    # 0007); `ledger check` reports dangling keys on any database.
     # the unique (pool, idempotency_key) index serves look-ups by pool
-    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="transactions", db_index=False)
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="transactions")
+    pool = models.ForeignKey(
+        Pool, on_delete=models.PROTECT, related_name="transactions", db_index=False, db_constraint=False
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="transactions", db_constraint=False
+    )
     idempotency_key = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in TransactionKind])
     value_date = models.DateField()
@@ -203,7 +211,7 @@ class LedgerTransaction(AppendOnlyModel):
     )
     posted_at = models.DateTimeField(default=timezone.now)
     reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by", db_constraint=False
     )
 
     class Meta:
@@ -214,9 +222,17 @@ class LedgerTransaction(AppendOnlyModel):
 
 
 class Posting(AppendOnlyModel):
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="postings")
+    # No per-row foreign-key constraints on the two keys below (each costs one check per posting at commit):
+    # on PostgreSQL one statement-level trigger checks every inserted posting's transaction and account exist,
+    # share a pool and (with `period`) a month, and referenced accounts and transactions cannot be deleted
+    # (migration 0007); the services validate accounts; `ledger check` reports orphans on any database.
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="postings", db_constraint=False
+    )
     # the (account, period) index below serves look-ups by account, so no separate one
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="postings", db_index=False, db_constraint=False
+    )
     # denormalised from the transaction (which has the constraint); `ledger check` verifies they agree
     period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False

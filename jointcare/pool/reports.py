@@ -399,8 +399,10 @@ def ledger_check(pool: Pool | None = None) -> list[str]:
 
     Four scans, each one aggregate query in the database: postings grouped by transaction (balanced, two or
     more); postings grouped by account and month against the stored monthly balances (and no zero amounts);
-    postings joined to their transaction and account (same month, same pool); transactions posted into a month
-    after it closed.
+    postings joined to their transaction and account (both exist, same month, same pool); transactions joined to
+    their pool and month (both exist, the month is the pool's, not posted after it closed). Then the few
+    reversals (the reversed transaction exists, in the same pool). The ledger's keys have no foreign-key
+    constraints (decision 0035), so these scans are what finds a dangling key outside PostgreSQL.
     """
     problems: list[str] = []
     p_where, t_where, params = "", "", []
@@ -449,25 +451,48 @@ def ledger_check(pool: Pool | None = None) -> list[str]:
             zero += zeros
         if zero:
             problems.append(f"{zero} postings have a zero amount")
+        # outer joins, so postings whose transaction or account is missing are counted too (the posting keys
+        # have no foreign-key constraints: on PostgreSQL a trigger checks them, elsewhere only the services)
         cur.execute(
-            f"SELECT p.period_id <> t.period_id, a.pool_id <> t.pool_id, COUNT(*) FROM {posting} p"
-            f" JOIN {tx} t ON t.id = p.transaction_id JOIN {account} a ON a.id = p.account_id {p_where}"
-            f" GROUP BY 1, 2",
+            f"SELECT t.id IS NULL, a.id IS NULL, p.period_id <> t.period_id, a.pool_id <> t.pool_id, COUNT(*)"
+            f" FROM {posting} p LEFT JOIN {tx} t ON t.id = p.transaction_id"
+            f" LEFT JOIN {account} a ON a.id = p.account_id {p_where} GROUP BY 1, 2, 3, 4",
             params,
         )
-        for other_period, other_pool, n in cur.fetchall():
+        for no_tx, no_account, other_period, other_pool, n in cur.fetchall():
+            if no_tx:
+                problems.append(f"{n} postings refer to a transaction that does not exist")
+            if no_account:
+                problems.append(f"{n} postings refer to an account that does not exist")
             if other_period:
                 problems.append(f"{n} postings are in a different month from their transaction")
             if other_pool:
                 problems.append(f"{n} postings are on an account of another pool")
         cur.execute(
-            f"SELECT COUNT(*) FROM {tx} t JOIN {period_t} m ON m.id = t.period_id"
-            f" WHERE m.closed AND t.posted_at > m.closed_at{' AND t.pool_id = %s' if pool else ''}",
+            f"SELECT p.id IS NULL, m.id IS NULL, m.pool_id <> t.pool_id,"
+            f" COALESCE(m.closed AND t.posted_at > m.closed_at, FALSE), COUNT(*) FROM {tx} t"
+            f" LEFT JOIN {Pool._meta.db_table} p ON p.id = t.pool_id LEFT JOIN {period_t} m ON m.id = t.period_id"
+            f" {t_where} GROUP BY 1, 2, 3, 4",
             params,
         )
-        (late,) = cur.fetchone()
-        if late:
-            problems.append(f"{late} transactions were posted into a month after it closed")
+        for no_pool, no_period, other_pool, late, n in cur.fetchall():
+            if no_pool:
+                problems.append(f"{n} transactions refer to a pool that does not exist")
+            if no_period:
+                problems.append(f"{n} transactions refer to a month that does not exist")
+            if other_pool:
+                problems.append(f"{n} transactions are in a month of another pool")
+            if late:
+                problems.append(f"{n} transactions were posted into a month after it closed")
+        cur.execute(
+            f"SELECT COUNT(*) FROM {tx} t LEFT JOIN {tx} r ON r.id = t.reverses_id"
+            f" WHERE t.reverses_id IS NOT NULL AND (r.id IS NULL OR r.pool_id <> t.pool_id)"
+            f"{' AND t.pool_id = %s' if pool else ''}",
+            params,
+        )
+        (bad_reversals,) = cur.fetchone()
+        if bad_reversals:
+            problems.append(f"{bad_reversals} transactions reverse a transaction missing from their pool")
     balances = MonthlyBalance.objects.all()
     if pool is not None:
         balances = balances.filter(account__pool=pool)

@@ -93,3 +93,32 @@ def test_ledger_check_finds_unbalanced_and_empty_transactions(pool, finance):
     text = "\n".join(reports.ledger_check(pool))
     assert "has no postings" in text and "1 postings have a zero amount" in text
     assert "sum to £400.00 (2 postings)" in text  # the stored count no longer agrees
+
+
+def test_ledger_check_finds_dangling_ledger_keys(pool, finance):
+    from django.db import connection
+
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's trigger refuses these rows before the check could see them")
+    tx = pool.transactions.get()
+    acct = tx.postings.first().account_id
+    with connection.cursor() as cur:
+        for tx_id, account_id in [(10**9, acct), (10**9, acct), (tx.pk, 10**9), (tx.pk, 10**9)]:
+            cur.execute(
+                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence)"
+                " VALUES (%s, %s, %s, %s)",
+                [tx_id, account_id, tx.period_id, 5],
+            )
+        cur.execute(
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, reason,"
+            " reference, posted_at, reverses_id) VALUES (%s, %s, 'dangling', 'actual', '2026-04-01', 's', 'r', '',"
+            " '2026-04-01', %s)",
+            [10**9, 10**9, 10**9],
+        )
+    text = "\n".join(reports.ledger_check())
+    assert "2 postings refer to a transaction that does not exist" in text
+    assert "2 postings refer to an account that does not exist" in text
+    assert "1 transactions refer to a pool that does not exist" in text
+    assert "1 transactions refer to a month that does not exist" in text
+    assert "1 transactions reverse a transaction missing from their pool" in text
