@@ -399,10 +399,10 @@ def ledger_check(pool: Pool | None = None) -> list[str]:
 
     Four scans, each one aggregate query in the database: postings grouped by transaction (balanced, two or
     more); postings grouped by account and month against the stored monthly balances (and no zero amounts);
-    postings joined to their transaction and account (both exist, same month, same pool); transactions joined to
-    their pool and month (both exist, the month is the pool's, not posted after it closed). Then the few
-    reversals (the reversed transaction exists, in the same pool). The ledger's keys have no foreign-key
-    constraints (decision 0035), so these scans are what finds a dangling key outside PostgreSQL.
+    postings joined to their transaction and account (same month, same pool); transactions joined to their
+    pool and month (the month is the pool's, not posted after it closed). Then the few reversals (the reversed
+    transaction exists, in the same pool). The ledger's keys have no foreign-key constraints (decision 0035):
+    a posting or transaction with a missing key drops out of the joins, and only then do outer joins say which.
     """
     problems: list[str] = []
     p_where, t_where, params = "", "", []
@@ -451,39 +451,57 @@ def ledger_check(pool: Pool | None = None) -> list[str]:
             zero += zeros
         if zero:
             problems.append(f"{zero} postings have a zero amount")
-        # outer joins, so postings whose transaction or account is missing are counted too (the posting keys
-        # have no foreign-key constraints: on PostgreSQL a trigger checks them, elsewhere only the services)
+        # Inner joins and plain sums (no GROUP BY): cheap on both databases. A posting or transaction whose key
+        # is missing (the keys have no foreign-key constraints: decision 0035) drops out of the join, so the
+        # counts fall short of the totals, and only then do outer joins find what is missing.
+        n_postings = sum(n for _, n in recomputed.values())
         cur.execute(
-            f"SELECT t.id IS NULL, a.id IS NULL, p.period_id <> t.period_id, a.pool_id <> t.pool_id, COUNT(*)"
-            f" FROM {posting} p LEFT JOIN {tx} t ON t.id = p.transaction_id"
-            f" LEFT JOIN {account} a ON a.id = p.account_id {p_where} GROUP BY 1, 2, 3, 4",
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.period_id <> t.period_id THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN a.pool_id <> t.pool_id THEN 1 ELSE 0 END), 0) FROM {posting} p"
+            f" JOIN {tx} t ON t.id = p.transaction_id JOIN {account} a ON a.id = p.account_id {p_where}",
             params,
         )
-        for no_tx, no_account, other_period, other_pool, n in cur.fetchall():
+        joined, other_period, other_pool = cur.fetchone()
+        if other_period:
+            problems.append(f"{other_period} postings are in a different month from their transaction")
+        if other_pool:
+            problems.append(f"{other_pool} postings are on an account of another pool")
+        if joined != n_postings:
+            cur.execute(
+                f"SELECT SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN a.id IS NULL THEN 1 ELSE 0 END)"
+                f" FROM {posting} p LEFT JOIN {tx} t ON t.id = p.transaction_id"
+                f" LEFT JOIN {account} a ON a.id = p.account_id {p_where}",
+                params,
+            )
+            no_tx, no_account = cur.fetchone()
             if no_tx:
-                problems.append(f"{n} postings refer to a transaction that does not exist")
+                problems.append(f"{no_tx} postings refer to a transaction that does not exist")
             if no_account:
-                problems.append(f"{n} postings refer to an account that does not exist")
-            if other_period:
-                problems.append(f"{n} postings are in a different month from their transaction")
-            if other_pool:
-                problems.append(f"{n} postings are on an account of another pool")
+                problems.append(f"{no_account} postings refer to an account that does not exist")
         cur.execute(
-            f"SELECT p.id IS NULL, m.id IS NULL, m.pool_id <> t.pool_id,"
-            f" COALESCE(m.closed AND t.posted_at > m.closed_at, FALSE), COUNT(*) FROM {tx} t"
-            f" LEFT JOIN {Pool._meta.db_table} p ON p.id = t.pool_id LEFT JOIN {period_t} m ON m.id = t.period_id"
-            f" {t_where} GROUP BY 1, 2, 3, 4",
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.closed AND t.posted_at > m.closed_at THEN 1 ELSE 0 END), 0)"
+            f" FROM {tx} t JOIN {period_t} m ON m.id = t.period_id AND m.pool_id = t.pool_id"
+            f" JOIN {Pool._meta.db_table} o ON o.id = t.pool_id {t_where}",
             params,
         )
-        for no_pool, no_period, other_pool, late, n in cur.fetchall():
+        tx_joined, late = cur.fetchone()
+        if late:
+            problems.append(f"{late} transactions were posted into a month after it closed")
+        if tx_joined != n_tx:
+            cur.execute(
+                f"SELECT SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN m.id IS NULL THEN 1 ELSE 0 END),"
+                f" SUM(CASE WHEN m.pool_id <> t.pool_id THEN 1 ELSE 0 END) FROM {tx} t"
+                f" LEFT JOIN {Pool._meta.db_table} o ON o.id = t.pool_id LEFT JOIN {period_t} m ON m.id = t.period_id"
+                f" {t_where}",
+                params,
+            )
+            no_pool, no_period, other_pool = cur.fetchone()
             if no_pool:
-                problems.append(f"{n} transactions refer to a pool that does not exist")
+                problems.append(f"{no_pool} transactions refer to a pool that does not exist")
             if no_period:
-                problems.append(f"{n} transactions refer to a month that does not exist")
+                problems.append(f"{no_period} transactions refer to a month that does not exist")
             if other_pool:
-                problems.append(f"{n} transactions are in a month of another pool")
-            if late:
-                problems.append(f"{n} transactions were posted into a month after it closed")
+                problems.append(f"{other_pool} transactions are in a month of another pool")
         cur.execute(
             f"SELECT COUNT(*) FROM {tx} t LEFT JOIN {tx} r ON r.id = t.reverses_id"
             f" WHERE t.reverses_id IS NOT NULL AND (r.id IS NULL OR r.pool_id <> t.pool_id)"
