@@ -13,6 +13,11 @@ from jointcare.pool.models import AppendOnlyError, LedgerTransaction, MonthlyBal
 pytestmark = pytest.mark.django_db
 
 
+
+def post(pool, actor, key, value_date, postings):
+    """Post one transaction through the service with a placeholder reason."""
+    return services.post_transaction(actor, pool, key=key, value_date=value_date, reason="r", postings=postings)
+
 def spend(pool, code):
     return services.account_for(pool, AccountKind.SPEND, scheme=pool.schemes.get(code=code))
 
@@ -50,50 +55,22 @@ def test_post_is_balanced_idempotent_and_summarised(pool, finance):
 
 def test_unbalanced_and_out_of_year_are_refused(pool, finance):
     with pytest.raises(FieldError, match="do not balance"):
-        services.post_transaction(
-            finance,
-            pool,
-            key="k",
-            value_date=dt.date(2026, 5, 3),
-            reason="r",
-            postings=[(spend(pool, "REAB"), 100), (cash(pool), -99)],
-        )
+        post(pool, finance, "k", dt.date(2026, 5, 3), [(spend(pool, "REAB"), 100), (cash(pool), -99)])
     with pytest.raises(FieldError, match="outside"):
-        services.post_transaction(
-            finance,
-            pool,
-            key="k",
-            value_date=dt.date(2027, 5, 3),
-            reason="r",
-            postings=[(spend(pool, "REAB"), 100), (cash(pool), -100)],
-        )
+        post(pool, finance, "k", dt.date(2027, 5, 3), [(spend(pool, "REAB"), 100), (cash(pool), -100)])
     assert Posting.objects.count() == 0
 
 
 def test_closed_period_refuses_postings(pool, finance):
     services.close_period(finance, pool, 2)
     with pytest.raises(Conflict, match="closed"):
-        services.post_transaction(
-            finance,
-            pool,
-            key="k",
-            value_date=dt.date(2026, 5, 3),
-            reason="r",
-            postings=[(spend(pool, "REAB"), 100), (cash(pool), -100)],
-        )
+        post(pool, finance, "k", dt.date(2026, 5, 3), [(spend(pool, "REAB"), 100), (cash(pool), -100)])
     with pytest.raises(Conflict, match="already closed"):
         services.close_period(finance, pool, 2)
 
 
 def test_postings_are_append_only(pool, finance):
-    tx = services.post_transaction(
-        finance,
-        pool,
-        key="k",
-        value_date=dt.date(2026, 5, 3),
-        reason="r",
-        postings=[(spend(pool, "REAB"), 100), (cash(pool), -100)],
-    )
+    tx = post(pool, finance, "k", dt.date(2026, 5, 3), [(spend(pool, "REAB"), 100), (cash(pool), -100)])
     p = tx.postings.first()
     p.amount_pence = 5
     with pytest.raises(AppendOnlyError):
@@ -107,14 +84,7 @@ def test_postings_are_append_only(pool, finance):
 
 
 def test_reversal_mirrors_and_only_once(pool, finance):
-    tx = services.post_transaction(
-        finance,
-        pool,
-        key="k",
-        value_date=dt.date(2026, 5, 3),
-        reason="r",
-        postings=[(spend(pool, "REAB"), 100), (cash(pool), -100)],
-    )
+    tx = post(pool, finance, "k", dt.date(2026, 5, 3), [(spend(pool, "REAB"), 100), (cash(pool), -100)])
     rev = services.reverse_transaction(finance, tx, "keyed twice")
     assert sorted(p.amount_pence for p in rev.postings.all()) == [-100, 100]
     assert rev.reverses == tx
@@ -155,22 +125,8 @@ def test_commitment_service_upserts(pool, finance):
 def test_settlement_posts_risk_share_and_statements(pool, finance):
     services.post_transactions_bulk(finance, pool, services.contribution_entries(pool), "contributions")
     # Reablement budget 5000, spend 6000 (+1000); equipment budget 4500, spend 4300 (-200): net +800
-    services.post_transaction(
-        finance,
-        pool,
-        key="a",
-        value_date=dt.date(2026, 7, 1),
-        reason="r",
-        postings=[(spend(pool, "REAB"), 600000), (cash(pool), -600000)],
-    )
-    services.post_transaction(
-        finance,
-        pool,
-        key="b",
-        value_date=dt.date(2026, 7, 1),
-        reason="r",
-        postings=[(spend(pool, "EQUIP"), 430000), (cash(pool), -430000)],
-    )
+    post(pool, finance, "a", dt.date(2026, 7, 1), [(spend(pool, "REAB"), 600000), (cash(pool), -600000)])
+    post(pool, finance, "b", dt.date(2026, 7, 1), [(spend(pool, "EQUIP"), 430000), (cash(pool), -430000)])
     dry = services.settle_pool(finance, pool, dry_run=True)
     assert dry["reserve_drawn_pence"] == 50000
     # 300 left, 60:40
