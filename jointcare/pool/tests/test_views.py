@@ -91,7 +91,7 @@ def test_create_close_and_settle(signed_in, partners):
     r = signed_in.post(f"/pools/{pk}/settle")
     assert r.status_code == 409 and b"still open" in r.content
     preview = signed_in.get(f"/pools/{pk}/settle")
-    assert b"Provisional" in preview.content and b"Settle and post" not in preview.content
+    assert b"<strong>Provisional.</strong>" in preview.content and b"Settle and post" not in preview.content
     for number in range(2, 12):
         assert signed_in.post(f"/pools/{pk}/periods/{number}/close").status_code == 302
     r = signed_in.post(f"/pools/{pk}/settle")
