@@ -15,8 +15,24 @@ from collections.abc import Sequence
 _AMOUNT = re.compile(r"^\s*(-)?\s*£?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s*$")
 
 
+# Bounds on money. One amount (a posting, contribution, budget, commitment, cap or reserve) is at most
+# £100 billion either way; a stored balance or total at most £10 trillion. Both sit far inside a signed 64-bit
+# integer, so sums of bounded amounts never overflow, on any database.
+MAX_AMOUNT_PENCE = 10**13
+MAX_BALANCE_PENCE = 10**15
+
+
 class MoneyError(ValueError):
     pass
+
+
+def check_amount(pence: int) -> int:
+    """`pence` if it is a whole number of pence within MAX_AMOUNT_PENCE either way; MoneyError otherwise."""
+    if isinstance(pence, bool) or not isinstance(pence, int):
+        raise MoneyError(f"'{pence}' is not a whole number of pence")
+    if abs(pence) > MAX_AMOUNT_PENCE:
+        raise MoneyError(f"{format_pence(pence)} is more than the largest amount allowed, {format_pence(MAX_AMOUNT_PENCE)}")
+    return pence
 
 
 def parse_pounds(text: str) -> int:
