@@ -36,17 +36,20 @@ def check_amount(pence: int) -> int:
 
 
 def parse_pounds(text: str) -> int:
-    """Parse '1,234.56', '£12', '-3.5' into pence. Refuses more than two decimal places."""
+    """Parse '1,234.56', '£12', '-3.5' into pence. Refuses more than two decimal places, and (check_amount)
+    anything beyond the largest amount allowed."""
     if isinstance(text, int):
-        return text * 100
+        return check_amount(text * 100)
     if isinstance(text, Decimal):
-        return _decimal_to_pence(text)
-    match = _AMOUNT.match(str(text))
+        return check_amount(_decimal_to_pence(text))
+    text = str(text)
+    match = _AMOUNT.match(text) if len(text) <= 40 else None
     if not match:
-        raise MoneyError(f"'{text}' is not an amount of money (use pounds with up to two decimals, e.g. 1234.56)")
+        shown = text if len(text) <= 40 else f"{text[:30]}…"
+        raise MoneyError(f"'{shown}' is not an amount of money (use pounds with up to two decimals, e.g. 1234.56)")
     sign, whole, frac = match.groups()
     pence = int(whole.replace(",", "")) * 100 + int((frac or "0").ljust(2, "0"))
-    return -pence if sign else pence
+    return check_amount(-pence if sign else pence)
 
 
 def _decimal_to_pence(value: Decimal) -> int:

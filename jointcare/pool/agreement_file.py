@@ -10,6 +10,7 @@ from fractions import Fraction
 import yaml
 from django.db.models import Q
 
+from jointcare import readers
 from jointcare.errors import FieldError
 from jointcare.money import MoneyError, format_pence, parse_pounds
 from jointcare.pool import domain, services
@@ -75,13 +76,10 @@ def _find_agreement(ref):
     return found[0] if len(found) == 1 else None
 
 
-def load(text: str) -> dict:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise FieldError(f"the file is not valid YAML{where}", field="(file)") from None
+def load(text: str | bytes) -> dict:
+    """The agreement document in `text`: YAML read within the limits of `jointcare.limits` (size, depth, no
+    aliases, text that can be stored); FieldError naming the line or key path otherwise."""
+    data = readers.load_yaml(text, field="(file)")
     if not isinstance(data, dict):
         raise FieldError(
             "the file must be a YAML mapping with pool, partners, contributions, schemes", field="(file)"
