@@ -6,6 +6,7 @@ JOINTCARE_SECRET_KEY  required (not the default) when JOINTCARE_ENV=production
 JOINTCARE_ALLOWED_HOSTS  comma-separated, default "127.0.0.1,localhost"
 JOINTCARE_DEBUG       "1" or "0"; default on in development, always off in production
 JOINTCARE_VAR_DIR     where the SQLite file and other local state live (default ./var)
+JOINTCARE_MAX_UPLOAD_MB  the largest upload (a request carrying a file) in MB, default 64
 """
 
 import os
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from jointcare import limits
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jointcare.request_limits.RequestLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -119,6 +123,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # further attempts are refused until the window passes.
 SIGN_IN_MAX_FAILURES = int(os.environ.get("JOINTCARE_SIGN_IN_MAX_FAILURES", "5"))
 SIGN_IN_WINDOW_SECONDS = int(os.environ.get("JOINTCARE_SIGN_IN_WINDOW_SECONDS", "900"))
+
+# Bounded input (decision 0050): every request body has a stated limit, and a larger one is answered 413 naming
+# it (jointcare.request_limits) before it is read. Uploads spool to a temporary file beyond 2.5 MB.
+MAX_UPLOAD_BYTES = int(os.environ.get("JOINTCARE_MAX_UPLOAD_MB", limits.DEFAULT_MAX_UPLOAD_MB)) * limits.MB
+DATA_UPLOAD_MAX_MEMORY_SIZE = limits.MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
