@@ -1,11 +1,70 @@
-"""The JSON API under /api/v1. Every app adds its router; errors come back as 4xx naming the field."""
+"""The JSON API under /api/v1. Every app adds its router; errors come back as 4xx naming the field, in one shape:
+`{"detail": ..., "errors": [{"field": ..., "message": ...}]}` (jointcare.schemas.ErrorOut)."""
 
+import json
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
+from jointcare import limits
 from jointcare.accounts.access import API_AUTH
-from jointcare.errors import ServiceError
+from jointcare.errors import FieldError, ServiceError
+
+
+class UnreadableBody(FieldError):
+    """The body is not JSON (400)."""
+
+
+class BadValue(FieldError):
+    """A value in the body or a form field is text that cannot be stored, or nested too deep (422)."""
+
+    status = 422
+
+
+def _check_json(value, path: list, depth: int = 0) -> None:
+    if depth > limits.MAX_JSON_DEPTH:
+        field = ".".join(map(str, path)) or None
+        raise BadValue(f"the body is nested more than {limits.MAX_JSON_DEPTH} levels deep", field=field)
+    if isinstance(value, str):
+        problem = limits.text_problem(value)
+        if problem:
+            field = ".".join(map(str, path)) or None
+            raise BadValue(f"{field}: {problem}" if field else problem, field=field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key, path, depth + 1)
+            _check_json(item, [*path, key], depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json(item, [*path, i], depth + 1)
+
+
+class BoundedParser(Parser):
+    """JSON bodies and form fields, refusing with the field named any text that cannot be stored."""
+
+    def parse_body(self, request):
+        try:
+            data = json.loads(request.body)
+        except RecursionError:
+            raise BadValue(f"the body is nested more than {limits.MAX_JSON_DEPTH} levels deep", field="body") from None
+        except ValueError as exc:  # JSONDecodeError, invalid UTF-8, an integer of too many digits
+            raise UnreadableBody(f"The body is not valid JSON: {limits.shorten(str(exc), 120)}", field="body") from None
+        _check_json(data, [])
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        for key, values in data.lists():
+            for value in (key, *values):
+                if isinstance(value, str):
+                    _check_json(value, [key])
+        return super().parse_querydict(data, list_fields, request)
+
 
 api = NinjaAPI(
     title="jointcare API",
@@ -14,6 +73,7 @@ api = NinjaAPI(
     "(from `jointcare token create --user NAME`) or a signed-in session with its CSRF token.",
     auth=API_AUTH,
     urls_namespace="api",
+    parser=BoundedParser(),
 )
 
 
@@ -39,11 +99,42 @@ def django_validation_error(request, exc: DjangoValidationError):
     return api.create_response(request, {"detail": errors[0]["message"], "errors": errors}, status=400)
 
 
+def _error(request, status: int, message: str, field: str | None = None):
+    return api.create_response(request, {"detail": message, "errors": [{"field": field, "message": message}]}, status=status)
+
+
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
-    return api.create_response(
-        request, {"detail": "Sign in, or send a valid bearer token in the Authorization header"}, status=401
-    )
+    return _error(request, 401, "Sign in, or send a valid bearer token in the Authorization header")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    # ninja wraps what the body parser raised in HttpError(400, "Cannot parse request body")
+    if isinstance(exc.__cause__, ServiceError):
+        return service_error(request, exc.__cause__)
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, exc):
+    limit = limits.size_text(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return _error(request, 413, f"The request body is larger than {limit}, the largest accepted", "body")
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, str(exc) or "Not found")
+
+
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request, exc):
+    return _error(request, 400, f"The request cannot be read: {limits.shorten(str(exc), 120)}", "body")
+
+
+@api.exception_handler(MultiPartParserError)
+def bad_multipart(request, exc):
+    return _error(request, 400, f"The multipart body cannot be read: {limits.shorten(str(exc), 120)}", "body")
 
 
 api.add_router("/", "jointcare.accounts.api.router")

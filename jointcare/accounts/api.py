@@ -5,6 +5,7 @@ from ninja import Router, Schema
 from jointcare.accounts import services
 from jointcare.accounts.access import api_user, check
 from jointcare.accounts.models import ApiToken
+from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Id
 
 router = Router(tags=["accounts"])
 
@@ -16,7 +17,7 @@ class MeOut(Schema):
     roles: list[str]
 
 
-@router.get("/me", response=MeOut, summary="The signed-in user and their roles")
+@router.get("/me", response={200: MeOut, **READ_ERRORS}, summary="The signed-in user and their roles")
 def me(request):
     user = api_user(request)
     return MeOut(
@@ -44,14 +45,14 @@ def _token_out(t: ApiToken) -> TokenOut:
     )
 
 
-@router.get("/tokens", response=list[TokenOut], summary="API tokens (administrators)")
+@router.get("/tokens", response={200: list[TokenOut], **READ_ERRORS}, summary="API tokens (administrators)")
 def list_tokens(request):
     check(api_user(request), "users.manage")
     return [_token_out(t) for t in ApiToken.objects.select_related("user").order_by("id")]
 
 
-@router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke an API token (administrators)")
-def revoke(request, token_id: int):
+@router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke an API token (administrators)")
+def revoke(request, token_id: Id):
     user = api_user(request)
     check(user, "users.manage")
     return _token_out(services.revoke_token(user, token_id))

@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from jointcare.accounts.access import api_user, check
 from jointcare.audit.models import AuditEntry
+from jointcare.schemas import READ_ERRORS
 
 router = Router(tags=["audit"])
 
@@ -20,9 +21,17 @@ class AuditOut(Schema):
     after: dict | list | None
 
 
-@router.get("/", response=list[AuditOut], summary="Audit entries, newest first")
-def list_entries(request, object_type: str = "", object_id: str = "", action: str = "", limit: int = 100):
+class AuditFilters(Schema):
+    object_type: str = Field("", max_length=80)
+    object_id: str = Field("", max_length=64)
+    action: str = Field("", max_length=80)
+    limit: int = Field(100, ge=1, le=1000)
+
+
+@router.get("/", response={200: list[AuditOut], **READ_ERRORS}, summary="Audit entries, newest first")
+def list_entries(request, filters: Query[AuditFilters]):
     check(api_user(request), "audit.view")
+    object_type, object_id, action, limit = filters.object_type, filters.object_id, filters.action, filters.limit
     qs = AuditEntry.objects.all()
     if object_type:
         qs = qs.filter(object_type=object_type)
@@ -35,5 +44,5 @@ def list_entries(request, object_type: str = "", object_id: str = "", action: st
             id=e.id, at=e.at, actor=e.actor_name, action=e.action, object_type=e.object_type,
             object_id=e.object_id, summary=e.summary, before=e.before, after=e.after,
         )
-        for e in qs[: max(1, min(limit, 1000))]
+        for e in qs[:limit]
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Query, Router, Schema, Status
 
@@ -10,21 +11,9 @@ from jointcare.accounts.access import api_user, check
 from jointcare.organisations import services
 from jointcare.organisations.domain import Kind, Sector
 from jointcare.organisations.models import Organisation
+from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Id
 
 router = Router(tags=["organisations"])
-
-
-class ApiErrorItem(Schema):
-    field: str | None = None
-    message: str
-
-
-class ApiError(Schema):
-    detail: str
-    errors: list[ApiErrorItem]
-
-
-ERRORS = {400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError, 422: ApiError}
 
 
 class ParentOut(Schema):
@@ -63,7 +52,7 @@ class OrganisationIn(Schema):
     sector: Sector | None = Field(None, description="May be left out when the kind belongs to one sector only")
     ods_code: str | None = Field(None, max_length=20)
     gss_code: str | None = Field(None, max_length=20)
-    parent_id: int | None = None
+    parent_id: Id | None = None
     parent_code: str | None = Field(None, max_length=20, description="The parent's ODS or GSS code, instead of parent_id")
     postcode: str = Field("", max_length=10)
     active: bool = True
@@ -77,7 +66,7 @@ class OrganisationPatch(Schema):
     sector: Sector | None = None
     ods_code: str | None = Field(None, max_length=20)
     gss_code: str | None = Field(None, max_length=20)
-    parent_id: int | None = None
+    parent_id: Id | None = None
     parent_code: str | None = Field(None, max_length=20)
     postcode: str | None = Field(None, max_length=10)
     active: bool | None = None
@@ -112,7 +101,7 @@ def out(org: Organisation) -> dict:
     }
 
 
-@router.get("", response={200: OrganisationPage, **ERRORS}, summary="Search organisations by name or code")
+@router.get("", response={200: OrganisationPage, **READ_ERRORS}, summary="Search organisations by name or code")
 def list_organisations(request, filters: Query[OrganisationFilters]):
     check(api_user(request), "organisations.view")
     qs = services.search(filters.q, filters.kind.value if filters.kind else "", filters.sector.value if filters.sector else "")
@@ -120,19 +109,19 @@ def list_organisations(request, filters: Query[OrganisationFilters]):
     return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": [out(o) for o in items]}
 
 
-@router.get("/by-code/{code}", response={200: OrganisationOut, **ERRORS}, summary="The organisation with an ODS or GSS code")
-def by_code(request, code: str):
+@router.get("/by-code/{code}", response={200: OrganisationOut, **READ_ERRORS}, summary="The organisation with an ODS or GSS code")
+def by_code(request, code: Annotated[str, Field(max_length=20)]):
     check(api_user(request), "organisations.view")
     return out(services.by_code(code))
 
 
-@router.get("/{org_id}", response={200: OrganisationOut, **ERRORS}, summary="One organisation")
-def detail(request, org_id: int):
+@router.get("/{org_id}", response={200: OrganisationOut, **READ_ERRORS}, summary="One organisation")
+def detail(request, org_id: Id):
     check(api_user(request), "organisations.view")
     return out(services.by_id(org_id))
 
 
-@router.post("", response={201: OrganisationOut, **ERRORS}, summary="Add an organisation")
+@router.post("", response={201: OrganisationOut, **WRITE_ERRORS}, summary="Add an organisation")
 def create(request, payload: OrganisationIn):
     user = api_user(request)
     check(user, "organisations.edit")
@@ -143,8 +132,8 @@ def create(request, payload: OrganisationIn):
     return Status(201, out(services.by_id(org.pk)))
 
 
-@router.patch("/{org_id}", response={200: OrganisationOut, **ERRORS}, summary="Change an organisation")
-def update(request, org_id: int, payload: OrganisationPatch):
+@router.patch("/{org_id}", response={200: OrganisationOut, **WRITE_ERRORS}, summary="Change an organisation")
+def update(request, org_id: Id, payload: OrganisationPatch):
     user = api_user(request)
     check(user, "organisations.edit")
     changes = payload.dict(exclude_unset=True)

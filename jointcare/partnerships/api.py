@@ -9,7 +9,6 @@ from ninja import Field, Query, Router, Schema, Status
 from jointcare.accounts.access import api_user, check
 from jointcare.errors import FieldError, NotFound
 from jointcare.organisations import services as organisations
-from jointcare.organisations.api import ERRORS
 from jointcare.partnerships import services
 from jointcare.partnerships.domain import (
     STATUS_LABELS,
@@ -19,6 +18,7 @@ from jointcare.partnerships.domain import (
     PartyRole,
 )
 from jointcare.partnerships.models import Agreement, Board, BoardMember, Decision, Meeting, Party
+from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Count, Id
 
 router = Router(tags=["partnerships"])
 
@@ -120,7 +120,7 @@ class AgreementOut(Schema):
 
 
 class PartyIn(Schema):
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
     organisation_code: str | None = Field(None, max_length=20, description="ODS or GSS code, instead of organisation_id")
     role: PartyRole
 
@@ -157,7 +157,7 @@ class BoardIn(Schema):
 class MemberIn(Schema):
     person_name: str = Field(..., min_length=1, max_length=150)
     position: str = Field("", max_length=120)
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
     organisation_code: str | None = Field(None, max_length=20)
     basis: MembershipBasis
     voting: bool = True
@@ -169,17 +169,17 @@ class MeetingIn(Schema):
     held_on: dt.date
     title: str = Field("", max_length=200)
     location: str = Field("", max_length=200)
-    attendee_ids: list[int] = Field(default_factory=list, max_length=200)
+    attendee_ids: list[Id] = Field(default_factory=list, max_length=200)
 
 
 class DecisionIn(Schema):
-    meeting_id: int
+    meeting_id: Id
     reference: str = Field("", max_length=30)
     summary: str = Field(..., min_length=1, max_length=300)
     detail: str = Field("", max_length=20000)
-    votes_for: int | None = Field(None, ge=0)
-    votes_against: int | None = Field(None, ge=0)
-    abstentions: int | None = Field(None, ge=0)
+    votes_for: Count | None = None
+    votes_against: Count | None = None
+    abstentions: Count | None = None
 
 
 class AgreementFilters(Schema):
@@ -320,7 +320,7 @@ def _choose_org(organisation_id, organisation_code, prefix: str = ""):
 # --- endpoints -------------------------------------------------------------------------------------
 
 
-@router.get("", response={200: AgreementPage, **ERRORS}, summary="Partnership agreements")
+@router.get("", response={200: AgreementPage, **READ_ERRORS}, summary="Partnership agreements")
 def list_agreements(request, filters: Query[AgreementFilters]):
     check(api_user(request), "partnerships.view")
     qs = services.agreements(
@@ -330,7 +330,7 @@ def list_agreements(request, filters: Query[AgreementFilters]):
     return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": [_summary(a) for a in items]}
 
 
-@router.post("", response={201: AgreementOut, **ERRORS}, summary="Create a draft agreement with its parties")
+@router.post("", response={201: AgreementOut, **WRITE_ERRORS}, summary="Create a draft agreement with its parties")
 def create_agreement(request, payload: AgreementIn):
     user = api_user(request)
     check(user, "partnerships.edit")
@@ -344,14 +344,14 @@ def create_agreement(request, payload: AgreementIn):
     return Status(201, _detail(agreement))
 
 
-@router.get("/{agreement_id}", response={200: AgreementOut, **ERRORS}, summary="One agreement with its parties, board and log")
-def get_agreement(request, agreement_id: int):
+@router.get("/{agreement_id}", response={200: AgreementOut, **READ_ERRORS}, summary="One agreement with its parties, board and log")
+def get_agreement(request, agreement_id: Id):
     check(api_user(request), "partnerships.view")
     return _detail(services.get_agreement(agreement_id))
 
 
-@router.patch("/{agreement_id}", response={200: AgreementOut, **ERRORS}, summary="Change an agreement's details")
-def patch_agreement(request, agreement_id: int, payload: AgreementPatch):
+@router.patch("/{agreement_id}", response={200: AgreementOut, **WRITE_ERRORS}, summary="Change an agreement's details")
+def patch_agreement(request, agreement_id: Id, payload: AgreementPatch):
     user = api_user(request)
     check(user, "partnerships.edit")
     changes = payload.dict(exclude_unset=True)
@@ -364,23 +364,23 @@ def patch_agreement(request, agreement_id: int, payload: AgreementPatch):
     return _detail(agreement)
 
 
-@router.post("/{agreement_id}/status", response={200: AgreementOut, **ERRORS}, summary="Start or end an agreement")
-def change_status(request, agreement_id: int, payload: AgreementStatusIn):
+@router.post("/{agreement_id}/status", response={200: AgreementOut, **WRITE_ERRORS}, summary="Start or end an agreement")
+def change_status(request, agreement_id: Id, payload: AgreementStatusIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     agreement = services.change_status(user, services.get_agreement(agreement_id), payload.status.value)
     return _detail(agreement)
 
 
-@router.get("/{agreement_id}/parties", response={200: list[PartyOut], **ERRORS}, summary="The parties to an agreement")
-def list_parties(request, agreement_id: int):
+@router.get("/{agreement_id}/parties", response={200: list[PartyOut], **READ_ERRORS}, summary="The parties to an agreement")
+def list_parties(request, agreement_id: Id):
     check(api_user(request), "partnerships.view")
     agreement = services.get_agreement(agreement_id)
     return [_party(p) for p in agreement.parties.select_related("organisation").order_by("role", "organisation__name")]
 
 
-@router.post("/{agreement_id}/parties", response={201: PartyOut, **ERRORS}, summary="Add a party")
-def add_party(request, agreement_id: int, payload: PartyIn):
+@router.post("/{agreement_id}/parties", response={201: PartyOut, **WRITE_ERRORS}, summary="Add a party")
+def add_party(request, agreement_id: Id, payload: PartyIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     agreement = services.get_agreement(agreement_id)
@@ -389,28 +389,28 @@ def add_party(request, agreement_id: int, payload: PartyIn):
     return Status(201, _party(party))
 
 
-@router.get("/{agreement_id}/board", response={200: BoardOut, **ERRORS}, summary="The agreement's board and members")
-def get_board(request, agreement_id: int):
+@router.get("/{agreement_id}/board", response={200: BoardOut, **READ_ERRORS}, summary="The agreement's board and members")
+def get_board(request, agreement_id: Id):
     check(api_user(request), "partnerships.view")
     return _board(_need_board(services.get_agreement(agreement_id)))
 
 
-@router.post("/{agreement_id}/board", response={201: BoardOut, **ERRORS}, summary="Create the agreement's board")
-def create_board(request, agreement_id: int, payload: BoardIn):
+@router.post("/{agreement_id}/board", response={201: BoardOut, **WRITE_ERRORS}, summary="Create the agreement's board")
+def create_board(request, agreement_id: Id, payload: BoardIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     board = services.create_board(user, services.get_agreement(agreement_id), **payload.dict())
     return Status(201, _board(board))
 
 
-@router.get("/{agreement_id}/board/members", response={200: list[MemberOut], **ERRORS}, summary="Board members")
-def list_members(request, agreement_id: int):
+@router.get("/{agreement_id}/board/members", response={200: list[MemberOut], **READ_ERRORS}, summary="Board members")
+def list_members(request, agreement_id: Id):
     check(api_user(request), "partnerships.view")
     return _board(_need_board(services.get_agreement(agreement_id)))["members"]
 
 
-@router.post("/{agreement_id}/board/members", response={201: MemberOut, **ERRORS}, summary="Add a board member")
-def add_member(request, agreement_id: int, payload: MemberIn):
+@router.post("/{agreement_id}/board/members", response={201: MemberOut, **WRITE_ERRORS}, summary="Add a board member")
+def add_member(request, agreement_id: Id, payload: MemberIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     board = _need_board(services.get_agreement(agreement_id))
@@ -421,14 +421,14 @@ def add_member(request, agreement_id: int, payload: MemberIn):
     return Status(201, _member(BoardMember.objects.select_related("organisation", "user").get(pk=member.pk)))
 
 
-@router.get("/{agreement_id}/meetings", response={200: list[MeetingOut], **ERRORS}, summary="Board meetings")
-def list_meetings(request, agreement_id: int):
+@router.get("/{agreement_id}/meetings", response={200: list[MeetingOut], **READ_ERRORS}, summary="Board meetings")
+def list_meetings(request, agreement_id: Id):
     check(api_user(request), "partnerships.view")
     return _meetings(_need_board(services.get_agreement(agreement_id)))
 
 
-@router.post("/{agreement_id}/meetings", response={201: MeetingOut, **ERRORS}, summary="Record a board meeting")
-def record_meeting(request, agreement_id: int, payload: MeetingIn):
+@router.post("/{agreement_id}/meetings", response={201: MeetingOut, **WRITE_ERRORS}, summary="Record a board meeting")
+def record_meeting(request, agreement_id: Id, payload: MeetingIn):
     user = api_user(request)
     check(user, "partnerships.decide")
     board = _need_board(services.get_agreement(agreement_id))
@@ -438,14 +438,14 @@ def record_meeting(request, agreement_id: int, payload: MeetingIn):
     return Status(201, _meeting(meeting))
 
 
-@router.get("/{agreement_id}/decisions", response={200: list[DecisionOut], **ERRORS}, summary="The decision log")
-def list_decisions(request, agreement_id: int):
+@router.get("/{agreement_id}/decisions", response={200: list[DecisionOut], **READ_ERRORS}, summary="The decision log")
+def list_decisions(request, agreement_id: Id):
     check(api_user(request), "partnerships.view")
     return _decisions(_need_board(services.get_agreement(agreement_id)))
 
 
-@router.post("/{agreement_id}/decisions", response={201: DecisionOut, **ERRORS}, summary="Record a decision")
-def record_decision(request, agreement_id: int, payload: DecisionIn):
+@router.post("/{agreement_id}/decisions", response={201: DecisionOut, **WRITE_ERRORS}, summary="Record a decision")
+def record_decision(request, agreement_id: Id, payload: DecisionIn):
     user = api_user(request)
     check(user, "partnerships.decide")
     board = _need_board(services.get_agreement(agreement_id))

@@ -4,6 +4,7 @@ from ninja import Router, Schema
 
 from jointcare.accounts.access import api_user, check
 from jointcare.places import domain, services
+from jointcare.schemas import READ_ERRORS
 
 router = Router(tags=["places"])
 
@@ -40,7 +41,7 @@ class CouncilOut(Schema):
 
 @router.get(
     "/coterminosity",
-    response=list[BodyOut],
+    response={200: list[BodyOut], **READ_ERRORS},
     summary="How NHS bodies fit councils with social services",
     description="One object per NHS body at `level` (pct, ccg or icb), sorted by GSS code: the upper-tier councils it "
     "overlaps with the share of the body in each (`share`) and of the council in the body (`council_share`), "
@@ -54,7 +55,7 @@ def coterminosity(request, level: str, threshold: float = domain.DEFAULT_THRESHO
 
 @router.get(
     "/coterminosity/councils",
-    response=list[CouncilOut],
+    response={200: list[CouncilOut], **READ_ERRORS},
     summary="Per council: the NHS bodies overlapping it",
     description="One object per upper-tier council, sorted by GSS code, with the NHS bodies at `level` overlapping it: "
     "`share` is the share of the council in the body, `body_share` the share of the body in the council.",

@@ -6,29 +6,17 @@ import datetime as dt
 
 from django.db.models import Sum
 from django.http import HttpResponse, JsonResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jointcare import limits
 from jointcare.accounts.access import api_user, check
 from jointcare.errors import FieldError, NotFound
 from jointcare.pool import agreement_file, imports, reports, services
 from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Pool
+from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Id, MonthNumber, Pence
 
 router = Router(tags=["pool"])
-
-
-class ErrorItem(Schema):
-    field: str | None = None
-    message: str
-    row: int | None = None
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[ErrorItem]
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class PoolOut(Schema):
@@ -91,41 +79,41 @@ def _out(pool: Pool) -> dict:
     }
 
 
-@router.get("", response={200: list[PoolOut], **ERRORS}, summary="Pooled budgets")
+@router.get("", response={200: list[PoolOut], **READ_ERRORS}, summary="Pooled budgets")
 def list_pools(request):
     check(api_user(request), "pool.view")
     return [_out(p) for p in Pool.objects.select_related("agreement", "host", "manager")]
 
 
 class DocumentIn(Schema):
-    document: str
+    document: str = Field(..., max_length=limits.MAX_YAML_BYTES, description="The agreement document (YAML)")
 
 
-@router.post("", response={201: PoolOut, **ERRORS}, summary="Create a pool from an agreement document (YAML)")
+@router.post("", response={201: PoolOut, **WRITE_ERRORS}, summary="Create a pool from an agreement document (YAML)")
 def create_pool(request, payload: DocumentIn):
     user = api_user(request)
     check(user, "pool.edit")
     return Status(201, _out(agreement_file.create_from_text(user, payload.document)))
 
 
-@router.get("/{pool_id}", response={200: PoolOut, **ERRORS}, summary="One pool")
-def pool_detail(request, pool_id: int):
+@router.get("/{pool_id}", response={200: PoolOut, **READ_ERRORS}, summary="One pool")
+def pool_detail(request, pool_id: Id):
     check(api_user(request), "pool.view")
     return _out(_pool(pool_id))
 
 
 @router.get(
-    "/{pool_id}/agreement", response={200: None, **ERRORS}, summary="The pool as an agreement document"
+    "/{pool_id}/agreement", response={200: None, **READ_ERRORS}, summary="The pool as an agreement document"
 )
-def export_agreement(request, pool_id: int):
+def export_agreement(request, pool_id: Id):
     check(api_user(request), "pool.view")
     return HttpResponse(agreement_file.export(_pool(pool_id)), content_type="application/yaml; charset=utf-8")
 
 
 @router.get(
-    "/{pool_id}/accounts", response={200: list[dict], **ERRORS}, summary="Accounts and their balances"
+    "/{pool_id}/accounts", response={200: list[dict], **READ_ERRORS}, summary="Accounts and their balances"
 )
-def accounts(request, pool_id: int):
+def accounts(request, pool_id: Id):
     check(api_user(request), "pool.view")
     pool = _pool(pool_id)
     totals = dict(
@@ -148,10 +136,10 @@ def accounts(request, pool_id: int):
 
 @router.get(
     "/{pool_id}/monitoring",
-    response={200: dict, **ERRORS},
+    response={200: dict, **READ_ERRORS},
     summary="Budget monitoring by scheme, partner, month",
 )
-def monitoring(request, pool_id: int, through: int | None = None):
+def monitoring(request, pool_id: Id, through: MonthNumber | None = None):
     check(api_user(request), "pool.view")
     data = reports.monitoring(_pool(pool_id), through)
     return {
@@ -164,16 +152,21 @@ def monitoring(request, pool_id: int, through: int | None = None):
 
 
 class PostingIn(Schema):
+    account_id: Id
+    amount_pence: Pence
+
+
+class PostingOut(Schema):
     account_id: int
     amount_pence: int
 
 
 class TransactionIn(Schema):
-    key: str
+    key: str = Field(..., max_length=120)
     value_date: dt.date
-    reason: str
-    reference: str = ""
-    postings: list[PostingIn]
+    reason: str = Field(..., max_length=300)
+    reference: str = Field("", max_length=120)
+    postings: list[PostingIn] = Field(..., max_length=1000)
 
 
 class TransactionOut(Schema):
@@ -185,7 +178,7 @@ class TransactionOut(Schema):
     reason: str
     source: str
     reverses: int | None
-    postings: list[PostingIn]
+    postings: list[PostingOut]
 
 
 def _tx(tx: LedgerTransaction) -> dict:
@@ -204,10 +197,10 @@ def _tx(tx: LedgerTransaction) -> dict:
 
 @router.post(
     "/{pool_id}/transactions",
-    response={201: TransactionOut, **ERRORS},
+    response={201: TransactionOut, **WRITE_ERRORS},
     summary="Post a balanced transaction (idempotent by key)",
 )
-def post_transaction(request, pool_id: int, payload: TransactionIn):
+def post_transaction(request, pool_id: Id, payload: TransactionIn):
     user = api_user(request)
     check(user, "pool.post")
     tx = services.post_transaction(
@@ -224,16 +217,16 @@ def post_transaction(request, pool_id: int, payload: TransactionIn):
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: str = Field(..., max_length=300)
     value_date: dt.date | None = None
 
 
 @router.post(
     "/{pool_id}/transactions/{tx_id}/reverse",
-    response={201: TransactionOut, **ERRORS},
+    response={201: TransactionOut, **WRITE_ERRORS},
     summary="Reverse a transaction",
 )
-def reverse(request, pool_id: int, tx_id: int, payload: ReasonIn):
+def reverse(request, pool_id: Id, tx_id: Id, payload: ReasonIn):
     user = api_user(request)
     check(user, "pool.post")
     tx = LedgerTransaction.objects.filter(pool_id=pool_id, pk=tx_id).first()
@@ -242,8 +235,8 @@ def reverse(request, pool_id: int, tx_id: int, payload: ReasonIn):
     return Status(201, _tx(services.reverse_transaction(user, tx, payload.reason, payload.value_date)))
 
 
-@router.post("/{pool_id}/periods/{number}/close", response={200: dict, **ERRORS}, summary="Close a month")
-def close_period(request, pool_id: int, number: int):
+@router.post("/{pool_id}/periods/{number}/close", response={200: dict, **WRITE_ERRORS}, summary="Close a month")
+def close_period(request, pool_id: Id, number: MonthNumber):
     user = api_user(request)
     check(user, "pool.close")
     period = services.close_period(user, _pool(pool_id), number)
@@ -251,19 +244,19 @@ def close_period(request, pool_id: int, number: int):
 
 
 class CommitmentIn(Schema):
-    scheme: str
+    scheme: str = Field(..., max_length=40)
     month: dt.date
-    amount_pence: int
-    source: str
-    reference: str
+    amount_pence: Pence
+    source: str = Field(..., max_length=80)
+    reference: str = Field(..., max_length=120)
 
 
 @router.post(
     "/{pool_id}/commitments",
-    response={200: dict, **ERRORS},
+    response={200: dict, **WRITE_ERRORS},
     summary="Record planned spend for a scheme and month (same source+reference restates it)",
 )
-def commit(request, pool_id: int, payload: CommitmentIn):
+def commit(request, pool_id: Id, payload: CommitmentIn):
     user = api_user(request)
     check(user, "pool.commit")
     scheme = _pool(pool_id).schemes.filter(code=payload.scheme).first()
@@ -277,14 +270,14 @@ def commit(request, pool_id: int, payload: CommitmentIn):
 
 @router.post(
     "/{pool_id}/actuals",
-    response={200: dict, **ERRORS},
+    response={200: dict, **WRITE_ERRORS},
     summary="Import actual spend from CSV or XLSX (all or nothing; dry_run to check only)",
 )
-def import_actuals(request, pool_id: int, file: File[UploadedFile], dry_run: Form[bool] = False):
+def import_actuals(request, pool_id: Id, file: File[UploadedFile], dry_run: Form[bool] = False):
     user = api_user(request)
     check(user, "pool.post")
     result = imports.import_actuals(
-        user, _pool(pool_id), file.name or "upload.csv", file.read(), dry_run=dry_run
+        user, _pool(pool_id), file.name or "upload.csv", file, dry_run=dry_run
     )
     return result.as_dict()
 
@@ -293,8 +286,8 @@ class SettleIn(Schema):
     dry_run: bool = False
 
 
-@router.post("/{pool_id}/settle", response={200: dict, **ERRORS}, summary="Settle the year-end risk share")
-def settle(request, pool_id: int, payload: SettleIn):
+@router.post("/{pool_id}/settle", response={200: dict, **WRITE_ERRORS}, summary="Settle the year-end risk share")
+def settle(request, pool_id: Id, payload: SettleIn):
     user = api_user(request)
     check(user, "pool.close")
     return services.settle_pool(user, _pool(pool_id), dry_run=payload.dry_run)
@@ -331,10 +324,10 @@ def export_response(headers, rows, fmt: str, filename: str):
 
 @router.get(
     "/{pool_id}/reports/{kind}",
-    response={200: None, **ERRORS},
+    response={200: None, **READ_ERRORS},
     summary="A report (monitoring, statement, quarterly, year-end) as JSON, CSV or XLSX",
 )
-def report(request, pool_id: int, kind: str, format: str = "json"):
+def report(request, pool_id: Id, kind: str, format: str = "json"):
     check(api_user(request), "pool.view")
     pool = _pool(pool_id)
     headers, rows = report_table(pool, kind)
@@ -344,9 +337,9 @@ def report(request, pool_id: int, kind: str, format: str = "json"):
 
 
 @router.get(
-    "/{pool_id}/ledger-check", response={200: dict, **ERRORS}, summary="Check the pool's ledger invariants"
+    "/{pool_id}/ledger-check", response={200: dict, **READ_ERRORS}, summary="Check the pool's ledger invariants"
 )
-def ledger_check(request, pool_id: int):
+def ledger_check(request, pool_id: Id):
     check(api_user(request), "pool.view")
     problems = reports.ledger_check(_pool(pool_id))
     return {"ok": not problems, "problems": problems}
