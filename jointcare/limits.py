@@ -33,8 +33,9 @@ MAX_XLSX_CELLS_PER_ROW = 16_384  # Excel's own limit (column XFD)
 # JSON bodies
 MAX_JSON_DEPTH = 32
 
-# integers and identifiers in the API: database ids are signed 64-bit
+# integers: database ids are signed 64-bit; counts of people (votes) fit a small integer column
 MAX_ID = 2**63 - 1
+MAX_COUNT = 10_000
 
 # C0 control characters other than tab, line feed and carriage return (NUL among them: PostgreSQL refuses it in
 # text, XLSX cannot hold any of them), and lone UTF-16 surrogates (no valid UTF-8 encodes them).

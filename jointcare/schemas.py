@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from jointcare.limits import MAX_ID
+from jointcare.limits import MAX_COUNT, MAX_ID
 from jointcare.money import MAX_AMOUNT_PENCE, MoneyError, check_amount
 
 
@@ -34,7 +34,7 @@ WRITE_ERRORS = {**READ_ERRORS, 409: ErrorOut, 413: ErrorOut}
 # A database id: a positive signed 64-bit integer.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A count of people (votes, members): far more than any board has, within a small integer column.
-Count = Annotated[int, Field(ge=0, le=10_000)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 # A month of a financial year: 1 is April, 12 is March.
 MonthNumber = Annotated[int, Field(ge=1, le=12)]
 

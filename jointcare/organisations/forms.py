@@ -6,6 +6,7 @@ from django import forms
 
 from jointcare.errors import ServiceError
 from jointcare.organisations.domain import KIND_LABELS, SECTOR_LABELS, Kind, Sector
+from jointcare.request_limits import TextField
 
 DATE_HINT = "For example, 2025-04-01"
 
@@ -35,7 +36,7 @@ def first_errors(form: forms.Form) -> dict[str, str]:
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(max_length=200, error_messages={"required": "Enter the organisation's name"})
+    name = TextField(max_length=200, error_messages={"required": "Enter the organisation's name"})
     kind = forms.ChoiceField(
         choices=[("", "Choose a kind")] + [(k.value, KIND_LABELS[k]) for k in Kind],
         error_messages={"required": "Choose the kind of organisation", "invalid_choice": "Choose a kind from the list"},
@@ -45,10 +46,10 @@ class OrganisationForm(forms.Form):
         choices=[("", "Work it out from the kind")] + [(s.value, SECTOR_LABELS[s]) for s in Sector],
         error_messages={"invalid_choice": "Choose a sector from the list"},
     )
-    ods_code = forms.CharField(required=False, max_length=20)
-    gss_code = forms.CharField(required=False, max_length=20)
-    parent_code = forms.CharField(required=False, max_length=20)
-    postcode = forms.CharField(required=False, max_length=10)
+    ods_code = TextField(required=False, max_length=20)
+    gss_code = TextField(required=False, max_length=20)
+    parent_code = TextField(required=False, max_length=20)
+    postcode = TextField(required=False, max_length=10)
     active = forms.BooleanField(required=False, initial=True)
     opened_on = forms.DateField(required=False, error_messages={"invalid": "Enter the opening date as YYYY-MM-DD"})
     closed_on = forms.DateField(required=False, error_messages={"invalid": "Enter the closing date as YYYY-MM-DD"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from jointcare.limits import MAX_COUNT
 from jointcare.partnerships.domain import (
     AGREEMENT_KIND_LABELS,
     MEMBERSHIP_BASIS_LABELS,
@@ -12,6 +13,7 @@ from jointcare.partnerships.domain import (
     MembershipBasis,
     PartyRole,
 )
+from jointcare.request_limits import TextField
 
 DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD, for example 2025-04-01"}
 
@@ -21,7 +23,7 @@ def _choices(labels: dict, enum, prompt: str):
 
 
 class AgreementForm(forms.Form):
-    name = forms.CharField(max_length=200, error_messages={"required": "Enter the name of the agreement"})
+    name = TextField(max_length=200, error_messages={"required": "Enter the name of the agreement"})
     kind = forms.ChoiceField(
         choices=_choices(AGREEMENT_KIND_LABELS, AgreementKind, "Choose a kind"),
         error_messages={
@@ -31,15 +33,15 @@ class AgreementForm(forms.Form):
     )
     starts_on = forms.DateField(error_messages={"required": "Enter the start date", **DATE_ERRORS})
     ends_on = forms.DateField(required=False, error_messages=DATE_ERRORS)
-    scope = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
-    legal_basis = forms.CharField(required=False, max_length=200)
-    host_code = forms.CharField(required=False, max_length=20)
-    host_id = forms.CharField(required=False, max_length=20)
+    scope = TextField(required=False, max_length=5000, widget=forms.Textarea)
+    legal_basis = TextField(required=False, max_length=200)
+    host_code = TextField(required=False, max_length=20)
+    host_id = TextField(required=False, max_length=20)
     FIELD_MAP = {"parties": "host_code", "host": "host_code"}
 
 
 class AgreementEditForm(forms.Form):
-    name = forms.CharField(max_length=200, error_messages={"required": "Enter the name of the agreement"})
+    name = TextField(max_length=200, error_messages={"required": "Enter the name of the agreement"})
     kind = forms.ChoiceField(
         choices=_choices(AGREEMENT_KIND_LABELS, AgreementKind, "Choose a kind"),
         error_messages={
@@ -49,14 +51,14 @@ class AgreementEditForm(forms.Form):
     )
     starts_on = forms.DateField(error_messages={"required": "Enter the start date", **DATE_ERRORS})
     ends_on = forms.DateField(required=False, error_messages=DATE_ERRORS)
-    scope = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
-    legal_basis = forms.CharField(required=False, max_length=200)
+    scope = TextField(required=False, max_length=5000, widget=forms.Textarea)
+    legal_basis = TextField(required=False, max_length=200)
     FIELD_MAP: dict = {}
 
 
 class PartyForm(forms.Form):
-    organisation_code = forms.CharField(required=False, max_length=20)
-    organisation_id = forms.CharField(required=False, max_length=20)
+    organisation_code = TextField(required=False, max_length=20)
+    organisation_id = TextField(required=False, max_length=20)
     role = forms.ChoiceField(
         choices=_choices(PARTY_ROLE_LABELS, PartyRole, "Choose a role"),
         error_messages={
@@ -68,8 +70,8 @@ class PartyForm(forms.Form):
 
 
 class BoardForm(forms.Form):
-    name = forms.CharField(max_length=200, error_messages={"required": "Enter the name of the board"})
-    terms_of_reference = forms.CharField(required=False, max_length=20000, widget=forms.Textarea)
+    name = TextField(max_length=200, error_messages={"required": "Enter the name of the board"})
+    terms_of_reference = TextField(required=False, max_length=20000, widget=forms.Textarea)
     quorum = forms.IntegerField(
         min_value=1,
         max_value=100,
@@ -85,10 +87,10 @@ class BoardForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    person_name = forms.CharField(max_length=150, error_messages={"required": "Enter the member's name"})
-    position = forms.CharField(required=False, max_length=120)
-    organisation_code = forms.CharField(required=False, max_length=20)
-    organisation_id = forms.CharField(required=False, max_length=20)
+    person_name = TextField(max_length=150, error_messages={"required": "Enter the member's name"})
+    position = TextField(required=False, max_length=120)
+    organisation_code = TextField(required=False, max_length=20)
+    organisation_id = TextField(required=False, max_length=20)
     basis = forms.ChoiceField(
         choices=_choices(MEMBERSHIP_BASIS_LABELS, MembershipBasis, "Choose a basis"),
         error_messages={
@@ -109,8 +111,8 @@ class MemberForm(forms.Form):
 
 class MeetingForm(forms.Form):
     held_on = forms.DateField(error_messages={"required": "Enter the date of the meeting", **DATE_ERRORS})
-    title = forms.CharField(required=False, max_length=200)
-    location = forms.CharField(required=False, max_length=200)
+    title = TextField(required=False, max_length=200)
+    location = TextField(required=False, max_length=200)
     attendees = forms.MultipleChoiceField(required=False, choices=[])
     FIELD_MAP: dict = {}
 
@@ -124,25 +126,37 @@ class DecisionForm(forms.Form):
         choices=[],
         error_messages={"required": "Choose the meeting", "invalid_choice": "Choose a meeting from the list"},
     )
-    reference = forms.CharField(required=False, max_length=30)
-    summary = forms.CharField(max_length=300, error_messages={"required": "Enter the decision"})
-    detail = forms.CharField(required=False, max_length=20000, widget=forms.Textarea)
+    reference = TextField(required=False, max_length=30)
+    summary = TextField(max_length=300, error_messages={"required": "Enter the decision"})
+    detail = TextField(required=False, max_length=20000, widget=forms.Textarea)
     votes_for = forms.IntegerField(
         required=False,
         min_value=0,
-        error_messages={"invalid": "Enter votes as a whole number", "min_value": "Votes cannot be negative"},
+        max_value=MAX_COUNT,
+        error_messages={
+            "invalid": "Enter votes as a whole number",
+            "min_value": "Votes cannot be negative",
+            "max_value": f"Votes must be {MAX_COUNT:,} or fewer",
+        },
     )
     votes_against = forms.IntegerField(
         required=False,
         min_value=0,
-        error_messages={"invalid": "Enter votes as a whole number", "min_value": "Votes cannot be negative"},
+        max_value=MAX_COUNT,
+        error_messages={
+            "invalid": "Enter votes as a whole number",
+            "min_value": "Votes cannot be negative",
+            "max_value": f"Votes must be {MAX_COUNT:,} or fewer",
+        },
     )
     abstentions = forms.IntegerField(
         required=False,
         min_value=0,
+        max_value=MAX_COUNT,
         error_messages={
             "invalid": "Enter abstentions as a whole number",
             "min_value": "Abstentions cannot be negative",
+            "max_value": f"Abstentions must be {MAX_COUNT:,} or fewer",
         },
     )
     FIELD_MAP: dict = {}

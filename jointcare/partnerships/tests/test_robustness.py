@@ -84,5 +84,7 @@ def test_forms(client, user):
     response = client.post("/partnerships/new", {"name": "x", "kind": "duty_to_cooperate", "starts_on": "2025-01-01", "host_id": BIG})
     assert response.status_code == 400
     response = client.post("/organisations/new", {"name": "a\x00b", "kind": "icb"})
-    assert response.status_code == 400 and "characters are not allowed" in response.content.decode()
+    assert response.status_code == 400 and "contains a NUL character" in response.content.decode()
+    response = client.post("/organisations/new", {"name": "a\x0bb", "kind": "icb"})
+    assert response.status_code == 400 and "control character U+000B" in response.content.decode()
     assert not Organisation.objects.exists()
