@@ -22,7 +22,7 @@ class UnreadableBody(FieldError):
 
 
 class BadValue(FieldError):
-    """A value in the body or a form field is text that cannot be stored, or nested too deep (422)."""
+    """A value in the body is text that cannot be stored, or nested too deep (422)."""
 
     status = 422
 
@@ -46,7 +46,8 @@ def _check_json(value, path: list, depth: int = 0) -> None:
 
 
 class BoundedParser(Parser):
-    """JSON bodies and form fields, refusing with the field named any text that cannot be stored."""
+    """JSON bodies, refusing with the field named any text that cannot be stored (query strings are checked by
+    jointcare.request_limits before the API is reached)."""
 
     def parse_body(self, request):
         try:
@@ -57,13 +58,6 @@ class BoundedParser(Parser):
             raise UnreadableBody(f"The body is not valid JSON: {limits.shorten(str(exc), 120)}", field="body") from None
         _check_json(data, [])
         return data
-
-    def parse_querydict(self, data, list_fields, request):
-        for key, values in data.lists():
-            for value in (key, *values):
-                if isinstance(value, str):
-                    _check_json(value, [key])
-        return super().parse_querydict(data, list_fields, request)
 
 
 api = NinjaAPI(

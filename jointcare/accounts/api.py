@@ -5,7 +5,7 @@ from ninja import Router, Schema
 from jointcare.accounts import services
 from jointcare.accounts.access import api_user, check
 from jointcare.accounts.models import ApiToken
-from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Id
+from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, PathId
 
 router = Router(tags=["accounts"])
 
@@ -52,7 +52,7 @@ def list_tokens(request):
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke an API token (administrators)")
-def revoke(request, token_id: Id):
+def revoke(request, token_id: PathId):
     user = api_user(request)
     check(user, "users.manage")
     return _token_out(services.revoke_token(user, token_id))

@@ -4,7 +4,7 @@ from ninja import Field, Query, Router, Schema
 
 from jointcare.accounts.access import api_user, check
 from jointcare.audit.models import AuditEntry
-from jointcare.schemas import READ_ERRORS
+from jointcare.schemas import READ_ERRORS, text
 
 router = Router(tags=["audit"])
 
@@ -22,9 +22,9 @@ class AuditOut(Schema):
 
 
 class AuditFilters(Schema):
-    object_type: str = Field("", max_length=80)
-    object_id: str = Field("", max_length=64)
-    action: str = Field("", max_length=80)
+    object_type: str = text("", max_length=80)
+    object_id: str = text("", max_length=64)
+    action: str = text("", max_length=80)
     limit: int = Field(100, ge=1, le=1000)
 
 

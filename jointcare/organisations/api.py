@@ -11,7 +11,7 @@ from jointcare.accounts.access import api_user, check
 from jointcare.organisations import services
 from jointcare.organisations.domain import Kind, Sector
 from jointcare.organisations.models import Organisation
-from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Id
+from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Date, Flag, Id, Input, PathId, text
 
 router = Router(tags=["organisations"])
 
@@ -46,36 +46,36 @@ class OrganisationPage(Schema):
     items: list[OrganisationOut]
 
 
-class OrganisationIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
+class OrganisationIn(Input):
+    name: str = text(..., min_length=1, max_length=200)
     kind: Kind
     sector: Sector | None = Field(None, description="May be left out when the kind belongs to one sector only")
-    ods_code: str | None = Field(None, max_length=20)
-    gss_code: str | None = Field(None, max_length=20)
+    ods_code: str | None = text(None, max_length=20)
+    gss_code: str | None = text(None, max_length=20)
     parent_id: Id | None = None
-    parent_code: str | None = Field(None, max_length=20, description="The parent's ODS or GSS code, instead of parent_id")
-    postcode: str = Field("", max_length=10)
-    active: bool = True
-    opened_on: dt.date | None = None
-    closed_on: dt.date | None = None
+    parent_code: str | None = text(None, max_length=20, description="The parent's ODS or GSS code, instead of parent_id")
+    postcode: str = text("", max_length=10)
+    active: Flag = True
+    opened_on: Date | None = None
+    closed_on: Date | None = None
 
 
-class OrganisationPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
+class OrganisationPatch(Input):
+    name: str | None = text(None, min_length=1, max_length=200)
     kind: Kind | None = None
     sector: Sector | None = None
-    ods_code: str | None = Field(None, max_length=20)
-    gss_code: str | None = Field(None, max_length=20)
+    ods_code: str | None = text(None, max_length=20)
+    gss_code: str | None = text(None, max_length=20)
     parent_id: Id | None = None
-    parent_code: str | None = Field(None, max_length=20)
-    postcode: str | None = Field(None, max_length=10)
-    active: bool | None = None
-    opened_on: dt.date | None = None
-    closed_on: dt.date | None = None
+    parent_code: str | None = text(None, max_length=20)
+    postcode: str | None = text(None, max_length=10)
+    active: Flag | None = None
+    opened_on: Date | None = None
+    closed_on: Date | None = None
 
 
 class OrganisationFilters(Schema):
-    q: str = Field("", max_length=200, description="Part of the name, or the start of an ODS or GSS code")
+    q: str = text("", max_length=200, description="Part of the name, or the start of an ODS or GSS code")
     kind: Kind | None = None
     sector: Sector | None = None
     limit: int = Field(50, ge=1, le=500)
@@ -110,13 +110,13 @@ def list_organisations(request, filters: Query[OrganisationFilters]):
 
 
 @router.get("/by-code/{code}", response={200: OrganisationOut, **READ_ERRORS}, summary="The organisation with an ODS or GSS code")
-def by_code(request, code: Annotated[str, Field(max_length=20)]):
+def by_code(request, code: Annotated[str, text(max_length=20, min_length=1)]):
     check(api_user(request), "organisations.view")
     return out(services.by_code(code))
 
 
 @router.get("/{org_id}", response={200: OrganisationOut, **READ_ERRORS}, summary="One organisation")
-def detail(request, org_id: Id):
+def detail(request, org_id: PathId):
     check(api_user(request), "organisations.view")
     return out(services.by_id(org_id))
 
@@ -133,7 +133,7 @@ def create(request, payload: OrganisationIn):
 
 
 @router.patch("/{org_id}", response={200: OrganisationOut, **WRITE_ERRORS}, summary="Change an organisation")
-def update(request, org_id: Id, payload: OrganisationPatch):
+def update(request, org_id: PathId, payload: OrganisationPatch):
     user = api_user(request)
     check(user, "organisations.edit")
     changes = payload.dict(exclude_unset=True)

@@ -18,7 +18,7 @@ from jointcare.partnerships.domain import (
     PartyRole,
 )
 from jointcare.partnerships.models import Agreement, Board, BoardMember, Decision, Meeting, Party
-from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Count, Id
+from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Count, Date, Flag, Id, Input, PathId, text, whole_number
 
 router = Router(tags=["partnerships"])
 
@@ -119,71 +119,71 @@ class AgreementOut(Schema):
     decisions: list[DecisionOut]
 
 
-class PartyIn(Schema):
+class PartyIn(Input):
     organisation_id: Id | None = None
-    organisation_code: str | None = Field(None, max_length=20, description="ODS or GSS code, instead of organisation_id")
+    organisation_code: str | None = text(None, max_length=20, description="ODS or GSS code, instead of organisation_id")
     role: PartyRole
 
 
-class AgreementIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
+class AgreementIn(Input):
+    name: str = text(..., min_length=1, max_length=200)
     kind: AgreementKind
-    starts_on: dt.date
-    ends_on: dt.date | None = None
-    scope: str = Field("", max_length=5000)
-    legal_basis: str = Field("", max_length=200)
+    starts_on: Date
+    ends_on: Date | None = None
+    scope: str = text("", max_length=5000)
+    legal_basis: str = text("", max_length=200)
     parties: list[PartyIn] = Field(default_factory=list, max_length=100)
 
 
-class AgreementPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
+class AgreementPatch(Input):
+    name: str | None = text(None, min_length=1, max_length=200)
     kind: AgreementKind | None = None
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
-    scope: str | None = Field(None, max_length=5000)
-    legal_basis: str | None = Field(None, max_length=200)
+    starts_on: Date | None = None
+    ends_on: Date | None = None
+    scope: str | None = text(None, max_length=5000)
+    legal_basis: str | None = text(None, max_length=200)
 
 
-class AgreementStatusIn(Schema):
+class AgreementStatusIn(Input):
     status: AgreementStatus
 
 
-class BoardIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
-    terms_of_reference: str = Field("", max_length=20000)
-    quorum: int = Field(3, ge=1, le=100)
+class BoardIn(Input):
+    name: str = text(..., min_length=1, max_length=200)
+    terms_of_reference: str = text("", max_length=20000)
+    quorum: whole_number(1, 100) = 3
 
 
-class MemberIn(Schema):
-    person_name: str = Field(..., min_length=1, max_length=150)
-    position: str = Field("", max_length=120)
+class MemberIn(Input):
+    person_name: str = text(..., min_length=1, max_length=150)
+    position: str = text("", max_length=120)
     organisation_id: Id | None = None
-    organisation_code: str | None = Field(None, max_length=20)
+    organisation_code: str | None = text(None, max_length=20)
     basis: MembershipBasis
-    voting: bool = True
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    voting: Flag = True
+    starts_on: Date | None = None
+    ends_on: Date | None = None
 
 
-class MeetingIn(Schema):
-    held_on: dt.date
-    title: str = Field("", max_length=200)
-    location: str = Field("", max_length=200)
+class MeetingIn(Input):
+    held_on: Date
+    title: str = text("", max_length=200)
+    location: str = text("", max_length=200)
     attendee_ids: list[Id] = Field(default_factory=list, max_length=200)
 
 
-class DecisionIn(Schema):
+class DecisionIn(Input):
     meeting_id: Id
-    reference: str = Field("", max_length=30)
-    summary: str = Field(..., min_length=1, max_length=300)
-    detail: str = Field("", max_length=20000)
+    reference: str = text("", max_length=30)
+    summary: str = text(..., min_length=1, max_length=300)
+    detail: str = text("", max_length=20000)
     votes_for: Count | None = None
     votes_against: Count | None = None
     abstentions: Count | None = None
 
 
 class AgreementFilters(Schema):
-    q: str = Field("", max_length=200)
+    q: str = text("", max_length=200)
     status: AgreementStatus | None = None
     kind: AgreementKind | None = None
     limit: int = Field(50, ge=1, le=500)
@@ -345,13 +345,13 @@ def create_agreement(request, payload: AgreementIn):
 
 
 @router.get("/{agreement_id}", response={200: AgreementOut, **READ_ERRORS}, summary="One agreement with its parties, board and log")
-def get_agreement(request, agreement_id: Id):
+def get_agreement(request, agreement_id: PathId):
     check(api_user(request), "partnerships.view")
     return _detail(services.get_agreement(agreement_id))
 
 
 @router.patch("/{agreement_id}", response={200: AgreementOut, **WRITE_ERRORS}, summary="Change an agreement's details")
-def patch_agreement(request, agreement_id: Id, payload: AgreementPatch):
+def patch_agreement(request, agreement_id: PathId, payload: AgreementPatch):
     user = api_user(request)
     check(user, "partnerships.edit")
     changes = payload.dict(exclude_unset=True)
@@ -365,7 +365,7 @@ def patch_agreement(request, agreement_id: Id, payload: AgreementPatch):
 
 
 @router.post("/{agreement_id}/status", response={200: AgreementOut, **WRITE_ERRORS}, summary="Start or end an agreement")
-def change_status(request, agreement_id: Id, payload: AgreementStatusIn):
+def change_status(request, agreement_id: PathId, payload: AgreementStatusIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     agreement = services.change_status(user, services.get_agreement(agreement_id), payload.status.value)
@@ -373,14 +373,14 @@ def change_status(request, agreement_id: Id, payload: AgreementStatusIn):
 
 
 @router.get("/{agreement_id}/parties", response={200: list[PartyOut], **READ_ERRORS}, summary="The parties to an agreement")
-def list_parties(request, agreement_id: Id):
+def list_parties(request, agreement_id: PathId):
     check(api_user(request), "partnerships.view")
     agreement = services.get_agreement(agreement_id)
     return [_party(p) for p in agreement.parties.select_related("organisation").order_by("role", "organisation__name")]
 
 
 @router.post("/{agreement_id}/parties", response={201: PartyOut, **WRITE_ERRORS}, summary="Add a party")
-def add_party(request, agreement_id: Id, payload: PartyIn):
+def add_party(request, agreement_id: PathId, payload: PartyIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     agreement = services.get_agreement(agreement_id)
@@ -390,13 +390,13 @@ def add_party(request, agreement_id: Id, payload: PartyIn):
 
 
 @router.get("/{agreement_id}/board", response={200: BoardOut, **READ_ERRORS}, summary="The agreement's board and members")
-def get_board(request, agreement_id: Id):
+def get_board(request, agreement_id: PathId):
     check(api_user(request), "partnerships.view")
     return _board(_need_board(services.get_agreement(agreement_id)))
 
 
 @router.post("/{agreement_id}/board", response={201: BoardOut, **WRITE_ERRORS}, summary="Create the agreement's board")
-def create_board(request, agreement_id: Id, payload: BoardIn):
+def create_board(request, agreement_id: PathId, payload: BoardIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     board = services.create_board(user, services.get_agreement(agreement_id), **payload.dict())
@@ -404,13 +404,13 @@ def create_board(request, agreement_id: Id, payload: BoardIn):
 
 
 @router.get("/{agreement_id}/board/members", response={200: list[MemberOut], **READ_ERRORS}, summary="Board members")
-def list_members(request, agreement_id: Id):
+def list_members(request, agreement_id: PathId):
     check(api_user(request), "partnerships.view")
     return _board(_need_board(services.get_agreement(agreement_id)))["members"]
 
 
 @router.post("/{agreement_id}/board/members", response={201: MemberOut, **WRITE_ERRORS}, summary="Add a board member")
-def add_member(request, agreement_id: Id, payload: MemberIn):
+def add_member(request, agreement_id: PathId, payload: MemberIn):
     user = api_user(request)
     check(user, "partnerships.edit")
     board = _need_board(services.get_agreement(agreement_id))
@@ -422,13 +422,13 @@ def add_member(request, agreement_id: Id, payload: MemberIn):
 
 
 @router.get("/{agreement_id}/meetings", response={200: list[MeetingOut], **READ_ERRORS}, summary="Board meetings")
-def list_meetings(request, agreement_id: Id):
+def list_meetings(request, agreement_id: PathId):
     check(api_user(request), "partnerships.view")
     return _meetings(_need_board(services.get_agreement(agreement_id)))
 
 
 @router.post("/{agreement_id}/meetings", response={201: MeetingOut, **WRITE_ERRORS}, summary="Record a board meeting")
-def record_meeting(request, agreement_id: Id, payload: MeetingIn):
+def record_meeting(request, agreement_id: PathId, payload: MeetingIn):
     user = api_user(request)
     check(user, "partnerships.decide")
     board = _need_board(services.get_agreement(agreement_id))
@@ -439,13 +439,13 @@ def record_meeting(request, agreement_id: Id, payload: MeetingIn):
 
 
 @router.get("/{agreement_id}/decisions", response={200: list[DecisionOut], **READ_ERRORS}, summary="The decision log")
-def list_decisions(request, agreement_id: Id):
+def list_decisions(request, agreement_id: PathId):
     check(api_user(request), "partnerships.view")
     return _decisions(_need_board(services.get_agreement(agreement_id)))
 
 
 @router.post("/{agreement_id}/decisions", response={201: DecisionOut, **WRITE_ERRORS}, summary="Record a decision")
-def record_decision(request, agreement_id: Id, payload: DecisionIn):
+def record_decision(request, agreement_id: PathId, payload: DecisionIn):
     user = api_user(request)
     check(user, "partnerships.decide")
     board = _need_board(services.get_agreement(agreement_id))

@@ -1,12 +1,17 @@
 """Coterminosity API: GET /api/v1/coterminosity and /api/v1/coterminosity/councils."""
 
-from ninja import Router, Schema
+from typing import Annotated, Literal
+
+from ninja import Field, Router, Schema
 
 from jointcare.accounts.access import api_user, check
 from jointcare.places import domain, services
 from jointcare.schemas import READ_ERRORS
 
 router = Router(tags=["places"])
+
+Level = Literal["pct", "ccg", "icb"]
+Threshold = Annotated[float, Field(gt=0, le=1, description="Both shares at least this for a body to be coterminous")]
 
 
 class CouncilShare(Schema):
@@ -48,7 +53,7 @@ class CouncilOut(Schema):
     "its largest share, and whether it is coterminous (both shares at least `threshold` for one council). "
     "Shares are weighted by LSOA population when loaded, otherwise by LSOA count; rounded to 4 places.",
 )
-def coterminosity(request, level: str, threshold: float = domain.DEFAULT_THRESHOLD):
+def coterminosity(request, level: Level, threshold: Threshold = domain.DEFAULT_THRESHOLD):
     check(api_user(request), "reference.view")
     return services.rounded_bodies(services.coterminosity_report(level, threshold))
 
@@ -60,6 +65,6 @@ def coterminosity(request, level: str, threshold: float = domain.DEFAULT_THRESHO
     description="One object per upper-tier council, sorted by GSS code, with the NHS bodies at `level` overlapping it: "
     "`share` is the share of the council in the body, `body_share` the share of the body in the council.",
 )
-def coterminosity_councils(request, level: str, threshold: float = domain.DEFAULT_THRESHOLD):
+def coterminosity_councils(request, level: Level, threshold: Threshold = domain.DEFAULT_THRESHOLD):
     check(api_user(request), "reference.view")
     return services.rounded_councils(services.coterminosity_report(level, threshold))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, get_args
 
 from django.db.models import Sum
 from django.http import HttpResponse, JsonResponse
@@ -14,7 +15,19 @@ from jointcare.accounts.access import api_user, check
 from jointcare.errors import FieldError, NotFound
 from jointcare.pool import agreement_file, imports, reports, services
 from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Pool
-from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Id, MonthNumber, Pence
+from jointcare.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Date,
+    Flag,
+    Id,
+    Input,
+    MonthNumber,
+    NonNegativePence,
+    PathId,
+    Pence,
+    text,
+)
 
 router = Router(tags=["pool"])
 
@@ -85,8 +98,12 @@ def list_pools(request):
     return [_out(p) for p in Pool.objects.select_related("agreement", "host", "manager")]
 
 
-class DocumentIn(Schema):
-    document: str = Field(..., max_length=limits.MAX_YAML_BYTES, description="The agreement document (YAML)")
+# an agreement file of this many characters is within the YAML size limit even if every one takes 4 bytes
+MAX_DOCUMENT_CHARS = limits.MAX_YAML_BYTES // 4
+
+
+class DocumentIn(Input):
+    document: str = text(..., max_length=MAX_DOCUMENT_CHARS, description="The agreement document (YAML)")
 
 
 @router.post("", response={201: PoolOut, **WRITE_ERRORS}, summary="Create a pool from an agreement document (YAML)")
@@ -97,7 +114,7 @@ def create_pool(request, payload: DocumentIn):
 
 
 @router.get("/{pool_id}", response={200: PoolOut, **READ_ERRORS}, summary="One pool")
-def pool_detail(request, pool_id: Id):
+def pool_detail(request, pool_id: PathId):
     check(api_user(request), "pool.view")
     return _out(_pool(pool_id))
 
@@ -105,7 +122,7 @@ def pool_detail(request, pool_id: Id):
 @router.get(
     "/{pool_id}/agreement", response={200: None, **READ_ERRORS}, summary="The pool as an agreement document"
 )
-def export_agreement(request, pool_id: Id):
+def export_agreement(request, pool_id: PathId):
     check(api_user(request), "pool.view")
     return HttpResponse(agreement_file.export(_pool(pool_id)), content_type="application/yaml; charset=utf-8")
 
@@ -113,7 +130,7 @@ def export_agreement(request, pool_id: Id):
 @router.get(
     "/{pool_id}/accounts", response={200: list[dict], **READ_ERRORS}, summary="Accounts and their balances"
 )
-def accounts(request, pool_id: Id):
+def accounts(request, pool_id: PathId):
     check(api_user(request), "pool.view")
     pool = _pool(pool_id)
     totals = dict(
@@ -139,7 +156,7 @@ def accounts(request, pool_id: Id):
     response={200: dict, **READ_ERRORS},
     summary="Budget monitoring by scheme, partner, month",
 )
-def monitoring(request, pool_id: Id, through: MonthNumber | None = None):
+def monitoring(request, pool_id: PathId, through: MonthNumber | None = None):
     check(api_user(request), "pool.view")
     data = reports.monitoring(_pool(pool_id), through)
     return {
@@ -151,7 +168,7 @@ def monitoring(request, pool_id: Id, through: MonthNumber | None = None):
     }
 
 
-class PostingIn(Schema):
+class PostingIn(Input):
     account_id: Id
     amount_pence: Pence
 
@@ -161,11 +178,11 @@ class PostingOut(Schema):
     amount_pence: int
 
 
-class TransactionIn(Schema):
-    key: str = Field(..., max_length=120)
-    value_date: dt.date
-    reason: str = Field(..., max_length=300)
-    reference: str = Field("", max_length=120)
+class TransactionIn(Input):
+    key: str = text(..., min_length=1, max_length=120)
+    value_date: Date
+    reason: str = text(..., min_length=1, max_length=300)
+    reference: str = text("", max_length=120)
     postings: list[PostingIn] = Field(..., max_length=1000)
 
 
@@ -200,7 +217,7 @@ def _tx(tx: LedgerTransaction) -> dict:
     response={201: TransactionOut, **WRITE_ERRORS},
     summary="Post a balanced transaction (idempotent by key)",
 )
-def post_transaction(request, pool_id: Id, payload: TransactionIn):
+def post_transaction(request, pool_id: PathId, payload: TransactionIn):
     user = api_user(request)
     check(user, "pool.post")
     tx = services.post_transaction(
@@ -216,9 +233,9 @@ def post_transaction(request, pool_id: Id, payload: TransactionIn):
     return Status(201, _tx(tx))
 
 
-class ReasonIn(Schema):
-    reason: str = Field(..., max_length=300)
-    value_date: dt.date | None = None
+class ReasonIn(Input):
+    reason: str = text(..., min_length=1, max_length=300)
+    value_date: Date | None = None
 
 
 @router.post(
@@ -226,7 +243,7 @@ class ReasonIn(Schema):
     response={201: TransactionOut, **WRITE_ERRORS},
     summary="Reverse a transaction",
 )
-def reverse(request, pool_id: Id, tx_id: Id, payload: ReasonIn):
+def reverse(request, pool_id: PathId, tx_id: PathId, payload: ReasonIn):
     user = api_user(request)
     check(user, "pool.post")
     tx = LedgerTransaction.objects.filter(pool_id=pool_id, pk=tx_id).first()
@@ -236,19 +253,19 @@ def reverse(request, pool_id: Id, tx_id: Id, payload: ReasonIn):
 
 
 @router.post("/{pool_id}/periods/{number}/close", response={200: dict, **WRITE_ERRORS}, summary="Close a month")
-def close_period(request, pool_id: Id, number: MonthNumber):
+def close_period(request, pool_id: PathId, number: MonthNumber):
     user = api_user(request)
     check(user, "pool.close")
     period = services.close_period(user, _pool(pool_id), number)
     return {"number": period.number, "month": period.label, "closed": period.closed}
 
 
-class CommitmentIn(Schema):
-    scheme: str = Field(..., max_length=40)
-    month: dt.date
-    amount_pence: Pence
-    source: str = Field(..., max_length=80)
-    reference: str = Field(..., max_length=120)
+class CommitmentIn(Input):
+    scheme: str = text(..., min_length=1, max_length=40)
+    month: Date
+    amount_pence: NonNegativePence
+    source: str = text(..., min_length=1, max_length=80)
+    reference: str = text(..., min_length=1, max_length=120)
 
 
 @router.post(
@@ -256,7 +273,7 @@ class CommitmentIn(Schema):
     response={200: dict, **WRITE_ERRORS},
     summary="Record planned spend for a scheme and month (same source+reference restates it)",
 )
-def commit(request, pool_id: Id, payload: CommitmentIn):
+def commit(request, pool_id: PathId, payload: CommitmentIn):
     user = api_user(request)
     check(user, "pool.commit")
     scheme = _pool(pool_id).schemes.filter(code=payload.scheme).first()
@@ -273,7 +290,7 @@ def commit(request, pool_id: Id, payload: CommitmentIn):
     response={200: dict, **WRITE_ERRORS},
     summary="Import actual spend from CSV or XLSX (all or nothing; dry_run to check only)",
 )
-def import_actuals(request, pool_id: Id, file: File[UploadedFile], dry_run: Form[bool] = False):
+def import_actuals(request, pool_id: PathId, file: File[UploadedFile], dry_run: Form[bool] = False):
     user = api_user(request)
     check(user, "pool.post")
     result = imports.import_actuals(
@@ -282,18 +299,20 @@ def import_actuals(request, pool_id: Id, file: File[UploadedFile], dry_run: Form
     return result.as_dict()
 
 
-class SettleIn(Schema):
-    dry_run: bool = False
+class SettleIn(Input):
+    dry_run: Flag = False
 
 
 @router.post("/{pool_id}/settle", response={200: dict, **WRITE_ERRORS}, summary="Settle the year-end risk share")
-def settle(request, pool_id: Id, payload: SettleIn):
+def settle(request, pool_id: PathId, payload: SettleIn):
     user = api_user(request)
     check(user, "pool.close")
     return services.settle_pool(user, _pool(pool_id), dry_run=payload.dry_run)
 
 
-REPORT_KINDS = ("monitoring", "statement", "quarterly", "year-end")
+ReportKind = Literal["monitoring", "statement", "quarterly", "year-end"]
+REPORT_KINDS = get_args(ReportKind)
+ReportFormat = Literal["json", "csv", "xlsx"]
 
 
 def report_table(pool: Pool, kind: str):
@@ -327,7 +346,7 @@ def export_response(headers, rows, fmt: str, filename: str):
     response={200: None, **READ_ERRORS},
     summary="A report (monitoring, statement, quarterly, year-end) as JSON, CSV or XLSX",
 )
-def report(request, pool_id: Id, kind: str, format: str = "json"):
+def report(request, pool_id: PathId, kind: ReportKind, format: ReportFormat = "json"):
     check(api_user(request), "pool.view")
     pool = _pool(pool_id)
     headers, rows = report_table(pool, kind)
@@ -339,7 +358,7 @@ def report(request, pool_id: Id, kind: str, format: str = "json"):
 @router.get(
     "/{pool_id}/ledger-check", response={200: dict, **READ_ERRORS}, summary="Check the pool's ledger invariants"
 )
-def ledger_check(request, pool_id: Id):
+def ledger_check(request, pool_id: PathId):
     check(api_user(request), "pool.view")
     problems = reports.ledger_check(_pool(pool_id))
     return {"ok": not problems, "problems": problems}

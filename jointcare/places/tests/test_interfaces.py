@@ -73,11 +73,12 @@ def test_api_with_a_bearer_token(client, analyst, reference_data):
 @pytest.mark.parametrize(
     "query,status,field",
     [
-        ("level=lad", 400, "level"),
+        ("level=lad", 422, "level"),
         ("threshold=0.9", 422, "level"),
         ("level=ccg&threshold=abc", 422, "threshold"),
-        ("level=ccg&threshold=0", 400, "threshold"),
-        ("level=ccg&threshold=1.2", 400, "threshold"),
+        ("level=ccg&threshold=0", 422, "threshold"),
+        ("level=ccg&threshold=1.2", 422, "threshold"),
+        ("level=ccg&threshold=nan", 422, "threshold"),
     ],
 )
 def test_api_bad_input_names_the_field(client, analyst, query, status, field):
