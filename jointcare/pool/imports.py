@@ -17,6 +17,7 @@ was imported before with the same details is skipped, so importing a file twice 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -25,6 +26,7 @@ from django.db import transaction
 
 from jointcare import readers
 from jointcare.errors import FieldError
+from jointcare.limits import shorten
 from jointcare.money import MoneyError, format_pence, parse_pounds
 from jointcare.pool import domain, services
 from jointcare.pool.domain import AccountKind, TransactionKind
@@ -67,12 +69,21 @@ def _date(value) -> dt.date:
     if isinstance(value, dt.date):
         return value
     text = str(value or "").strip()
+    day = _date_from_text(text) if len(text) <= 10 else None
+    if day is None:
+        raise ValueError(f"'{shorten(text, 40)}' is not a date (use 2026-05-31 or 31/05/2026)")
+    return day
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_from_text(text: str) -> dt.date | None:
+    """A date written 2026-05-31 or 31/05/2026, or None; a file's rows repeat few dates, so each is parsed once."""
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"'{text}' is not a date (use 2026-05-31 or 31/05/2026)")
+    return None
 
 
 def _text(value) -> str:
