@@ -241,7 +241,6 @@ def _xlsx_rows(stream: BinaryIO) -> Iterator[list]:
 
 
 def _xlsx_values(workbook, rows, not_xlsx: FieldError) -> Iterator[list]:
-    header = None
     n = 0
     try:
         while True:
@@ -254,15 +253,8 @@ def _xlsx_values(workbook, rows, not_xlsx: FieldError) -> Iterator[list]:
             n += 1
             if n > limits.MAX_TABLE_ROWS + 1:
                 raise _too_many_rows()
-            values = list(row)
-            for i, value in enumerate(values):
-                if isinstance(value, str):
-                    problem = text_problem(value)
-                    if problem:
-                        raise _refuse(n, problem, _column(header, i))
-            if header is None:
-                header = values
-            yield values
+            # no text check here: the XML scan has refused control characters and surrogates already
+            yield list(row)
     finally:
         workbook.close()
 
