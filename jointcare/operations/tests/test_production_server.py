@@ -155,5 +155,5 @@ def test_behind_a_tls_proxy_the_proxy_header_is_trusted_and_http_redirected(tmp_
     if redirect is not None:
         env["JOINTCARE_SSL_REDIRECT"] = redirect
     script = "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_PROXY_SSL_HEADER)"
-    out = ok(jointcare("shell", "-c", script, env=env))
+    out = ok(jointcare("shell", "--no-imports", "-c", script, env=env))
     assert out.strip() == f"{expected} ('HTTP_X_FORWARDED_PROTO', 'https')"
