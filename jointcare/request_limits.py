@@ -20,13 +20,12 @@ from django.shortcuts import render
 from django.utils.http import parse_header_parameters
 
 from jointcare.limits import size_text, text_problem
-
-API_PREFIX = "/api/"
+from jointcare.middleware import is_api
 
 
 def refuse(request, status: int, message: str, field: str | None = None):
     """The answer to a request refused before its view: JSON under /api/, an NHS.UK page elsewhere."""
-    if request.path.startswith(API_PREFIX):
+    if is_api(request):
         return JsonResponse({"detail": message, "errors": [{"field": field, "message": message}]}, status=status)
     title = "The file or form is too large" if status == 413 else "The request could not be read"
     return render(request, "request_refused.jinja", {"title": title, "message": message}, status=status)
