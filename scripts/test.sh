@@ -9,10 +9,10 @@ export JOINTCARE_REQUIRE_POSTGRES=1 JOINTCARE_REQUIRE_CHROMIUM=1
 echo "== lint (ruff)"
 "$BIN/ruff" check jointcare benchmarks
 
-echo "== domain and integration tests on SQLite"
+echo "== domain and integration tests on SQLite (with the hostile-input suite, each case under a 1 GiB limit)"
 env -u DATABASE_URL "$BIN/pytest" -q -m "not browser"
 
-echo "== integration tests on PostgreSQL ($PG_URL)"
+echo "== integration tests on PostgreSQL ($PG_URL) (with Schemathesis against a live server)"
 DATABASE_URL="$PG_URL" "$BIN/pytest" -q -m "not browser and not domain"
 
 echo "== browser journeys in headless Chromium"
