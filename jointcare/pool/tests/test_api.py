@@ -58,7 +58,10 @@ def test_create_post_monitor_settle(client, partners, auth):
     r = client.get(f"/api/v1/pools/{pool_id}/reports/statement", **auth)
     assert len(r.json()) == 2
     r = client.post(f"/api/v1/pools/{pool_id}/periods/2/close", **auth)
-    assert r.json()["closed"]
+    assert r.status_code == 409 and "close April 2026 before May 2026" in r.json()["detail"]
+    for number in (1, 2):
+        r = client.post(f"/api/v1/pools/{pool_id}/periods/{number}/close", **auth)
+        assert r.json()["closed"]
     body["key"], body["postings"][0]["amount_pence"] = "k3", 500
     r = client.post(f"/api/v1/pools/{pool_id}/transactions", body, content_type="application/json", **auth)
     assert r.status_code == 409

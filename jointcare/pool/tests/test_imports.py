@@ -5,8 +5,9 @@ import pytest
 from openpyxl import Workbook
 
 from jointcare.errors import FieldError
-from jointcare.pool import imports, services
+from jointcare.pool import imports
 from jointcare.pool.models import LedgerTransaction, Posting
+from jointcare.pool.tests.conftest import close_year
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,7 @@ def test_reference_imported_before_with_other_details(pool, finance):
 
 
 def test_closed_month_row_is_rejected(pool, finance):
-    services.close_period(finance, pool, 2)
+    close_year(finance, pool, through=2)
     with pytest.raises(FieldError) as exc:
         imports.import_actuals(finance, pool, "a.csv", GOOD)
     assert exc.value.errors == [

@@ -11,6 +11,7 @@ from jointcare.errors import Conflict
 from jointcare.pool import reports, services
 from jointcare.pool.domain import AccountKind
 from jointcare.pool.models import LedgerTransaction, MonthlyBalance, Pool, Posting
+from jointcare.pool.tests.conftest import close_year
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,7 @@ def test_eight_threads_posting_to_one_scheme_lose_nothing(pool, finance):
 
 def test_closing_and_posting_serialise(pool, finance):
     spend, cash = _accounts(pool)
-    services.close_period(finance, pool, 5)
+    close_year(finance, pool, through=5)
     with pytest.raises(Conflict, match="closed"):
         services.post_transaction(
             finance,
@@ -109,8 +110,9 @@ def test_deferred_trigger_rejects_transaction_without_postings(pool, finance):
     with pytest.raises((IntegrityError, InternalError), match="unbalanced"):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(
-                "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, "
-                "reason, reference, posted_at) VALUES (%s, %s, 'raw', 'actual', '2026-08-01', 'raw', 'r', '', now())",
+                "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, "
+                "source, reason, reference, posted_at) VALUES (%s, %s, 'raw', '', 'actual', '2026-08-01', 'raw', 'r', '',"
+                " now())",
                 [pool.pk, period.pk],
             )
     assert not LedgerTransaction.objects.filter(idempotency_key="raw").exists()
@@ -198,8 +200,8 @@ def test_ledger_transaction_cannot_be_deleted_or_changed(pool, finance):
 def _raw_transaction(pool_id, period_id, key, reverses_id=None):
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, "
-            "reason, reference, posted_at, reverses_id) VALUES (%s, %s, %s, 'actual', '2026-08-01', 'raw', 'r', '', "
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source, "
+            "reason, reference, posted_at, reverses_id) VALUES (%s, %s, %s, '', 'actual', '2026-08-01', 'raw', 'r', '', "
             "now(), %s) RETURNING id",
             [pool_id, period_id, key, reverses_id],
         )
@@ -250,5 +252,5 @@ def test_period_and_pool_with_transactions_cannot_be_deleted(pool, finance):
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute(sql, [pk])
     # closing a month (an update that keeps its id and pool) is still allowed
-    services.close_period(finance, pool, 5)
+    close_year(finance, pool, through=5)
     assert reports.ledger_check() == []

@@ -86,8 +86,8 @@ def test_ledger_check_finds_unbalanced_and_empty_transactions(pool, finance):
             [tx.pk, acct, tx.period_id],
         )
         cur.execute(
-            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, reason,"
-            " reference, posted_at) VALUES (%s, %s, 'empty', 'actual', '2026-04-01', 's', 'r', '', '2026-04-01')",
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source,"
+            " reason, reference, posted_at) VALUES (%s, %s, 'empty', '', 'actual', '2026-04-01', 's', 'r', '', '2026-04-01')",
             [pool.pk, tx.period_id],
         )
     text = "\n".join(reports.ledger_check(pool))
@@ -111,9 +111,9 @@ def test_ledger_check_finds_dangling_ledger_keys(pool, finance):
                 [tx_id, account_id, tx.period_id, 5],
             )
         cur.execute(
-            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, reason,"
-            " reference, posted_at, reverses_id) VALUES (%s, %s, 'dangling', 'actual', '2026-04-01', 's', 'r', '',"
-            " '2026-04-01', %s)",
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source,"
+            " reason, reference, posted_at, reverses_id) VALUES (%s, %s, 'dangling', '', 'actual', '2026-04-01', 's', 'r',"
+            " '', '2026-04-01', %s)",
             [10**9, 10**9, 10**9],
         )
     text = "\n".join(reports.ledger_check())

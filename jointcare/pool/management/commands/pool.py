@@ -1,4 +1,4 @@
-"""`jointcare pool ...`: create from an agreement file, import actuals, report, close months, settle."""
+"""`jointcare pool ...`: create from an agreement file, import actuals, report, close months, settle, reopen."""
 
 import json
 from pathlib import Path
@@ -57,7 +57,7 @@ def actor_for(username: str | None, capability: str):
 
 
 class Command(BaseCommand):
-    help = "Pooled budgets: create, export, import-actuals, report, close-period, settle, list."
+    help = "Pooled budgets: create, export, import-actuals, report, close-period, settle, reopen, list."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -79,15 +79,25 @@ class Command(BaseCommand):
         rep.add_argument("--pool")
         rep.add_argument("--format", choices=("table", "csv", "xlsx", "json"), default="table")
         rep.add_argument("--output", help="file to write (needed for xlsx)")
-        close = sub.add_parser("close-period", help="Close a month (1 = April .. 12 = March)")
+        close = sub.add_parser(
+            "close-period", help="Close a month once it has ended, in order (1 = April .. 11 = February)"
+        )
         close.add_argument("period", type=int)
         close.add_argument("--pool")
         close.add_argument("--user")
-        settle = sub.add_parser("settle", help="Settle the year-end risk share")
+        settle = sub.add_parser(
+            "settle", help="Settle the year-end risk share (closes March and locks the pool); --dry-run to preview"
+        )
         settle.add_argument("pool")
         settle.add_argument("--dry-run", action="store_true")
         settle.add_argument("--format", choices=("text", "json"), default="text")
         settle.add_argument("--user")
+        reopen = sub.add_parser(
+            "reopen", help="Reopen a settled pool for late invoices: reverses the settlement and opens March"
+        )
+        reopen.add_argument("pool")
+        reopen.add_argument("--reason", required=True, help="why, e.g. the late invoices (kept in the audit)")
+        reopen.add_argument("--user")
 
     def handle(self, *args, **opts):
         try:
@@ -111,8 +121,7 @@ class Command(BaseCommand):
 
     def do_list(self, opts):
         for p in Pool.objects.select_related("agreement", "host"):
-            state = "settled" if p.settled_at else "open"
-            self.stdout.write(f"{p.pk}\t{p.year_label}\t{p.name}\t{p.agreement}\thost {p.host}\t{state}")
+            self.stdout.write(f"{p.pk}\t{p.year_label}\t{p.name}\t{p.agreement}\thost {p.host}\t{p.status_label}")
 
     def do_import_actuals(self, opts):
         actor = actor_for(opts.get("user"), "pool.post")
@@ -161,6 +170,11 @@ class Command(BaseCommand):
                 )
             )
 
+    def do_reopen(self, opts):
+        actor = actor_for(opts.get("user"), "pool.close")
+        pool = services.reopen_pool(actor, find_pool(opts["pool"]), opts["reason"])
+        self.stdout.write(f"Reopened {pool}: the settlement is reversed and March is open for late invoices")
+
     def do_close_period(self, opts):
         actor = actor_for(opts.get("user"), "pool.close")
         period = services.close_period(actor, find_pool(opts.get("pool")), opts["period"])
@@ -176,9 +190,9 @@ class Command(BaseCommand):
             ("DRY RUN: nothing posted\n" if opts["dry_run"] else "") + f"Risk share for {outcome['pool']}"
         )
         if outcome["provisional"]:
-            self.stdout.write(
-                "  PROVISIONAL: months still open, so outturn is not final: " + ", ".join(outcome["open_months"])
-            )
+            basis = "the forecast outturn" if outcome["basis"] == "forecast" else "the actuals to date"
+            still_open = f"; still open: {', '.join(outcome['open_months'])}" if outcome["open_months"] else ""
+            self.stdout.write(f"  PROVISIONAL: on {basis}, not yet settleable{still_open}")
         for line in outcome["lines"]:
             self.stdout.write(f"  {line['text']}")
         self.stdout.write("Partner statements:")
