@@ -10,6 +10,7 @@ and with another payload is a conflict (409), even when two requests race (decis
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ from jointcare.pool.models import Account, Contribution, LedgerTransaction, Mont
 from jointcare.pool.services.periods import require
 from jointcare.pool.services.setup import account_for
 
-TX_CHUNK = 500  # transactions per multi-row INSERT on SQLite (11 values each)
-KEY_CHUNK = 900  # keys per IN (...) look-up on SQLite, far below any build's limit on SQL variables
+TX_CHUNK = 500  # transactions per multi-row INSERT on SQLite (12 values each), within the build's variable limit
+KEY_CHUNK = 900  # keys per IN (...) look-up on SQLite, below any build's limit on SQL variables (at least 999)
 
 
 @dataclass
@@ -173,7 +174,8 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
                 f"the largest balance allowed, {format_pence(MAX_BALANCE_PENCE)}",
                 field="postings",
             )
-    with connection.cursor() as cur:
+    # COPY goes to the driver's cursor: wrap its errors as Django's (IntegrityError), as for any query
+    with connection.cursor() as cur, connection.wrap_database_errors:
         if connection.vendor == "postgresql":
             # ids from the sequence, then COPY: far cheaper than binding large multi-row INSERTs
             cur.execute(
@@ -195,8 +197,9 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
             with cur.cursor.copy(f"COPY {tx_table} (id, {cols}) FROM STDIN") as copy:
                 copy.write("".join(buf))
         else:
-            for start in range(0, len(entries), TX_CHUNK):
-                chunk = entries[start : start + TX_CHUNK]
+            per_insert = min(TX_CHUNK, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 12)
+            for start in range(0, len(entries), per_insert):
+                chunk = entries[start : start + per_insert]
                 params: list = []
                 for e, period in chunk:
                     day = dates.get(e.value_date)
