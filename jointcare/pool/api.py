@@ -350,3 +350,18 @@ def ledger_check(request, pool_id: int):
     check(api_user(request), "pool.view")
     problems = reports.ledger_check(_pool(pool_id))
     return {"ok": not problems, "problems": problems}
+
+
+class ReopenIn(Schema):
+    reason: str
+
+
+@router.post(
+    "/{pool_id}/reopen",
+    response={200: PoolOut, **ERRORS},
+    summary="Reopen a settled pool for late invoices (reverses the settlement, with the reason)",
+)
+def reopen(request, pool_id: int, payload: ReopenIn):
+    user = api_user(request)
+    check(user, "pool.close")
+    return _out(services.reopen_pool(user, _pool(pool_id), payload.reason))

@@ -150,6 +150,8 @@ def reopen_pool(actor, pool: Pool, reason: str, *, today: dt.date | None = None)
     reopened it, when and why. Settle again afterwards (`settle_pool`) to post a new settlement."""
     pool = lock(pool)
     reason = (reason or "").strip()
+    if not reason:
+        raise FieldError("give the reason for reopening the pool (e.g. the late invoices)", field="reason")
     if len(reason) > 300:
         raise FieldError("the reason is longer than 300 characters", field="reason")
     require(pool, Action.REOPEN, today=today, reason=reason)

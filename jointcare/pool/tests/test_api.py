@@ -90,3 +90,17 @@ def test_capabilities_are_checked(client, pool, user_factory):
     _, token = account_services.create_token(None, carer, "t")
     assert client.get("/api/v1/pools", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403
     assert client.get("/api/v1/pools").status_code == 401
+
+
+def test_reopen_a_settled_pool(client, pool, finance, auth):
+    from jointcare.pool import services
+    from jointcare.pool.tests.conftest import AFTER_YEAR_END, close_year
+
+    r = client.post(f"/api/v1/pools/{pool.pk}/reopen", {"reason": "late"}, content_type="application/json", **auth)
+    assert r.status_code == 409 and "only a settled pool" in r.json()["detail"]
+    close_year(finance, pool)
+    services.settle_pool(finance, pool, today=AFTER_YEAR_END)
+    r = client.post(f"/api/v1/pools/{pool.pk}/reopen", {"reason": " "}, content_type="application/json", **auth)
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "reason"
+    r = client.post(f"/api/v1/pools/{pool.pk}/reopen", {"reason": "late invoice"}, content_type="application/json", **auth)
+    assert r.status_code == 200 and r.json()["settled"] is False

@@ -60,3 +60,27 @@ def test_import_needs_pool_when_ambiguous(pool, tmp_path):
     csv.write_text("reference,date,scheme,amount\n")
     with pytest.raises(CommandError, match="--pool"):
         call_command("pool", "import-actuals", str(csv))
+
+
+def test_close_in_order_settle_and_reopen(pool, finance, capsys, clock):
+    from jointcare.pool import services
+    from jointcare.pool.tests.conftest import AFTER_YEAR_END, close_year
+
+    clock(dt.date(2026, 11, 29))
+    with pytest.raises(CommandError, match="close April 2026 before May 2026"):
+        call_command("pool", "close-period", "2", "--pool", str(pool.pk), "--user", "fiona")
+    call_command("pool", "close-period", "1", "--pool", str(pool.pk), "--user", "fiona")
+    assert "Closed 2026-04" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="settled from 1 April 2027"):
+        call_command("pool", "settle", str(pool.pk))
+    close_year(finance, pool)
+    clock(AFTER_YEAR_END)
+    call_command("pool", "settle", str(pool.pk), "--user", "fiona")
+    with pytest.raises(CommandError, match="is already settled"):
+        call_command("pool", "settle", str(pool.pk), "--dry-run")
+    capsys.readouterr()
+    call_command("pool", "reopen", str(pool.pk), "--reason", "Late invoice", "--user", "fiona")
+    assert "Reopened" in capsys.readouterr().out
+    call_command("pool", "list")
+    assert "Reopened for late invoices" in capsys.readouterr().out
+    assert services.available_actions(pool)["settle"] is True
