@@ -223,8 +223,8 @@ class Lifecycle:
             )
 
     def _check_settle(self, today: dt.date) -> None:
-        if self.state in (PoolState.SETTLED,):
-            return  # the table refuses it with the reason
+        if self.state == PoolState.SETTLED:
+            return  # the table refuses it, saying why
         end = financial_year_bounds(self.year)[1]
         if today <= end:
             raise LifecycleError(

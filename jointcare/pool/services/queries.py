@@ -138,9 +138,8 @@ def monitoring(pool: Pool, through: int | None = None, *, today: dt.date | None 
     for s, budget in zip(schemes, phased, strict=True):
         a, c = actual[s.pk], committed[s.pk]
         lines.append(Line(s.code, s.name, s.lead.name, budget, c, a, domain.forecast_by_month(a, c, through)))
-    names = partner_names(pool)
-    for s in schemes:
-        names.setdefault(s.lead_id, s.lead.name)  # a lead funding its scheme without a contribution
+    partners = partner_names(pool)
+    names = {**{s.lead_id: s.lead.name for s in schemes}, **partners}  # a lead may fund without contributing
     partner_lines: dict[int, Line] = {}
 
     def partner_line(pid: int) -> Line:
@@ -148,7 +147,7 @@ def monitoring(pool: Pool, through: int | None = None, *, today: dt.date | None 
             partner_lines[pid] = Line(str(pid), names.get(pid, str(pid)), "", _twelve(), _twelve(), _twelve(), _twelve(), pid)
         return partner_lines[pid]
 
-    for pid in partner_names(pool):
+    for pid in partners:
         partner_line(pid)
     for s, line in zip(schemes, lines, strict=True):
         funders = scheme_funders(s)

@@ -122,3 +122,13 @@ def test_ledger_check_finds_dangling_ledger_keys(pool, finance):
     assert "1 transactions refer to a pool that does not exist" in text
     assert "1 transactions refer to a month that does not exist" in text
     assert "1 transactions reverse a transaction missing from their pool" in text
+
+
+def test_monitoring_refuses_a_reporting_month_outside_the_year(pool):
+    """`?through=13` on monitoring answered 500: the figures now refuse it as a field error."""
+    from jointcare.errors import FieldError
+
+    for through in (13, -1):
+        with pytest.raises(FieldError) as refused:
+            reports.monitoring(pool, through)
+        assert refused.value.field == "through"
