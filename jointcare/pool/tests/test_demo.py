@@ -1,6 +1,6 @@
 import pytest
 
-from jointcare.partnerships.models import Agreement, Party
+from jointcare.partnerships.models import Agreement
 from jointcare.pool import reports
 from jointcare.pool.demo import build_demo_pools
 from jointcare.pool.models import Posting, Settlement
@@ -9,9 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_pools(partners, finance, user_factory):
-    agreement = Agreement.objects.get(name="Test Section 75")
-    Party.objects.create(agreement=agreement, organisation=partners["council"], role="host")
-    Party.objects.create(agreement=agreement, organisation=partners["icb"], role="member")
+    agreement = Agreement.objects.get(name="Test Section 75")  # the council hosts, the ICB is a member
     users = {"finance_officer": finance, "commissioner": user_factory("joanna", roles=["commissioner"])}
     last, this = build_demo_pools(agreement, users)
     assert last.financial_year + 1 == this.financial_year

@@ -4,8 +4,9 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from jointcare.accounts.access import check
+from jointcare.accounts.access import can, command_actor
 from jointcare.errors import ServiceError
 from jointcare.money import format_pence
 from jointcare.pool import agreement_file, imports, reports, services
@@ -41,21 +42,6 @@ def _list(pools) -> str:
     return "; ".join(f"{p.pk}: {p} ({p.agreement})" for p in pools[:20]) or "(no pools yet)"
 
 
-def actor_for(username: str | None, capability: str):
-    if not username:
-        return None
-    from jointcare.accounts.models import User
-
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise CommandError(f"--user: no user called '{username}'")
-    try:
-        check(user, capability)
-    except ServiceError as exc:
-        raise CommandError(exc.message) from exc
-    return user
-
-
 class Command(BaseCommand):
     help = "Pooled budgets: create, export, import-actuals, report, close-period, settle, list."
 
@@ -63,7 +49,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Create a pool from an agreement file (YAML)")
         create.add_argument("--from", dest="file", required=True)
-        create.add_argument("--user")
+        create.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
         export = sub.add_parser("export", help="Print a pool as an agreement file (YAML)")
         export.add_argument("pool")
         sub.add_parser("list", help="List pools")
@@ -71,7 +57,7 @@ class Command(BaseCommand):
         imp.add_argument("file")
         imp.add_argument("--pool", help="pool id, financial year or name (needed when there are several)")
         imp.add_argument("--dry-run", action="store_true")
-        imp.add_argument("--user")
+        imp.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
         rep = sub.add_parser(
             "report", help="monitoring, statement, quarterly or year-end, as a table, CSV or XLSX"
         )
@@ -82,12 +68,12 @@ class Command(BaseCommand):
         close = sub.add_parser("close-period", help="Close a month (1 = April .. 12 = March)")
         close.add_argument("period", type=int)
         close.add_argument("--pool")
-        close.add_argument("--user")
+        close.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
         settle = sub.add_parser("settle", help="Settle the year-end risk share")
         settle.add_argument("pool")
         settle.add_argument("--dry-run", action="store_true")
         settle.add_argument("--format", choices=("text", "json"), default="text")
-        settle.add_argument("--user")
+        settle.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
 
     def handle(self, *args, **opts):
         try:
@@ -99,11 +85,14 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def do_create(self, opts):
-        actor = actor_for(opts.get("user"), "pool.edit")
+        actor = command_actor(opts.get("user"), "pool.create")
         path = Path(opts["file"])
         if not path.exists():
             raise CommandError(f"--from: {path} does not exist")
-        pool = agreement_file.create_from_text(actor, path.read_text(encoding="utf-8"))
+        with transaction.atomic():  # a pool for an agreement the user is no party to is not kept
+            pool = agreement_file.create_from_text(actor, path.read_text(encoding="utf-8"))
+            if not can(actor, "pool.create", pool.agreement):
+                raise CommandError(f"--user: {actor.username} may not create a pool for {pool.agreement} (pool.create)")
         self.stdout.write(f"Created pool {pool.pk}: {pool} with {pool.schemes.count()} schemes")
 
     def do_export(self, opts):
@@ -115,11 +104,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{p.pk}\t{p.year_label}\t{p.name}\t{p.agreement}\thost {p.host}\t{state}")
 
     def do_import_actuals(self, opts):
-        actor = actor_for(opts.get("user"), "pool.post")
         path = Path(opts["file"])
         if not path.exists():
             raise CommandError(f"{path} does not exist")
         pool = find_pool(opts.get("pool"))
+        actor = command_actor(opts.get("user"), "pool.post", pool, required=not opts["dry_run"])
         result = imports.import_actuals(actor, pool, path.name, path.read_bytes(), dry_run=opts["dry_run"])
         self.stdout.write(("Dry run: " if opts["dry_run"] else "") + imports.describe(result))
 
@@ -162,13 +151,15 @@ class Command(BaseCommand):
             )
 
     def do_close_period(self, opts):
-        actor = actor_for(opts.get("user"), "pool.close")
-        period = services.close_period(actor, find_pool(opts.get("pool")), opts["period"])
+        pool = find_pool(opts.get("pool"))
+        actor = command_actor(opts.get("user"), "pool.close", pool)
+        period = services.close_period(actor, pool, opts["period"])
         self.stdout.write(f"Closed {period.label}")
 
     def do_settle(self, opts):
-        actor = actor_for(opts.get("user"), "pool.close")
-        outcome = services.settle_pool(actor, find_pool(opts["pool"]), dry_run=opts["dry_run"])
+        pool = find_pool(opts["pool"])
+        actor = command_actor(opts.get("user"), "pool.settle", pool, required=not opts["dry_run"])
+        outcome = services.settle_pool(actor, pool, dry_run=opts["dry_run"])
         if opts["format"] == "json":
             self.stdout.write(json.dumps(outcome, indent=2))
             return
