@@ -160,7 +160,7 @@ def agreement_list(request):
 @requires("partnerships.create")
 @require_http_methods(["GET", "POST"])
 def agreement_create(request):
-    form = AgreementForm(request.POST or None)
+    form = AgreementForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         form.is_valid()  # fills cleaned_data with the fields that are valid; the host is checked either way
         data = dict(form.cleaned_data)
