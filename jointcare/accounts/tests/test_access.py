@@ -217,3 +217,22 @@ def test_a_command_cannot_create_a_pool_for_an_agreement_of_others(world, tmp_pa
     assert Pool.objects.count() == pools
     call_command("pool", "create", "--from", str(document), "--user", "commissioner-party")
     assert Pool.objects.count() == pools + 1
+
+
+def test_templates_ask_can_for_the_signed_in_user(world, rf):
+    from django.template import engines
+
+    template = engines["jinja2"].from_string("{{ can('pool.close', pool) }} {{ can('pool.post', pool) }} {{ can('audit.view') }}")
+    for (role, tie), expected in [
+        ((F, "host"), "True True False"),
+        ((F, "party"), "False True False"),
+        ((Role.ADMINISTRATOR, "host"), "False False True"),
+    ]:
+        request = rf.get("/")
+        request.user = _fresh(world.user(role, tie))
+        assert template.render({"pool": world.pool}, request=request) == expected, (role, tie)
+    request = rf.get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    assert template.render({"pool": world.pool}, request=request) == "False False False"
