@@ -124,6 +124,8 @@ def _ties(user, target) -> set[Relationship]:
         return _pool_ties(user, target.pool)
     if getattr(target, "agreement_id", None) is not None:
         return _agreement_ties(user, target.agreement_id)
+    if getattr(target, "board_id", None) is not None:
+        return _agreement_ties(user, target.board.agreement_id)
     raise TypeError(f"no access rules for {label}")
 
 

@@ -49,6 +49,19 @@ def test_a_board_is_reached_through_its_agreement_and_only_current_seats_count(w
     assert Relationship.BOARD_SEAT not in relationships(_fresh(seat), world.agreement)
 
 
+def test_rows_inside_a_pool_or_a_board_are_reached_through_it(world):
+    from jointcare.partnerships.models import Meeting
+
+    meeting = Meeting.objects.create(board=world.board, held_on=dt.date(2025, 6, 1))
+    period = world.pool.periods.get(number=1)
+    host = _fresh(world.user(F, "host"))
+    assert relationships(host, period) == relationships(host, world.pool) == {Relationship.ANY, Relationship.PARTY, Relationship.HOST}
+    seat = _fresh(world.user(Role.BOARD_MEMBER, "seat"))
+    assert relationships(seat, meeting) == {Relationship.ANY, Relationship.BOARD_SEAT}
+    with pytest.raises(TypeError):
+        relationships(host, host)
+
+
 def test_inactive_users_hold_no_relationship(world):
     user = world.user(F, "host")
     user.is_active = False
