@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpResponse, JsonResponse
 from ninja import File, Form, Router, Schema, Status
@@ -107,10 +106,9 @@ class DocumentIn(Schema):
 def create_pool(request, payload: DocumentIn):
     user = api_user(request)
     check_somewhere(user, "pool.create")
-    with transaction.atomic():  # a pool for an agreement the user is no party to is not kept
-        pool = agreement_file.create_from_text(user, payload.document)
-        check(user, "pool.create", pool.agreement)
-    return Status(201, _out(pool))
+    spec = agreement_file.parse(agreement_file.load(payload.document))
+    check(user, "pool.create", spec.agreement)  # a party to the agreement it names
+    return Status(201, _out(services.create_pool(user, spec)))
 
 
 @router.get("/{pool_id}", response={200: PoolOut, **ERRORS}, summary="One pool")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -48,9 +47,9 @@ def pool_create(request):
         if upload is not None:
             text = upload.read().decode("utf-8", errors="replace")
         try:
-            with transaction.atomic():  # a pool for an agreement the user is no party to is not kept
-                pool = agreement_file.create_from_text(request.user, text)
-                check(request.user, "pool.create", pool.agreement)
+            spec = agreement_file.parse(agreement_file.load(text))
+            check(request.user, "pool.create", spec.agreement)  # a party to the agreement it names
+            pool = services.create_pool(request.user, spec)
         except ServiceError as exc:
             errors, status = exc.errors, exc.status
         else:

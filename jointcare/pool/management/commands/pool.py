@@ -4,9 +4,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-
-from jointcare.accounts.access import can, command_actor
+from jointcare.accounts.access import command_actor
 from jointcare.errors import ServiceError
 from jointcare.money import format_pence
 from jointcare.pool import agreement_file, imports, reports, services
@@ -85,14 +83,12 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def do_create(self, opts):
-        actor = command_actor(opts.get("user"), "pool.create")
         path = Path(opts["file"])
         if not path.exists():
             raise CommandError(f"--from: {path} does not exist")
-        with transaction.atomic():  # a pool for an agreement the user is no party to is not kept
-            pool = agreement_file.create_from_text(actor, path.read_text(encoding="utf-8"))
-            if not can(actor, "pool.create", pool.agreement):
-                raise CommandError(f"--user: {actor.username} may not create a pool for {pool.agreement} (pool.create)")
+        spec = agreement_file.parse(agreement_file.load(path.read_text(encoding="utf-8")))
+        actor = command_actor(opts.get("user"), "pool.create", spec.agreement)  # a party to the agreement it names
+        pool = services.create_pool(actor, spec)
         self.stdout.write(f"Created pool {pool.pk}: {pool} with {pool.schemes.count()} schemes")
 
     def do_export(self, opts):
