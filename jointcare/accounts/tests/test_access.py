@@ -102,6 +102,13 @@ def test_the_partnerships_list_marks_the_users_own(world, client):
     assert your_agreements(world.user(Role.COMMISSIONER, "party")) == {world.agreement.pk}
     assert your_agreements(world.user(Role.ANALYST, "seat")) == {world.agreement.pk}
     assert your_agreements(world.user(Role.COMMISSIONER, "outsider")) == set()
+    # what a pool set-up form offers: the agreements the user may create a pool for
+    from jointcare.partnerships.models import Agreement
+
+    agreements = Agreement.objects.all()
+    assert list(scoped(world.user(F, "party"), "pool.create", agreements)) == [world.agreement]
+    assert not scoped(world.user(F, "seat"), "pool.create", agreements).exists()
+    assert not scoped(world.user(Role.ANALYST, "host"), "pool.create", agreements).exists()
     client.force_login(world.user(Role.COMMISSIONER, "host"))
     body = client.get("/partnerships/").content.decode()
     assert body.count("nhsuk-tag--purple") == 1 and "Elsewhere" in body
