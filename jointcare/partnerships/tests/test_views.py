@@ -9,8 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def commissioner(client, user_factory):
-    user = user_factory("comm", roles=["commissioner"])
+def commissioner(client, user_factory, orgs):
+    """A commissioner of the council, which is a party to the agreements these tests make."""
+    user = user_factory("comm", roles=["commissioner"], organisation=orgs["council"])
     client.force_login(user)
     return user
 
@@ -80,7 +81,8 @@ def test_create_a_partnership_with_a_board_through_the_pages(client, commissione
     board = Board.objects.get()
     response = client.post(
         f"/partnerships/{agreement.pk}/board/members/new",
-        {"person_name": "Cllr Ada Example", "organisation_code": "E08000009", "basis": "elected_councillor", "voting": "yes", "position": "Chair"},
+        {"person_name": "Cllr Ada Example", "organisation_code": "E08000009", "basis": "elected_councillor", "voting": "yes",
+         "position": "Chair", "username": "comm"},
     )
     assert response.status_code == 302
     client.post(
@@ -131,7 +133,9 @@ def test_form_errors_name_the_fields(client, commissioner, orgs, pooled):
 
 
 def test_a_refused_transition_is_explained(client, commissioner, orgs):
-    agreement = services.create_agreement(None, name="Solo", kind="duty_to_cooperate", starts_on="2025-04-01")
+    agreement = services.create_agreement(
+        None, name="Solo", kind="duty_to_cooperate", starts_on="2025-04-01", parties=[(orgs["council"], "host")]
+    )
     response = client.post(f"/partnerships/{agreement.pk}/status", {"status": "active"}, follow=True)
     assert "at least two parties" in response.content.decode()
     assert Agreement.objects.get().status == "draft"

@@ -39,15 +39,18 @@ def partners(db):
     council = Organisation.objects.create(
         name="Test Council", sector="council", kind="upper_tier_council", gss_code="E06000099"
     )
-    Agreement.objects.create(
+    agreement = Agreement.objects.create(
         name="Test Section 75", kind="section_75_pooled_fund", starts_on=dt.date(2026, 4, 1)
     )
+    agreement.parties.create(organisation=council, role="host")
+    agreement.parties.create(organisation=icb, role="member")
     return {"icb": icb, "council": council}
 
 
 @pytest.fixture
-def finance(user_factory):
-    return user_factory("fiona", roles=["finance_officer"])
+def finance(user_factory, partners):
+    """The host council's finance officer: access follows the partnership (decision 0040)."""
+    return user_factory("fiona", roles=["finance_officer"], organisation=partners["council"])
 
 
 @pytest.fixture

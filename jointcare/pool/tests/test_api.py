@@ -79,8 +79,8 @@ def _file(content):
     return SimpleUploadedFile("a.csv", content, content_type="text/csv")
 
 
-def test_capabilities_are_checked(client, pool, user_factory):
-    analyst = user_factory("ana", roles=["analyst"])
+def test_capabilities_are_checked(client, pool, partners, user_factory):
+    analyst = user_factory("ana", roles=["analyst"], organisation=partners["icb"])
     _, token = account_services.create_token(None, analyst, "t")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     assert client.get(f"/api/v1/pools/{pool.pk}", **auth).status_code == 200

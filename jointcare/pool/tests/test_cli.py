@@ -19,7 +19,9 @@ def test_create_import_report_settle_check(partners, finance, tmp_path, capsys):
     csv.write_text("reference,date,scheme,amount\nI1,2026-05-02,REAB,100.00\n")
     call_command("pool", "import-actuals", str(csv), "--dry-run")
     assert not Posting.objects.exists()
-    call_command("pool", "import-actuals", str(csv))
+    with pytest.raises(CommandError, match="--user"):
+        call_command("pool", "import-actuals", str(csv))  # money moves only as a named user
+    call_command("pool", "import-actuals", str(csv), "--user", "fiona")
     assert Posting.objects.count() == 2
     call_command("pool", "report", "monitoring", "--format", "csv")
     out = capsys.readouterr().out
@@ -37,13 +39,13 @@ def test_create_import_report_settle_check(partners, finance, tmp_path, capsys):
     assert exc.value.code == 1
 
 
-def test_bad_agreement_file_reports_key_paths(partners, tmp_path, capsys):
+def test_bad_agreement_file_reports_key_paths(partners, finance, tmp_path, capsys):
     f = tmp_path / "bad.yaml"
     f.write_text(
         AGREEMENT_YAML.replace("budget: 5000.00", "budget: lots").replace("method: pro_rata", "method: x")
     )
     with pytest.raises(CommandError):
-        call_command("pool", "create", "--from", str(f))
+        call_command("pool", "create", "--from", str(f), "--user", "fiona")
     err = capsys.readouterr().err
     assert "schemes[0].budget" in err and "risk_share.method" in err
     assert not Pool.objects.exists()
