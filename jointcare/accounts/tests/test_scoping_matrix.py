@@ -273,6 +273,7 @@ def _api_body(world, key, counter):
             "scheme": "NOPE", "month": "2026-04-01", "amount_pence": 100, "source": "test", "reference": "r1",
         },
         "/api/v1/pools/{pool_id}/settle": {"dry_run": True},
+        "/api/v1/pools/{pool_id}/reopen": {"reason": "late invoices"},
     }
     body = bodies.get(path, {} if method != "get" else None)
     return body() if callable(body) else body

@@ -74,7 +74,7 @@ def test_close_in_order_settle_and_reopen(pool, finance, capsys, clock):
     call_command("pool", "close-period", "1", "--pool", str(pool.pk), "--user", "fiona")
     assert "Closed 2026-04" in capsys.readouterr().out
     with pytest.raises(CommandError, match="settled from 1 April 2027"):
-        call_command("pool", "settle", str(pool.pk))
+        call_command("pool", "settle", str(pool.pk), "--user", "fiona")
     close_year(finance, pool)
     clock(AFTER_YEAR_END)
     call_command("pool", "settle", str(pool.pk), "--user", "fiona")
