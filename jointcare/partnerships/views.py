@@ -247,6 +247,8 @@ def agreement_detail(request, agreement: Agreement):
             "can_end": AgreementAction.END in open_,
             "can_terminate": AgreementAction.TERMINATE in open_,
             "can_edit": can(request.user, "partnerships.edit") and status not in CLOSED,
+            "can_extend": can(request.user, "partnerships.edit") and agreement.status == AgreementStatus.ACTIVE
+            and status == AgreementStatus.ENDED,
             "can_act": can(request.user, "partnerships.edit"),
             "can_decide": can(request.user, "partnerships.decide"),
         },
@@ -260,8 +262,10 @@ def agreement_edit(request, agreement: Agreement):
     initial = {f: getattr(agreement, f) for f in services.AGREEMENT_EDITABLE}
     form = AgreementEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        # Only what changed: an agreement that ended by its date may still have its end date extended.
+        changes = {f: v for f, v in form.cleaned_data.items() if v != initial[f]}
         try:
-            services.update_agreement(request.user, agreement, **form.cleaned_data)
+            services.update_agreement(request.user, agreement, **changes)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

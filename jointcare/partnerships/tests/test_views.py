@@ -248,6 +248,17 @@ def test_an_agreement_past_its_end_date_reads_as_ended_everywhere(client, commis
     listing = client.get("/partnerships/?status=ended").content.decode()
     assert "Trafford BCF" in listing
     assert "Trafford BCF" not in client.get("/partnerships/?status=active").content.decode()
+    # A variation extends it, through the same form: only the end date may change.
+    assert "extend it with a new end date" in detail
+    form = {"name": "Trafford BCF", "kind": "section_75_pooled_fund", **date_parts("starts_on", days(-30))}
+    response = client.post(f"/partnerships/{agreement.pk}/edit", {**form, "name": "Renamed", **date_parts("ends_on", days(90))})
+    assert response.status_code == 400 and "its details can no longer be changed" in response.content.decode()
+    response = client.post(f"/partnerships/{agreement.pk}/edit", {**form, **date_parts("ends_on", days(-2))})
+    assert response.status_code == 400 and 'href="#ends_on-day"' in response.content.decode()
+    response = client.post(f"/partnerships/{agreement.pk}/edit", {**form, **date_parts("ends_on", days(90))})
+    assert response.status_code == 302
+    assert Agreement.objects.get().status_today == "active" and Agreement.objects.get().name == "Trafford BCF"
+    assert AuditEntry.objects.get(action="agreement.update").after["ends_on"] == days(90).isoformat()
 
 
 def test_meetings_in_the_future_are_scheduled(client, commissioner, orgs, pooled):
