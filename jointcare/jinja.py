@@ -8,6 +8,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, pass_context
 
+from jointcare.dates import long_date
 from jointcare.money import format_pence
 
 
@@ -38,7 +39,7 @@ def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options["extensions"] = ["jinja2.ext.do"]
     env = Environment(**options)
-    env.globals.update(url=url, static=static, get_messages=get_messages, can=_can)
+    env.globals.update(url=url, static=static, get_messages=get_messages, can=_can, long_date=long_date)
     env.filters["pence"] = format_pence
     env.filters["thousands"] = lambda n: f"{n:,}" if n is not None else ""
     env.filters["percent"] = lambda x, places=1: "" if x is None else f"{x * 100:.{places}f}%"

@@ -1,4 +1,5 @@
-"""Partnerships API: agreements, parties, status, board, members, meetings and the decision log."""
+"""Partnerships API: agreements and their actions (start, end, terminate), parties, board, members, meetings
+and attendance, and the decision log."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from jointcare.organisations import services as organisations
 from jointcare.organisations.api import ERRORS
 from jointcare.partnerships import services
 from jointcare.partnerships.domain import (
-    STATUS_LABELS,
+    AgreementAction,
     AgreementKind,
     AgreementStatus,
+    MeetingStatus,
     MembershipBasis,
     PartyRole,
+    actions_open,
 )
 from jointcare.partnerships.models import Agreement, Board, BoardMember, Decision, Meeting, Party
 
@@ -78,9 +81,13 @@ class DecisionOut(Schema):
 class MeetingOut(Schema):
     id: int
     held_on: dt.date
+    status: MeetingStatus = Field(..., description="scheduled (after today) or held (today or before)")
     title: str
     location: str
     attendee_ids: list[int]
+
+
+STATUS_HELP = "today's status, from the last action and the dates: draft, active, ended or terminated"
 
 
 class AgreementSummary(Schema):
@@ -88,9 +95,10 @@ class AgreementSummary(Schema):
     name: str
     kind: str
     kind_label: str
-    status: str
+    status: AgreementStatus = Field(..., description=STATUS_HELP)
     starts_on: dt.date
     ends_on: dt.date | None
+    ended_on: dt.date | None
     host: OrgRef | None
     party_count: int
 
@@ -107,10 +115,13 @@ class AgreementOut(Schema):
     name: str
     kind: str
     kind_label: str
-    status: str
+    status: AgreementStatus = Field(..., description=STATUS_HELP)
     status_label: str
+    actions: list[AgreementAction] = Field(..., description="the actions the status allows today")
     starts_on: dt.date
-    ends_on: dt.date | None
+    ends_on: dt.date | None = Field(..., description="the agreed end of its term; null when open-ended")
+    ended_on: dt.date | None = Field(..., description="the day it was ended or terminated by an action")
+    end_reason: str = Field(..., description="why it was terminated")
     scope: str
     legal_basis: str
     parties: list[PartyOut]
@@ -144,8 +155,12 @@ class AgreementPatch(Schema):
     legal_basis: str | None = Field(None, max_length=200)
 
 
-class AgreementStatusIn(Schema):
-    status: AgreementStatus
+class TerminateIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000, description="why the agreement is terminated")
+
+
+class AttendanceIn(Schema):
+    attendee_ids: list[int] = Field(default_factory=list, max_length=200)
 
 
 class BoardIn(Schema):
@@ -223,6 +238,7 @@ def _meeting(m: Meeting) -> dict:
     return {
         "id": m.pk,
         "held_on": m.held_on,
+        "status": m.status,
         "title": m.title,
         "location": m.location,
         "attendee_ids": sorted(a.pk for a in m.attendees.all()),
@@ -272,16 +288,20 @@ def _decisions(board: Board | None) -> list[dict]:
 
 def _detail(agreement: Agreement) -> dict:
     board = services.board_of(agreement)
+    status = agreement.status_today
     parties = agreement.parties.select_related("organisation").order_by("role", "organisation__name")
     return {
         "id": agreement.pk,
         "name": agreement.name,
         "kind": agreement.kind,
         "kind_label": agreement.kind_label,
-        "status": agreement.status,
-        "status_label": STATUS_LABELS[AgreementStatus(agreement.status)],
+        "status": status,
+        "status_label": agreement.status_label,
+        "actions": actions_open(status),
         "starts_on": agreement.starts_on,
         "ends_on": agreement.ends_on,
+        "ended_on": agreement.ended_on,
+        "end_reason": agreement.end_reason,
         "scope": agreement.scope,
         "legal_basis": agreement.legal_basis,
         "parties": [_party(p) for p in parties],
@@ -298,9 +318,10 @@ def _summary(a: Agreement) -> dict:
         "name": a.name,
         "kind": a.kind,
         "kind_label": a.kind_label,
-        "status": a.status,
+        "status": a.status_today,
         "starts_on": a.starts_on,
         "ends_on": a.ends_on,
+        "ended_on": a.ended_on,
         "host": _org(host) if host else None,
         "party_count": a.party_count,
     }
@@ -311,6 +332,13 @@ def _need_board(agreement: Agreement) -> Board:
     if board is None:
         raise NotFound(f"{agreement.name} has no board yet: create it first", field="board")
     return board
+
+
+def _meeting_of(board: Board, meeting_id: int, field: str) -> Meeting:
+    meeting = Meeting.objects.filter(board=board, pk=meeting_id).first()
+    if meeting is None:
+        raise NotFound(f"No meeting {meeting_id} of this board", field=field)
+    return meeting
 
 
 def _choose_org(organisation_id, organisation_code, prefix: str = ""):
@@ -379,13 +407,43 @@ def patch_agreement(request, agreement_id: int, payload: AgreementPatch):
     return _detail(agreement)
 
 
-@router.post("/{agreement_id}/status", response={200: AgreementOut, **ERRORS}, summary="Start or end an agreement")
-def change_status(request, agreement_id: int, payload: AgreementStatusIn):
+@router.post(
+    "/{agreement_id}/start",
+    response={200: AgreementOut, **ERRORS},
+    summary="Start a draft agreement",
+    description="Refused (409) before its start date or after its end date, and (400) without the parties it needs.",
+)
+def start_agreement(request, agreement_id: int):
     user = api_user(request)
     agreement = services.get_agreement(agreement_id)
     check(user, "partnerships.edit", agreement)
-    agreement = services.change_status(user, agreement, payload.status.value)
-    return _detail(agreement)
+    return _detail(services.start_agreement(user, agreement))
+
+
+@router.post(
+    "/{agreement_id}/end",
+    response={200: AgreementOut, **ERRORS},
+    summary="End an active agreement today",
+    description="By the parties' agreement, before its end date or when it has none. It then changes no more.",
+)
+def end_agreement(request, agreement_id: int):
+    user = api_user(request)
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    return _detail(services.end_agreement(user, agreement))
+
+
+@router.post(
+    "/{agreement_id}/terminate",
+    response={200: AgreementOut, **ERRORS},
+    summary="Terminate an agreement today, with the reason",
+    description="A draft that will not go ahead, or an active agreement. It then changes no more.",
+)
+def terminate_agreement(request, agreement_id: int, payload: TerminateIn):
+    user = api_user(request)
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    return _detail(services.terminate_agreement(user, agreement, payload.reason))
 
 
 @router.get("/{agreement_id}/parties", response={200: list[PartyOut], **ERRORS}, summary="The parties to an agreement")
@@ -458,6 +516,20 @@ def record_meeting(request, agreement_id: int, payload: MeetingIn):
     return Status(201, _meeting(meeting))
 
 
+@router.put(
+    "/{agreement_id}/meetings/{meeting_id}/attendees",
+    response={200: MeetingOut, **ERRORS},
+    summary="Record who attended a meeting that has been held",
+    description="Refused (409) for a scheduled meeting, and once decisions have been recorded at it.",
+)
+def record_attendance(request, agreement_id: int, meeting_id: int, payload: AttendanceIn):
+    user = api_user(request)
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.decide", agreement)
+    meeting = _meeting_of(_need_board(agreement), meeting_id, "meeting_id")
+    return _meeting(services.record_attendance(user, meeting, payload.attendee_ids))
+
+
 @router.get("/{agreement_id}/decisions", response={200: list[DecisionOut], **ERRORS}, summary="The decision log")
 def list_decisions(request, agreement_id: int):
     check(api_user(request), "partnerships.view")
@@ -470,9 +542,7 @@ def record_decision(request, agreement_id: int, payload: DecisionIn):
     agreement = services.get_agreement(agreement_id)
     check(user, "partnerships.decide", agreement)
     board = _need_board(agreement)
-    meeting = Meeting.objects.filter(board=board, pk=payload.meeting_id).first()
-    if meeting is None:
-        raise NotFound(f"No meeting {payload.meeting_id} of this board", field="meeting_id")
+    meeting = _meeting_of(board, payload.meeting_id, "meeting_id")
     data = payload.dict(exclude={"meeting_id"})
     decision = services.record_decision(user, meeting, **data)
     return Status(201, _decision(Decision.objects.select_related("meeting", "recorded_by").get(pk=decision.pk)))

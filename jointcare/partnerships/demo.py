@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from jointcare.accounts import services as accounts
 from jointcare.accounts.domain import Role
@@ -239,7 +240,15 @@ def build() -> Demo:
         votes_against=1,
         abstentions=0,
     )
-    services.change_status(commissioner, agreement, "active")
+    # The next meeting is in the diary: scheduled, so no attendance or decisions yet.
+    services.record_meeting(
+        board_member,
+        board,
+        held_on=timezone.localdate() + dt.timedelta(days=28),
+        title="Forward plan and next year's Better Care Fund plan",
+        location="Trafford Town Hall, Stretford",
+    )
+    services.start_agreement(commissioner, agreement)
 
     # The ICB-wide duty to cooperate, with every council in the ICB's area.
     wide = services.create_agreement(
@@ -251,14 +260,16 @@ def build() -> Demo:
         legal_basis="Health and Care Act 2022: duty to cooperate",
         parties=[(icb, "host")] + [(c, "member") for c in councils],
     )
-    services.change_status(commissioner, wide, "active")
+    services.start_agreement(commissioner, wide)
 
-    # Integrated provision with the trust and the real Trafford GP practices (a draft, still being agreed).
+    # Integrated provision with the trust and the real Trafford GP practices: a draft, still being agreed, to
+    # start next April (it cannot be started before then).
+    today = timezone.localdate()
     services.create_agreement(
         commissioner,
         name=NEIGHBOURHOOD_AGREEMENT_NAME,
         kind="integrated_provision",
-        starts_on=dt.date(2026, 4, 1),
+        starts_on=dt.date(today.year + (today.month >= 4), 4, 1),
         scope="Community nursing, community matrons and social workers working as one team with each GP practice.",
         parties=[(council, "lead_commissioner"), (trust, "member"), (providers["independent"], "member")]
         + [(p, "member") for p in practices],

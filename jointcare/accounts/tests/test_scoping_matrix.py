@@ -44,7 +44,10 @@ PAGES = {
     "partnerships:create": ("POST", "partnerships.create", SOMEWHERE),
     "partnerships:detail": ("GET", "partnerships.view", "agreement"),
     "partnerships:edit": ("POST", "partnerships.edit", "agreement"),
-    "partnerships:status": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:start": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:end": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:terminate": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:attendance": ("POST", "partnerships.decide", "agreement"),
     "partnerships:party-add": ("POST", "partnerships.edit", "agreement"),
     "partnerships:board-create": ("POST", "partnerships.edit", "agreement"),
     "partnerships:member-add": ("POST", "partnerships.edit", "agreement"),
@@ -79,7 +82,10 @@ API = {
     ("post", "/api/v1/partnerships"): ("partnerships.create", SOMEWHERE),
     ("get", "/api/v1/partnerships/{agreement_id}"): ("partnerships.view", "agreement"),
     ("patch", "/api/v1/partnerships/{agreement_id}"): ("partnerships.edit", "agreement"),
-    ("post", "/api/v1/partnerships/{agreement_id}/status"): ("partnerships.edit", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/start"): ("partnerships.edit", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/end"): ("partnerships.edit", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/terminate"): ("partnerships.edit", "agreement"),
+    ("put", "/api/v1/partnerships/{agreement_id}/meetings/{meeting_id}/attendees"): ("partnerships.decide", "agreement"),
     ("get", "/api/v1/partnerships/{agreement_id}/parties"): ("partnerships.view", "agreement"),
     ("post", "/api/v1/partnerships/{agreement_id}/parties"): ("partnerships.edit", "agreement"),
     ("get", "/api/v1/partnerships/{agreement_id}/board"): ("partnerships.view", "agreement"),
@@ -229,6 +235,7 @@ def test_pages(client, world, name, kind):
         "organisations:by-code": {"code": world.orgs["council"].code},
         "pool:report": {"kind": "monitoring"},
         "pool:close-period": {"number": 1},
+        "partnerships:attendance": {"meeting_pk": 999_999},
     }
     kwargs.update(extra.get(name, {}))
     url = reverse(name, kwargs=kwargs or None)
@@ -241,8 +248,8 @@ def test_pages(client, world, name, kind):
         data = {}
         if name == "pool:create":
             data = {"document": agreement_yaml(2030 + next(counter))}
-        elif name == "partnerships:status":
-            data = {"status": ""}
+        elif name == "partnerships:terminate":
+            data = {"reason": ""}
         return client.post(url, data)
 
     seen = _run(world, action, kind, request)
@@ -256,7 +263,8 @@ def _api_body(world, key, counter):
         "/api/v1/organisations/{org_id}": {"postcode": ""},
         "/api/v1/partnerships": {"name": "Another", "kind": "duty_to_cooperate", "starts_on": "2025-04-01"},
         "/api/v1/partnerships/{agreement_id}": {"scope": "Reablement"},
-        "/api/v1/partnerships/{agreement_id}/status": {"status": "draft"},
+        "/api/v1/partnerships/{agreement_id}/terminate": {"reason": ""},
+        "/api/v1/partnerships/{agreement_id}/meetings/{meeting_id}/attendees": {"attendee_ids": []},
         "/api/v1/partnerships/{agreement_id}/parties": {"organisation_id": world.orgs["org:unclaimed"].pk, "role": "member"},
         "/api/v1/partnerships/{agreement_id}/board": {"name": "Second board"},
         "/api/v1/partnerships/{agreement_id}/board/members": {
@@ -294,6 +302,7 @@ def test_api(client, world, key, kind):
         "agreement_id": world.agreement.pk,
         "pool_id": world.pool.pk,
         "tx_id": 999999,
+        "meeting_id": 999999,
         "number": 1,
         "kind": "monitoring",
     }
