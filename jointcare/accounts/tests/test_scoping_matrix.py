@@ -263,7 +263,7 @@ def _api_body(world, key, counter):
         "/api/v1/organisations/{org_id}": {"postcode": ""},
         "/api/v1/partnerships": {"name": "Another", "kind": "duty_to_cooperate", "starts_on": "2025-04-01"},
         "/api/v1/partnerships/{agreement_id}": {"scope": "Reablement"},
-        "/api/v1/partnerships/{agreement_id}/terminate": {"reason": ""},
+        "/api/v1/partnerships/{agreement_id}/terminate": {"reason": "Not going ahead"},
         "/api/v1/partnerships/{agreement_id}/meetings/{meeting_id}/attendees": {"attendee_ids": []},
         "/api/v1/partnerships/{agreement_id}/parties": {"organisation_id": world.orgs["org:unclaimed"].pk, "role": "member"},
         "/api/v1/partnerships/{agreement_id}/board": {"name": "Second board"},

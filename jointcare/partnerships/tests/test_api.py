@@ -200,7 +200,7 @@ def test_agreements_follow_their_dates(api, orgs):
 
 def test_meetings_and_attendance(api, pooled, orgs):
     api("post", f"/{pooled.pk}/board", {"name": "Board", "quorum": 1})
-    chair = api("post", f"/{pooled.pk}/board/members", {"person_name": "Ada", "organisation_id": orgs["council"].pk, "basis": "elected_councillor"}).json()
+    chair = api("post", f"/{pooled.pk}/board/members", {"person_name": "Ada", "organisation_id": orgs["council"].pk, "basis": "elected_councillor", "username": "comm"}).json()
     response = api("post", f"/{pooled.pk}/meetings", {"held_on": _days(7), "attendee_ids": [chair["id"]]})
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "attendees"
     scheduled = api("post", f"/{pooled.pk}/meetings", {"held_on": _days(7)}).json()

@@ -85,12 +85,19 @@ def test_forms(client, user):
     assert not Organisation.objects.exists()
 
 
-def test_odd_dates_and_ids_on_the_new_pages(client, user, headers):
+def test_odd_dates_and_ids_on_the_new_pages(client, user, headers, orgs):
     from jointcare.partnerships import services
 
     client.force_login(user)
-    agreement = services.create_agreement(None, name="x", kind="duty_to_cooperate", starts_on="2025-01-01")
-    services.create_board(None, agreement, name="Board")
+    user.organisation = orgs["council"]
+    user.save()
+    agreement = services.create_agreement(
+        None, name="x", kind="duty_to_cooperate", starts_on="2025-01-01", parties=[(orgs["council"], "host")]
+    )
+    board = services.create_board(None, agreement, name="Board")
+    services.add_board_member(
+        None, board, person_name="Jo", organisation=orgs["council"], basis="appointed_by_council", user=user
+    )
     for parts in ({"held_on-day": BIG, "held_on-month": BIG, "held_on-year": BIG}, {"held_on-day": "\x00", "held_on-month": "1"}):
         response = client.post(f"/partnerships/{agreement.pk}/meetings/new", parts)
         assert response.status_code == 400

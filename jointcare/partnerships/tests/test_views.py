@@ -268,7 +268,9 @@ def test_an_agreement_past_its_end_date_reads_as_ended_everywhere(client, commis
 def test_meetings_in_the_future_are_scheduled(client, commissioner, orgs, pooled):
     """The finding: meetings could be recorded in the future; decisions only at held meetings."""
     board = services.create_board(None, pooled, name="Board", quorum=1)
-    chair = services.add_board_member(None, board, person_name="Ada", organisation=orgs["council"], basis="elected_councillor")
+    chair = services.add_board_member(
+        None, board, person_name="Ada", organisation=orgs["council"], basis="elected_councillor", user=commissioner
+    )
     response = client.post(
         f"/partnerships/{pooled.pk}/meetings/new", {**date_parts("held_on", days(21)), "attendees": [str(chair.pk)]}
     )
@@ -296,8 +298,11 @@ def test_meetings_in_the_future_are_scheduled(client, commissioner, orgs, pooled
     assert client.get(f"/partnerships/{pooled.pk}/meetings/99999/attendance").status_code == 404
 
 
-def test_meeting_dates_are_checked_part_by_part(client, commissioner, pooled):
-    services.create_board(None, pooled, name="Board")
+def test_meeting_dates_are_checked_part_by_part(client, commissioner, pooled, orgs):
+    board = services.create_board(None, pooled, name="Board")
+    services.add_board_member(
+        None, board, person_name="Ada", organisation=orgs["council"], basis="elected_councillor", user=commissioner
+    )
     response = client.post(
         f"/partnerships/{pooled.pk}/meetings/new", {"held_on-day": "31", "held_on-month": "4", "held_on-year": "2025"}
     )
