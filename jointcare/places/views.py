@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from jointcare.accounts.access import requires
 from jointcare.errors import ServiceError
-from jointcare.places import domain, services
+from jointcare.places import domain, report as reports
 
 LEVEL_LABELS = {
     "pct": "Primary care trusts (2013)",
@@ -23,7 +23,7 @@ def coterminosity(request):
     threshold_text = request.GET.get("threshold", "").strip() or str(domain.DEFAULT_THRESHOLD)
     errors, report = [], None
     try:
-        report = services.coterminosity_report(level, threshold_text)
+        report = reports.coterminosity_report(level, threshold_text)
     except ServiceError as exc:
         errors = exc.errors
     council_counts = {}
@@ -49,7 +49,7 @@ def coterminosity(request):
 @requires("reference.view")
 def council_boundaries(request):
     """Upper-tier council outlines (GeoJSON), served gzip'd as shipped."""
-    body = services.council_boundaries_gzip()
+    body = reports.council_boundaries_gzip()
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         response = HttpResponse(body, content_type="application/geo+json")
         response["Content-Encoding"] = "gzip"
