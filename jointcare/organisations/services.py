@@ -78,6 +78,16 @@ def by_code(code: str, *, field: str = "code") -> Organisation:
     return org
 
 
+def pks_by_code(kind: str, codes) -> dict[str, int]:
+    """GSS code -> id of the organisation of `kind` holding it (the open one, else the last closed), for links."""
+    out: dict[str, int] = {}
+    rows = (Organisation.objects.filter(kind=kind, gss_code__in=set(codes))
+            .order_by("gss_code", "-active", F("closed_on").desc(nulls_last=True), "-pk").values_list("gss_code", "pk"))
+    for code, pk in rows:
+        out.setdefault(code, pk)
+    return out
+
+
 def history(org: Organisation) -> dict:
     """The organisations this one came from and went to, with the share of the predecessor's area."""
     links = Succession.objects.select_related("predecessor", "successor")

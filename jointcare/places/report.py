@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jointcare.errors import FieldError
+from jointcare.organisations.domain import fold, search_words
 from jointcare.places import domain
 from jointcare.places.models import Area, Level, Lsoa, Lsoa21, LsoaPctShare, ReferenceState
 
@@ -137,8 +138,10 @@ def vintage_text(level: str, vintage: tuple) -> tuple[str, str]:
     return ("2013" if level == "pct" else "April 2020", "April 2019")
 
 
-def level_label(level: str) -> str:
-    return LABELS[level].format(nhs=vintage_text(level, _SNAPSHOT.get().vintage)[0])
+def level_labels() -> dict[str, str]:
+    """Level -> its label with the vintage in the database, e.g. "Integrated care boards (April 2024)"."""
+    vintage = _SNAPSHOT.get().vintage
+    return {level: LABELS[level].format(nhs=vintage_text(level, vintage)[0]) for level in domain.LEVELS}
 
 
 def coterminosity_report(level: str, threshold=domain.DEFAULT_THRESHOLD) -> dict:
@@ -195,6 +198,9 @@ def _report(snap: Snapshot, level: str, threshold: float) -> dict:
     bodies_date, councils_date = vintage_text(level, snap.vintage)
     return {
         "level": level,
+        "label": LABELS[level].format(nhs=bodies_date),
+        # For the map: today's council outline -> the 2019 council measured there (none for today's levels).
+        "outlines": {} if council_level == Level.COUNCIL else dict(snap.council_2019_of),
         "threshold": threshold,
         "weighting": "population" if snap.weights[level] is not None else "lsoa_count",
         "vintage": {"bodies": bodies_date, "councils": councils_date},
@@ -218,19 +224,109 @@ def council(code: str, threshold=domain.DEFAULT_THRESHOLD) -> list[dict]:
     """For one council: at each level where it is measured, the bodies overlapping it (level, label, bodies)."""
     out = []
     for level in reversed(domain.LEVELS):  # today's first
-        entry = next((c for c in coterminosity_report(level, threshold)["councils"] if c["code"] == code), None)
+        report = coterminosity_report(level, threshold)
+        entry = next((c for c in report["councils"] if c["code"] == code), None)
         if entry:
-            report = coterminosity_report(level, threshold)
             coterminous = {b["code"] for b in report["bodies"] if b["coterminous"]}
-            out.append({"level": level, "label": level_label(level), "short": SHORT[level],
+            out.append({"level": level, "label": report["label"], "short": SHORT[level],
                         "bodies": [{**b, "coterminous": b["code"] in coterminous} for b in entry["bodies"]]})
     return out
 
 
-def map_codes(level: str) -> dict[str, str]:
-    """For a level measured against the 2019 councils: today's council (the outline) -> the 2019 council it lay in.
-    Empty for today's levels, whose councils are the outlines."""
-    return {} if COUNCIL_AREA[level] == Level.COUNCIL else dict(_SNAPSHOT.get().council_2019_of)
+def main_councils(level: str) -> dict[str, str]:
+    """Body code -> the council holding the largest share of it (how people know a Sub-ICB location)."""
+    return {b["code"]: b["councils"][0]["name"] for b in coterminosity_report(level)["bodies"] if b["councils"]}
+
+
+# --- the coterminosity page: search, filters, order ------------------------------------------------------
+
+SORTS = {
+    "code": lambda b: b["code"],
+    "name": lambda b: (fold(b["name"]), b["code"]),
+    "councils": lambda b: (len(b["councils"]), b["code"]),
+    "largest": lambda b: (b["largest_share"], b["code"]),
+    "coterminous": lambda b: (b["coterminous"], b["code"]),
+}
+SPANS = ("", "one", "several")
+COTERMINOUS = ("", "yes", "no")
+
+
+def filter_bodies(report: dict, q: str = "", spans: str = "", coterminous: str = "", sort: str = "code") -> list[dict]:
+    """The report's bodies matching every word of `q` (in their name, codes or the names of the councils they
+    overlap), spanning one or several councils, coterminous or not; ordered by `sort` ("-name": descending)."""
+    words = search_words(q)
+    out = []
+    for b in report["bodies"]:
+        if spans and (len(b["councils"]) > 1) != (spans == "several"):
+            continue
+        if coterminous and b["coterminous"] != (coterminous == "yes"):
+            continue
+        if words:
+            text = fold(" ".join([b["name"], b["code"], b["ods_code"], *(c["name"] for c in b["councils"])]))
+            if not all(w in text for w in words):
+                continue
+        out.append(b)
+    key = sort.lstrip("-")
+    return sorted(out, key=SORTS.get(key, SORTS["code"]), reverse=sort.startswith("-") and key in SORTS)
+
+
+def export_rows(bodies: list[dict]) -> tuple[list[str], list[list]]:
+    """One row per body and council it overlaps: the CSV and XLSX downloads (and the command's CSV)."""
+    headers = ["code", "ods_code", "name", "council_code", "council_name", "share", "council_share", "largest_share",
+               "coterminous"]
+    rows = [[b["code"], b["ods_code"], b["name"], c["code"], c["name"], _r(c["share"]), _r(c["council_share"]),
+             _r(b["largest_share"]), "yes" if b["coterminous"] else "no"] for b in bodies for c in b["councils"]]
+    return headers, rows
+
+
+# --- an organisation's own picture -------------------------------------------------------------------------
+
+LEVEL_OF_KIND = {kind: level for level, kind in KIND.items()}
+
+
+def organisation_picture(kind: str, gss_code: str | None, threshold=domain.DEFAULT_THRESHOLD) -> dict | None:
+    """What an NHS body or council page shows of its coterminosity, or None for other kinds (or no data).
+
+    NHS body: {"type": "body", "level", "label", "short", "vintage", "body", "map"}; council: {"type": "council",
+    "levels": [...], "map"}. `map` is what the map script shades: today's council outlines -> a value.
+    """
+    if not gss_code:
+        return None
+    if kind in LEVEL_OF_KIND:
+        level = LEVEL_OF_KIND[kind]
+        entry = body(level, gss_code, threshold)
+        if entry is None:
+            return None
+        result = coterminosity_report(level, threshold)
+        return {
+            "type": "body", "level": level, "label": result["label"], "short": SHORT[level],
+            "vintage": result["vintage"], "threshold": result["threshold"], "body": entry,
+            "map": _map_data("share", {c["code"]: c["share"] for c in entry["councils"]},
+                             {c["code"]: c["name"] for c in entry["councils"]}, result),
+        }
+    if kind == "upper_tier_council":
+        levels = council(gss_code, threshold)
+        if not levels:
+            return None
+        result = coterminosity_report(levels[0]["level"], threshold)
+        name = next((c["name"] for c in result["councils"] if c["code"] == gss_code), "")
+        return {"type": "council", "levels": levels, "threshold": result["threshold"],
+                "map": _map_data("highlight", {gss_code: 1}, {gss_code: name}, result)}
+    return None
+
+
+def _map_data(mode: str, values: dict, names: dict, report: dict) -> dict:
+    return {"mode": mode, "values": values, "names": names, "outlines": report["outlines"], "fit": True,
+            "unit": [SHORT[report["level"]], SHORT_PLURAL[report["level"]]]}
+
+
+def level_map_data(report: dict) -> dict:
+    """The coterminosity page's map: each council shaded by the number of bodies overlapping it."""
+    return {
+        "mode": "count", "values": {c["code"]: len(c["bodies"]) for c in report["councils"]},
+        "names": {c["code"]: c["name"] for c in report["councils"]}, "outlines": report["outlines"], "fit": False,
+        "unit": [SHORT[report["level"]], SHORT_PLURAL[report["level"]]],
+    }
 
 
 def _r(x: float) -> float:

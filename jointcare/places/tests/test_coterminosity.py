@@ -160,11 +160,11 @@ def test_council_view_lists_the_bodies_of_every_level(reference_data):
 
 
 def test_today_s_outlines_map_back_to_the_2019_councils(reference_data):
-    codes = report.map_codes("ccg")
+    codes = report.coterminosity_report("ccg")["outlines"]
     assert codes["E06000063"] == codes["E06000064"] == "E10000006"  # Cumberland, Westmorland and Furness -> Cumbria
     assert codes["E08000009"] == "E08000009"
     assert len(codes) == 153
-    assert report.map_codes("icb") == {}
+    assert report.coterminosity_report("icb")["outlines"] == {}
 
 
 def test_bad_level_and_threshold_name_the_field():

@@ -65,7 +65,7 @@ class Command(BaseCommand):
                                 b["largest_share"], "yes" if b["coterminous"] else "no"])
         else:
             s = report["summary"]
-            table = Table(title=f"Coterminosity of {reports.level_label(options['level'])} with the councils of "
+            table = Table(title=f"Coterminosity of {report['label']} with the councils of "
                                 f"{report['vintage']['councils']}, threshold {report['threshold']:g}, "
                                 f"weighted by {report['weighting'].replace('_', ' ')}")
             for col in ("Code", "ODS", "Name", "Councils", "Largest share", "Coterminous", "Overlapping councils (share of body)"):
