@@ -149,12 +149,14 @@ def parent_error(kind: str, parent_kind: str) -> str | None:
 
 
 def fold(text: str) -> str:
-    """Text reduced for matching: accents and case dropped, '&' read as 'and', punctuation as spaces.
+    """Text reduced for matching: accents and case dropped, '&' read as 'and', apostrophes dropped, other
+    punctuation read as spaces.
 
-    'St. Helens & Knowsley' -> 'st helens and knowsley'; 'Ménière' -> 'meniere'.
+    "St. Mary's & St. Helen's" -> 'st marys and st helens'; 'Ménière' -> 'meniere'.
     """
     text = unicodedata.normalize("NFKD", text or "")
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().replace("&", " and ")
+    text = text.replace("'", "").replace("\u2019", "")
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
 
 
@@ -163,10 +165,14 @@ def search_words(query: str) -> list[str]:
     return list(dict.fromkeys(fold(query).split()))[:10]
 
 
+# A body is also found by the names of the bodies whose area mostly went to it (not by those it took a sliver of).
+FORMER_NAME_SHARE = 0.5
+
+
 def search_text(name: str, codes: tuple = (), also: tuple = ()) -> str:
     """What an organisation is found by: its name, its codes (and postcode), and other names it had."""
     parts = [fold(name)] + [fold(c) for c in codes if c] + [fold(a) for a in also if a]
     # Postcodes and codes also match without their spaces ("M41 5SL" and "m415sl").
     parts += [fold(c).replace(" ", "") for c in codes if c and " " in fold(c)]
-    return " ".join(dict.fromkeys(p for p in parts if p))[:1000]
+    return " ".join(dict.fromkeys(" ".join(parts).split()))[:1000]
 

@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet
 from jointcare.audit.services import record, snapshot
 from jointcare.errors import FieldError, NotFound
 from jointcare.organisations.domain import (
+    FORMER_NAME_SHARE,
     KIND_SECTORS,
     Kind,
     Sector,
@@ -102,7 +103,8 @@ def index_text(org: Organisation) -> str:
     former = ()
     if org.pk:
         former = tuple(
-            Organisation.objects.filter(successor_links__successor=org).values_list("name", flat=True).order_by("name")
+            Organisation.objects.filter(successor_links__successor=org, successor_links__share__gte=FORMER_NAME_SHARE)
+            .values_list("name", flat=True).order_by("name")
         )
     return search_text(org.name, (org.ods_code, org.gss_code, org.postcode), former)
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from jointcare.audit.services import record
 from jointcare.errors import FieldError
-from jointcare.organisations.domain import search_text
+from jointcare.organisations.domain import FORMER_NAME_SHARE, search_text
 from jointcare.organisations.models import Organisation, Succession
 from jointcare.places import domain, lookups
 from jointcare.places.models import CURRENT_LEVELS, Area, Level, Lsoa, Lsoa21, LsoaPctShare, PctCcg13Share, ReferenceState
@@ -448,7 +448,8 @@ def _link_replaced_bodies(previous: dict[str, tuple[str, str, str, str]]) -> int
 def _refresh_search_text() -> int:
     """Reference organisations are found by their former names too; write only the texts that changed."""
     former = defaultdict(list)
-    for successor, name in Succession.objects.values_list("successor_id", "predecessor__name").order_by("predecessor__name"):
+    links = Succession.objects.filter(share__gte=FORMER_NAME_SHARE)
+    for successor, name in links.values_list("successor_id", "predecessor__name").order_by("predecessor__name"):
         former[successor].append(name)
     changed = []
     for org in Organisation.objects.filter(source=REFERENCE).only("pk", "name", "ods_code", "gss_code", "postcode", "search_text"):
