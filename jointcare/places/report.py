@@ -301,8 +301,10 @@ def organisation_picture(kind: str, gss_code: str | None, threshold=domain.DEFAU
         return {
             "type": "body", "level": level, "label": result["label"], "short": SHORT[level],
             "vintage": result["vintage"], "threshold": result["threshold"], "body": entry,
-            "map": _map_data("share", {c["code"]: c["share"] for c in entry["councils"]},
-                             {c["code"]: c["name"] for c in entry["councils"]}, result),
+            # Shaded by how much of each council lies in the body: whole councils dark, edges pale.
+            "map": _map_data("share", {c["code"]: c["council_share"] for c in entry["councils"]},
+                             {c["code"]: f"{c['name']}: {c['council_share']:.1%} of the council lies in the {SHORT[level]}, "
+                                         f"{c['share']:.1%} of the {SHORT[level]}" for c in entry["councils"]}, result),
         }
     if kind == "upper_tier_council":
         levels = council(gss_code, threshold)

@@ -1,5 +1,5 @@
 // Council outlines on a plain background (no tiles), shaded from the JSON named by the map's data-source:
-// {"mode": "count" | "share" | "highlight", "values": {council: number}, "names": {council: name},
+// {"mode": "count" | "share" | "highlight", "values": {council: number}, "names": {council: name or label},
 //  "outlines": {outline code: council measured}, "fit": zoom to the shaded councils, "unit": [one, many]}.
 (function () {
   "use strict";
@@ -22,7 +22,6 @@
     var v = data.values[code];
     if (v === undefined) return name;
     if (data.mode === "count") return name + ": " + v + " " + (v === 1 ? data.unit[0] : data.unit[1]);
-    if (data.mode === "share") return name + ": " + (v * 100).toFixed(1) + "% of the " + data.unit[0];
     return name;
   }
 
