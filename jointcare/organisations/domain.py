@@ -161,7 +161,8 @@ def fold(text: str) -> str:
 
 
 def search_words(query: str) -> list[str]:
-    """The words of a search, each to be found somewhere in an organisation's search text (any order)."""
+    """The words of a search, each to be found at the start of a word of an organisation's search text (any
+    order): "manch" finds Manchester, "02a" finds 02A but not the postcode B30 2AA."""
     return list(dict.fromkeys(fold(query).split()))[:10]
 
 
@@ -170,9 +171,10 @@ FORMER_NAME_SHARE = 0.5
 
 
 def search_text(name: str, codes: tuple = (), also: tuple = ()) -> str:
-    """What an organisation is found by: its name, its codes (and postcode), and other names it had."""
+    """What an organisation is found by: its name, its codes (and postcode), and other names it had. Every word
+    is preceded by a space, so a search word is matched against the starts of words (" " + word)."""
     parts = [fold(name)] + [fold(c) for c in codes if c] + [fold(a) for a in also if a]
     # Postcodes and codes also match without their spaces ("M41 5SL" and "m415sl").
     parts += [fold(c).replace(" ", "") for c in codes if c and " " in fold(c)]
-    return " ".join(dict.fromkeys(" ".join(parts).split()))[:1000]
+    return "".join(f" {w}" for w in dict.fromkeys(" ".join(parts).split()))[:1000]
 

@@ -47,11 +47,11 @@ MAX_PARENT_DEPTH = 10
 
 
 def search(q: str = "", kind: str = "", sector: str = "") -> QuerySet[Organisation]:
-    """Organisations matching every word of `q`, in any order, ignoring case and accents, in their name, codes,
-    postcode or former names (`domain.search_text`); filtered by kind and sector. Open ones first."""
+    """Organisations with a word starting with each word of `q`, in any order, ignoring case and accents, in their
+    name, codes, postcode or former names (`domain.search_text`); filtered by kind and sector. Open ones first."""
     qs = Organisation.objects.select_related("parent")
     for word in search_words((q or "").replace("\x00", "")):
-        qs = qs.filter(search_text__contains=word)
+        qs = qs.filter(search_text__contains=f" {word}")
     if kind:
         qs = qs.filter(kind=kind)
     if sector:

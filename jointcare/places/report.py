@@ -252,8 +252,8 @@ COTERMINOUS = ("", "yes", "no")
 
 
 def filter_bodies(report: dict, q: str = "", spans: str = "", coterminous: str = "", sort: str = "code") -> list[dict]:
-    """The report's bodies matching every word of `q` (in their name, codes or the names of the councils they
-    overlap), spanning one or several councils, coterminous or not; ordered by `sort` ("-name": descending)."""
+    """The report's bodies with a word starting with each word of `q` (in their name, codes or the names of the
+    councils they overlap), spanning one or several councils, coterminous or not; ordered by `sort` ("-name": descending)."""
     words = search_words(q)
     out = []
     for b in report["bodies"]:
@@ -262,8 +262,8 @@ def filter_bodies(report: dict, q: str = "", spans: str = "", coterminous: str =
         if coterminous and b["coterminous"] != (coterminous == "yes"):
             continue
         if words:
-            text = fold(" ".join([b["name"], b["code"], b["ods_code"], *(c["name"] for c in b["councils"])]))
-            if not all(w in text for w in words):
+            text = " " + fold(" ".join([b["name"], b["code"], b["ods_code"], *(c["name"] for c in b["councils"])]))
+            if not all(f" {w}" in text for w in words):  # each word starts a word, as in the organisation search
                 continue
         out.append(b)
     key = sort.lstrip("-")

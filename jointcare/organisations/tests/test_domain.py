@@ -90,4 +90,4 @@ def test_fold_and_search_text():
     assert search_words("  Greater   MANCHESTER greater ") == ["greater", "manchester"]
     assert search_words("") == [] and search_words("!!") == []
     text = search_text("NHS Greater Manchester ICB - 02A", ("02A", "E38000187", "M33 7XX"), ("NHS Trafford CCG",))
-    assert text == "nhs greater manchester icb 02a e38000187 m33 7xx trafford ccg m337xx"
+    assert text == " nhs greater manchester icb 02a e38000187 m33 7xx trafford ccg m337xx"

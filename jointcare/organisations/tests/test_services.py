@@ -119,6 +119,7 @@ def test_search_matches_every_word_in_any_order_ignoring_case_accents_and_punctu
     assert list(services.search("manchester atlantis")) == []
     assert list(services.search("e54000057")) == [icb]
     assert list(services.search("p91010 centre")) == [practice]
+    assert list(services.search("manch")) == [sub, icb] and list(services.search("chester")) == []  # starts of words
 
 
 def test_former_names_find_today_s_body_and_open_bodies_come_first():
