@@ -93,7 +93,7 @@ def _rows(it, file: str, width: int, problems: _Problems):
         if not cells or not "".join(cells).strip():
             continue
         if len(cells) < width:
-            problems.add(file, n, "row", f"expected at least {width} columns, found {len(cells)}")
+            problems.add(file, n, "columns", f"expected at least {width} columns, found {len(cells)}")
             continue
         yield n, [c.strip() for c in cells]
 
