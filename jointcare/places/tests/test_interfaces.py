@@ -208,3 +208,13 @@ def test_council_boundaries_are_today_s_councils_served_gzipped(client, analyst)
     data = json.loads(plain.content)
     assert len(data["features"]) == 153
     assert all(f["properties"]["code"][:3] in ("E06", "E08", "E09", "E10") for f in data["features"])
+
+
+def test_page_says_when_a_level_is_not_loaded(client, analyst):
+    from jointcare.places.tests.conftest import clear_reference
+
+    clear_reference()  # inside the test's transaction: rolled back afterwards
+    client.force_login(analyst)
+    response = client.get("/coterminosity/", {"level": "icb"})
+    assert response.status_code == 200
+    assert "No ICBs are loaded" in response.content.decode() and "jointcare load-reference" in response.content.decode()
