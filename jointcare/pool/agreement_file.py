@@ -74,8 +74,10 @@ def _choice(value, enum, path: str, errors: _Errors):
 def _find_org(ref: str):
     from jointcare.organisations.models import Organisation
 
-    matches = list(Organisation.objects.filter(Q(ods_code=ref) | Q(gss_code=ref) | Q(name=ref))[:2])
-    return matches[0] if len(matches) == 1 else None
+    # Codes are reused (a closed CCG or STP shares its code with today's body): an open organisation is meant.
+    matches = list(Organisation.objects.filter(Q(ods_code=ref) | Q(gss_code=ref) | Q(name=ref)).order_by("-active")[:3])
+    candidates = [o for o in matches if o.active] or matches
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _find_agreement(ref):

@@ -40,6 +40,7 @@ PAGES = {
     "organisations:edit": ("POST", "organisations.edit", ORGANISATION),
     "places:coterminosity": ("GET", "reference.view", SOMEWHERE),
     "places:council-boundaries": ("GET", "reference.view", SOMEWHERE),
+    "places:export": ("GET", "reference.view", SOMEWHERE),
     "partnerships:list": ("GET", "partnerships.view", SOMEWHERE),
     "partnerships:create": ("POST", "partnerships.create", SOMEWHERE),
     "partnerships:detail": ("GET", "partnerships.view", "agreement"),
@@ -235,6 +236,7 @@ def test_pages(client, world, name, kind):
         "organisations:by-code": {"code": world.orgs["council"].code},
         "pool:report": {"kind": "monitoring"},
         "pool:close-period": {"number": 1},
+        "places:export": {"fmt": "csv"},
         "partnerships:attendance": {"meeting_pk": 999_999},
     }
     kwargs.update(extra.get(name, {}))

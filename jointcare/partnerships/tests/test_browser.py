@@ -36,22 +36,24 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     user_factory("comm", roles=["commissioner"], organisation=council)
     _sign_in(page, live_server, "comm", "/organisations/")
 
-    # Find an organisation by its code.
+    # Find an organisation by its code: today's Sub-ICB location first, then the CCG that had the code until 2022.
     page.fill("#q", "02A")
     page.click("button:has-text('Search')")
-    assert "1 organisation" in page.inner_text("#result-count")
+    assert "2 organisations" in page.inner_text("#result-count")
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "partnerships-01-organisation-search.png", full_page=True)
-    page.click("#organisations a:has-text('NHS Trafford CCG')")
+    page.click("#organisations a:has-text('NHS Greater Manchester ICB - 02A')")
     assert "E38000187" in page.inner_text("main")
     assert "ALTRINCHAM MEDICAL PRACTICE" in page.inner_text("#children")
-    assert "Greater Manchester Health and Social Care Partnership" in page.inner_text("#parent-chain")
+    assert "NHS Greater Manchester Integrated Care Board" in page.inner_text("#parent-chain")
+    assert "NHS Trafford CCG" in page.inner_text("#predecessors")
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "partnerships-02-organisation-detail.png", full_page=True)
 
-    # How the sub-ICB's boundary fits the council: Trafford is coterminous.
+    # How the Sub-ICB location's boundary fits the council: Trafford is coterminous.
     page.click("nav a:has-text('Coterminosity')")
-    page.select_option("#level", "ccg")
+    page.select_option("#level", "sub-icb")
+    page.fill("#q", "trafford")
     page.click("button:has-text('Show')")
     page.wait_for_selector("#map[data-loaded='true']", state="attached")
     row = page.locator("#bodies tbody tr", has_text="E38000187")

@@ -165,3 +165,12 @@ def test_malformed_file_lists_every_problem(partners):
     assert {"schemes[0].funders", "risk_share.excess_to", "pool.financial_year"} <= fields
     with pytest.raises(FieldError, match="line"):
         agreement_file.load("pool: [unclosed")
+
+
+def test_a_partner_code_shared_with_a_closed_predecessor_means_the_open_organisation(partners, finance):
+    from jointcare.organisations.models import Organisation
+
+    # ODS reuses codes: an ICB keeps its STP's; the closed STP must not make the partner ambiguous.
+    Organisation.objects.create(name="Test STP", sector="nhs", kind="stp", ods_code="QZZ", active=False)
+    pool = make(finance, "risk_share: {method: pro_rata, excess_to: icb}\n")
+    assert pool.excess_to.name == "Test ICB"
