@@ -54,6 +54,8 @@ def environment(**options) -> Environment:
     )
     env.filters["pence"] = format_pence
     env.filters["plural"] = plural
+    # (value, text) choice pairs to NHS.UK select items: `choices | map("list") | map("jc_option", chosen)`
+    env.filters["jc_option"] = lambda pair, chosen: {"value": pair[0], "text": pair[1], "selected": pair[0] == (chosen or "")}
     env.filters["thousands"] = lambda n: f"{n:,}" if n is not None else ""
     env.filters["percent"] = lambda x, places=1: "" if x is None else f"{x * 100:.{places}f}%"
     return env
