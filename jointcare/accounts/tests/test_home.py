@@ -115,3 +115,30 @@ def test_sign_out_is_one_click_from_the_header(world):
     assert 'name="csrfmiddlewaretoken"' in form[: form.index("</form>")]
     assert client.post("/sign-out").status_code == 302
     assert client.get("/").url == "/sign-in"
+
+
+def _render_with_message(user, level: str, text: str) -> str:
+    from django.contrib import messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.shortcuts import render
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/about/data")
+    request.user, request.session, request.csp_nonce = user, {}, "n"
+    request._messages = FallbackStorage(request)
+    getattr(messages, level)(request, text)
+    return render(request, "accounts/data_sources.jinja", {"title": "Data sources"}).content.decode()
+
+
+def test_success_messages_are_success_banners_not_inset_text(world):
+    html = _render_with_message(world.user(Role.ANALYST, "host"), "success", "Board <created>.")
+    assert "nhsuk-notification-banner--success" in html and "nhsuk-inset-text" not in html
+    assert "Board &lt;created&gt;." in html
+    assert "<title>Data sources" in html
+
+
+def test_pages_showing_errors_say_error_first_in_their_title(world):
+    html = _render_with_message(world.user(Role.ANALYST, "host"), "error", "Create the board first.")
+    assert "<title>Error: Data sources" in html and "nhsuk-error-summary" in html
+    response = Client().post("/sign-in", {"username": "", "password": ""})
+    assert "<title>Error: Sign in" in response.content.decode()
