@@ -233,7 +233,7 @@ def audit_filter(user) -> Q | None:
         return None
     from jointcare.audit.services import pool_trail
 
-    ids = list(_model("pool.Pool").objects.filter(visible(user, "audit.view", "pool")).values_list("pk", flat=True))
+    ids = list(_model("pool.Pool").objects.filter(visible(user, "audit.view", "pool")).values_list("pk", flat=True).distinct())
     return pool_trail(ids) if ids else None
 
 
