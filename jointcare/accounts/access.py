@@ -20,8 +20,7 @@ from functools import wraps
 from django.apps import apps
 from django.contrib.auth.views import redirect_to_login
 from django.core.management.base import CommandError
-from django.db.models import CharField, Exists, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import render
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
@@ -226,22 +225,16 @@ def your_agreements(user) -> set[int]:
 
 
 def audit_filter(user) -> Q | None:
-    """Audit entries the user may read: all (administrators), or those about pools they manage; None: none."""
+    """Audit entries the user may read: all (administrators), or the trails of the pools whose audit they may
+    see (the pool's manager, the host's finance officers); None: none."""
     if can(user, "audit.view"):
         return Q()
     if not can_somewhere(user, "audit.view"):
         return None
-    Pool = _model("pool.Pool")
-    pools = [p for p in Pool.objects.filter(manager_id=user.pk) if can(user, "audit.view", p)]
-    if not pools:
-        return None
-    ids = [p.pk for p in pools]
-    q = Q(object_type=Pool._meta.label_lower, object_id__in=[str(i) for i in ids])
-    for model in apps.get_app_config("pool").get_models():
-        if any(f.name == "pool" for f in model._meta.get_fields()) and model is not Pool:
-            keys = model.objects.filter(pool_id__in=ids).annotate(key=Cast("pk", CharField())).values("key")
-            q |= Q(object_type=model._meta.label_lower, object_id__in=keys)
-    return q
+    from jointcare.audit.services import pool_trail
+
+    ids = list(_model("pool.Pool").objects.filter(visible(user, "audit.view", "pool")).values_list("pk", flat=True).distinct())
+    return pool_trail(ids) if ids else None
 
 
 # --- views ---------------------------------------------------------------------------------------------

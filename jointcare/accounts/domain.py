@@ -112,8 +112,10 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     ("pool.reopen",           NAMED,        frozenset({F})),
     ("pool.settle",           HOST,         frozenset({F})),
     ("pool.settle",           NAMED,        frozenset({F})),
-    # The audit trail: administrators see all of it; a pool's manager sees their pool's.
+    # The audit trail: administrators see all of it; a pool's manager and the host's finance officers, who
+    # close and settle it, see that pool's.
     ("audit.view",            ANY,          frozenset({A})),
+    ("audit.view",            HOST,         frozenset({F})),
     ("audit.view",            NAMED,        frozenset({F})),
     ("users.manage",          ANY,          frozenset({A})),
     ("tokens.manage",         ANY,          frozenset({A})),

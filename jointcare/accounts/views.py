@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from jointcare.accounts.access import can_somewhere
+from jointcare.accounts import home as home_page
 from jointcare.accounts.forms import SignInForm
 
 
@@ -44,17 +44,17 @@ def sign_out(request):
 
 
 def home(request):
+    """What needs doing now, for the signed-in user's roles (see accounts.home), and the pages they may open."""
     if not request.user.is_authenticated:
         return redirect("/sign-in")
-    sections = [
-        ("Organisations", "/organisations/", "Partners, GP practices and NHS bodies, by name or code.", "organisations.view"),
-        ("Coterminosity", "/coterminosity/", "How NHS bodies' areas fit councils with social services.", "reference.view"),
-        ("Partnerships", "/partnerships/", "Agreements, boards, meetings and decisions.", "partnerships.view"),
-        ("Pooled budgets", "/pools/", "The single pot: contributions, schemes, spend and risk share.", "pool.view"),
-        ("Audit trail", "/audit/", "Every change, who made it and when.", "audit.view"),
-    ]
-    visible = [s for s in sections if can_somewhere(request.user, s[3])]
-    return render(request, "accounts/home.jinja", {"title": "Home", "sections": visible})
+    user = request.user
+    context = {
+        "title": "Home",
+        "sections": home_page.sections_for(user),
+        "links": home_page.useful_links(user),
+        "care_only": home_page.is_care_only(user),
+    }
+    return render(request, "accounts/home.jinja", context)
 
 
 def data_sources(request):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from jointcare.errors import FieldError
+from jointcare.grammar import plural
 from jointcare.money import MoneyError, check_amount, format_pence, parse_pounds
 from jointcare.pool import domain, services
 from jointcare.pool.domain import AccountKind, TransactionKind
@@ -266,6 +267,6 @@ def import_actuals(
 def describe(result: ImportResult) -> str:
     verb = "would post" if result.dry_run else "posted"
     return (
-        f"{result.rows} rows: {verb} {result.posted} ({format_pence(result.total_pence)}), "
+        f"{plural(result.rows, 'row')}: {verb} {result.posted} ({format_pence(result.total_pence)}), "
         f"skipped {result.skipped} already imported"
     )

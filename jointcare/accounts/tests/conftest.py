@@ -18,7 +18,7 @@ import pytest
 
 from jointcare.accounts import services as accounts
 from jointcare.accounts.domain import Relationship, Role
-from jointcare.pool.tests.conftest import AGREEMENT_YAML, partners  # noqa: F401 (a fixture)
+from jointcare.pool.tests.conftest import AGREEMENT_YAML, clock, partners  # noqa: F401 (fixtures)
 
 TIES = ("host", "party", "seat", "named", "outsider")
 PASSWORD = "correct-horse-battery"

@@ -188,26 +188,28 @@ def test_a_seat_is_held_only_by_someone_of_the_members_organisation(world, clien
     assert Relationship.BOARD_SEAT in relationships(_fresh(world.user(Role.ANALYST, "host")), world.agreement)
 
 
-def test_the_audit_trail_is_everything_for_administrators_and_their_pool_for_a_manager(world, client):
+def test_the_audit_trail_is_everything_for_administrators_and_their_pool_for_its_finance(world, client):
     from jointcare.partnerships import services
 
     services.create_agreement(None, name="Unrelated", kind="duty_to_cooperate", starts_on="2025-04-01")
     manager = world.user(F, "named")
     _name_manager(world, manager)
     assert audit_filter(world.user(Role.ANALYST, "host")) is None
-    assert audit_filter(world.user(F, "host")) is None  # finance, but manages no pool
+    assert audit_filter(world.user(F, "party")) is None  # finance of a member party: not the pool's host
+    hosts = AuditEntry.objects.filter(audit_filter(world.user(F, "host")))  # the host's finance officers
+    assert hosts.filter(action="pool.create").count() == 1 and not hosts.exclude(action__startswith="pool.").exists()
     pool_entries = AuditEntry.objects.filter(audit_filter(_fresh(manager)))
     assert pool_entries.filter(action="pool.create").count() == 1
     assert not pool_entries.exclude(action__startswith="pool.").exists()
     assert AuditEntry.objects.filter(audit_filter(world.user(Role.ADMINISTRATOR, "outsider"))).count() == AuditEntry.objects.count()
     client.force_login(manager)
     body = client.get("/audit/").content.decode()
-    assert "pool.create" in body and "Unrelated" not in body and "user.create" not in body
+    assert "Set up a pooled budget" in body and "Unrelated" not in body and "Created a user" not in body
     token = _token(manager)
     listed = client.get("/api/v1/audit/", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert listed and {e["action"].split(".")[0] for e in listed} == {"pool"}
-    client.force_login(world.user(F, "host"))
-    assert client.get("/audit/").status_code == 200 and "pool.create" not in client.get("/audit/").content.decode()
+    client.force_login(world.user(F, "party"))
+    assert client.get("/audit/").status_code == 200 and "Set up a pooled budget" not in client.get("/audit/").content.decode()
 
 
 def test_commands_that_move_money_act_as_a_named_user_checked_like_the_web(world, capsys):

@@ -65,6 +65,7 @@ PAGES = {
     "pool:close-period": ("POST", "pool.close", "pool"),
     "pool:settle": ("POST", "pool.settle", "pool"),
     "audit:list": ("GET", "audit.view", SOMEWHERE),
+    "audit:export": ("GET", "audit.view", SOMEWHERE),
 }
 
 # API: (method, path as in the OpenAPI document) -> (action, target).

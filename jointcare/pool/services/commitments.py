@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jointcare.audit.services import record, snapshot
 from jointcare.errors import FieldError
+from jointcare.grammar import plural
 from jointcare.money import MoneyError, check_amount
 from jointcare.pool import domain
 from jointcare.pool.domain import Action
@@ -90,6 +91,6 @@ def create_commitments_bulk(actor, pool: Pool, rows: Sequence[tuple[Scheme, int,
     ]
     Commitment.objects.bulk_create(objs, batch_size=2000)
     record(
-        actor, "pool.commit_bulk", pool, after={"commitments": len(objs)}, summary=f"{len(objs)} commitments"
+        actor, "pool.commit_bulk", pool, after={"commitments": len(objs)}, summary=plural(len(objs), "commitment")
     )
     return len(objs)

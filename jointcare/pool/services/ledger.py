@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from jointcare.audit.services import record
 from jointcare.errors import Conflict, FieldError, ServiceError
+from jointcare.grammar import plural
 from jointcare.money import MAX_BALANCE_PENCE, format_pence
 from jointcare.pool import domain
 from jointcare.pool.domain import AccountKind, Action, LedgerError, TransactionKind
@@ -376,7 +377,7 @@ def post_transactions_bulk(actor, pool: Pool, entries: Sequence[Entry], source: 
         "pool.post_bulk",
         pool,
         after={"source": source, "transactions": len(posted), "postings": n_postings, "skipped": len(already)},
-        summary=f"Posted {len(posted)} transactions ({n_postings} postings) from {source} in {pool}",
+        summary=f"Posted {plural(len(posted), 'transaction')} ({plural(n_postings, 'posting')}) from {source} in {pool}",
     )
     return BulkResult(len(posted), len(already), n_postings, [posted[e.key] for e in entries if e.key in posted])
 
