@@ -4,9 +4,10 @@
 
 Uses a fresh temporary SQLite database unless --database-url is given (that database is migrated and loaded,
 so point it at a scratch database). Prints: load-reference (first load, then an idempotent re-load), then for
-each level the time to compute from the database (cold: reads the LSOA table) and from the in-memory snapshot
-(warm, median of N), weighted by LSOA count and then by a synthetic population; the page and API response
-times (in-process test client, warm); and the peak memory.
+each level the time to compute from the database (cold: reads the LSOA tables) and from the in-memory snapshot
+(warm: the report is kept per reference version, so this is the rounding for output; median of N), weighted by
+LSOA count and then by a synthetic population; the page, organisation page and API response times (in-process
+test client, warm); and the peak memory.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import resource
 import sys
 import time
 
-
-
 from benchmarks._setup import django_database, median_time
 
 
@@ -30,9 +29,8 @@ def main() -> None:
     args = parser.parse_args()
     django_database(args.database_url)
 
-    from jointcare.places import services
-    from jointcare.places.models import Lsoa
-
+    from jointcare.places import domain, report, services
+    from jointcare.places.models import Lsoa, Lsoa21
 
     t = time.perf_counter()
     first = services.load_reference(None)
@@ -46,15 +44,15 @@ def main() -> None:
     print(f"load-reference, again (idempotent): {again_s:.2f} s ({writes} rows written)")
 
     def measure(label: str) -> None:
-        for level in ("pct", "ccg", "icb"):
-            services.clear_cache()
+        for level in domain.LEVELS:
+            report.clear_cache()
             t = time.perf_counter()
-            report = services.coterminosity_report(level)
+            result = report.coterminosity_report(level)
             cold = time.perf_counter() - t
-            warm, _ = median_time(lambda lv=level: services.rounded_bodies(services.coterminosity_report(lv)), args.runs)
-            s = report["summary"]
+            warm, _ = median_time(lambda lv=level: report.rounded_bodies(report.coterminosity_report(lv)), args.runs)
+            s = result["summary"]
             print(
-                f"coterminosity {level:>3} [{label}]: cold {cold * 1000:7.1f} ms, warm {warm * 1000:6.1f} ms "
+                f"coterminosity {level:>7} [{label}]: cold {cold * 1000:7.1f} ms, warm {warm * 1000:6.1f} ms "
                 f"(median of {args.runs}); {s['bodies']} bodies, {s['several_councils']} span several councils, "
                 f"{s['coterminous']} coterminous at 0.95"
             )
@@ -67,22 +65,27 @@ def main() -> None:
 
     client = Client()
     client.force_login(accounts.create_user(None, username="bench", password="bench-password-1", roles=["analyst"]))
-    for level in ("pct", "ccg", "icb"):
+    for level in domain.LEVELS:
         client.get("/coterminosity/", {"level": level})
         page, _ = median_time(lambda lv=level: client.get("/coterminosity/", {"level": lv}), args.runs)
         api, _ = median_time(lambda lv=level: client.get("/api/v1/coterminosity", {"level": lv}), args.runs)
         print(f"page /coterminosity/?level={level}: {page * 1000:.1f} ms; API: {api * 1000:.1f} ms (median of {args.runs})")
-    codes = list(Lsoa.objects.values_list("code", flat=True))
+    from jointcare.organisations.models import Organisation
+
+    icb = Organisation.objects.get(kind="icb", ods_code="QOP", active=True)
+    client.get(f"/organisations/{icb.pk}/")
+    org_page, _ = median_time(lambda: client.get(f"/organisations/{icb.pk}/"), args.runs)
+    print(f"page /organisations/<ICB>/ (Greater Manchester): {org_page * 1000:.1f} ms (median of {args.runs})")
+    codes = sorted(set(Lsoa.objects.values_list("code", flat=True)) | set(Lsoa21.objects.values_list("code", flat=True)))
     text = "\n".join(f"{code},{1000 + (i * 37) % 1500}" for i, code in enumerate(codes))
     t = time.perf_counter()
     services.load_population(None, text)
-    print(f"load-population, {len(codes):,} LSOAs (synthetic): {time.perf_counter() - t:.2f} s")
+    print(f"load-population, {len(codes):,} LSOA codes of 2011 and 2021 (synthetic): {time.perf_counter() - t:.2f} s")
     del text, codes, first, again
     gc.collect()
     measure("population")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak memory: {peak_kib / 1024:.0f} MiB; python {sys.version.split()[0]}; {os.cpu_count()} cores")
-
 
 
 if __name__ == "__main__":

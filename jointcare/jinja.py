@@ -6,13 +6,32 @@ from django.apps import apps
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, pass_context
 
+from jointcare.dates import long_date
+from jointcare.grammar import plural
 from jointcare.money import format_pence
 
 
 def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+@pass_context
+def _can(context, action: str, target=None) -> bool:
+    """`{% if can("pool.close", pool) %}`: show only what the signed-in user may use."""
+    from jointcare.accounts.access import template_can
+
+    return template_can(context, action, target)
+
+
+@pass_context
+def _can_somewhere(context, action: str) -> bool:
+    """`{% if can_somewhere("pool.view") %}`: whether the user's roles could take the action anywhere."""
+    from jointcare.accounts.access import can_somewhere
+
+    request = context.get("request")
+    return can_somewhere(getattr(request, "user", None), action)
 
 
 def environment(**options) -> Environment:
@@ -30,8 +49,13 @@ def environment(**options) -> Environment:
     options["undefined"] = ChainableUndefined
     options["extensions"] = ["jinja2.ext.do"]
     env = Environment(**options)
-    env.globals.update(url=url, static=static, get_messages=get_messages)
+    env.globals.update(
+        url=url, static=static, get_messages=get_messages, can=_can, can_somewhere=_can_somewhere, long_date=long_date
+    )
     env.filters["pence"] = format_pence
+    env.filters["plural"] = plural
+    # (value, text) choice pairs to NHS.UK select items: `choices | map("list") | map("jc_option", chosen)`
+    env.filters["jc_option"] = lambda pair, chosen: {"value": pair[0], "text": pair[1], "selected": pair[0] == (chosen or "")}
     env.filters["thousands"] = lambda n: f"{n:,}" if n is not None else ""
     env.filters["percent"] = lambda x, places=1: "" if x is None else f"{x * 100:.{places}f}%"
     return env

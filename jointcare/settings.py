@@ -47,8 +47,11 @@ ALLOWED_HOSTS = [
 if not PRODUCTION:
     ALLOWED_HOSTS += ["testserver"]
 
+# No django.contrib.admin: the project's own pages do everything, behind one sign-in (decision 0041).
+# jointcare.accounts comes before django.contrib.auth so that its `createsuperuser` and `changepassword`
+# commands replace the framework's (which can set a password without the rules).
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "jointcare.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,7 +60,6 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "jointcare.audit",
-    "jointcare.accounts",
     "jointcare.places",
     "jointcare.organisations",
     "jointcare.partnerships",
@@ -91,7 +93,7 @@ TEMPLATES = [
         "OPTIONS": {"environment": "jointcare.jinja.environment"},
     },
     {
-        # Django's own admin pages use Django templates.
+        # django-ninja's API docs page (/api/v1/docs) uses Django templates.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
         "APP_DIRS": True,
@@ -130,13 +132,19 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Password rules in the NCSC's way: length and a deny-list, no composition rules (decision 0041).
+# Every path that sets a password (accounts.services) applies them, administrators included.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Failed sign-ins: after this many failures for one username or address within the window,
-# further attempts are refused until the window passes.
+AUTHENTICATION_BACKENDS = ["jointcare.accounts.backends.ThrottledModelBackend"]
+# Sign-in throttle: a username is refused unchecked after this many failures within the window, until
+# the window passes; an address with SIGN_IN_ADDRESS_MAX_FAILURES failures gets one try per username.
 SIGN_IN_MAX_FAILURES = int(os.environ.get("JOINTCARE_SIGN_IN_MAX_FAILURES", "5"))
+SIGN_IN_ADDRESS_MAX_FAILURES = int(os.environ.get("JOINTCARE_SIGN_IN_ADDRESS_MAX_FAILURES", "20"))
 SIGN_IN_WINDOW_SECONDS = int(os.environ.get("JOINTCARE_SIGN_IN_WINDOW_SECONDS", "900"))
 
 # Bounded input (decision 0050): every request body has a stated limit, and a larger one is answered 413 naming

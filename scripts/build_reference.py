@@ -5,11 +5,11 @@ Developer tool, run by hand when the sources change; nothing at run or test time
     .venv/bin/pip install shapely        # build-time only, not a runtime dependency
     .venv/bin/python scripts/build_reference.py [SOURCE_DIR]
 
-SOURCE_DIR (default ../shared/data relative to the repository) holds the ONS lookups, the PCT -> CCG
-2013 postcode shares, the ODS GP practice file and the 2013 boundaries (see its README for provenance).
+SOURCE_DIR (default ../shared/data relative to the repository) holds the ONS lookups (2020 and current), the
+PCT -> CCG 2013 postcode shares, the ODS GP practice file and the boundaries (see its README for provenance).
 
 Writes gzip'd CSV and GeoJSON files and ATTRIBUTION.md. The PCT method is described in
-docs/decisions/0012-pct-coterminosity-approximation.md.
+docs/decisions/0012-pct-coterminosity-approximation.md; the current geography in 0014, GP practices in 0015.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from jointcare.places import domain  # noqa: E402  (pure: the same share arithmetic as the loader)
+
 OUT = ROOT / "jointcare" / "places" / "data"
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data"
 
@@ -53,6 +56,7 @@ SLIVER = 0.02
 # A vanished 2013 CCG went into each 2020 CCG holding at least this share of it (by LSOA-weighted area).
 TARGET_SHARE = 0.1
 DECIMALS = 4  # ~10 m: ample for a national map
+CTYUA23 = "Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC_4952317392296043005.geo.json.gz"
 SIMPLIFY = 0.0015  # degrees, applied to the dissolved council outlines
 
 
@@ -101,7 +105,8 @@ def pct_place_names(pct_names: dict[str, str], la_rows: list[dict]) -> dict[str,
 
 
 def read_csv(path: Path, header: bool = True):
-    with open(path, newline="", encoding="utf-8-sig") as f:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f)) if header else list(csv.reader(f))
 
 
@@ -149,11 +154,11 @@ def main(source: Path) -> None:
         ),
     )
 
-    # --- Areas: ICB/STP, CCG, LAD20, LTLA19, UTLA19, PCT, CCG13 ------------------------------------
+    # --- Areas: STP, CCG, LAD20, LTLA19, UTLA19, PCT, CCG13 ------------------------------------
     areas: dict[tuple[str, str], list[str]] = {}
     stp = read_csv(ons / "CCG20_to_STP20_lookup_England.csv")
     for r in stp:
-        areas[("icb", r["STP20CD"])] = [r["STP20CD"], r["STP20NM"], "icb", r["STP20CDH"], ""]
+        areas[("stp", r["STP20CD"])] = [r["STP20CD"], r["STP20NM"], "stp", r["STP20CDH"], ""]
         areas[("ccg", r["CCG20CD"])] = [r["CCG20CD"], r["CCG20NM"], "ccg", r["CCG20CDH"], r["STP20CD"]]
     for r in read_csv(ons / "CCG20_names_codes_England.csv"):
         if ("ccg", r["CCG20CD"]) not in areas:
@@ -183,24 +188,9 @@ def main(source: Path) -> None:
         if code not in ltla_to_utla:
             sys.exit(f"2013 district {code} has no 2019 upper-tier council")
         by_ltla[code].append(shape(f["geometry"]).buffer(0))
-    ltla_shape = {code: unary_union(parts) for code, parts in by_ltla.items()}
-    by_utla = defaultdict(list)
-    for code, geom in ltla_shape.items():
-        by_utla[ltla_to_utla[code]].append(geom)
-    features = []
-    for code in sorted(by_utla):
-        geom = unary_union(by_utla[code]).simplify(SIMPLIFY, preserve_topology=True)
-        gj = mapping(geom)
-        features.append(
-            {"type": "Feature", "properties": {"code": code, "name": utla_names[code]},
-             "geometry": {"type": gj["type"], "coordinates": rounded(gj["coordinates"])}}
-        )
-    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
-    with gzip.GzipFile(OUT / "councils.geojson.gz", "wb", mtime=0) as f:
-        f.write(text.encode())
-    print(f"  councils.geojson.gz: {len(features)} councils, {(OUT / 'councils.geojson.gz').stat().st_size:,} bytes")
-    if set(by_utla) != set(utla_names):
-        sys.exit(f"councils without polygons: {set(utla_names) - set(by_utla)}")
+    ltla_shape = {code: unary_union(parts) for code, parts in by_ltla.items()}  # 2019 districts, for the PCTs
+    if {ltla_to_utla[c] for c in ltla_shape} != set(utla_names):
+        sys.exit(f"councils without districts: {set(utla_names) - {ltla_to_utla[c] for c in ltla_shape}}")
 
     # --- PCT 2013 -> LSOA fractions (see decision 0012) ---------------------------------------------
     ccg20_codes = {r["CCG20CD"] for r in stp}
@@ -363,6 +353,9 @@ def main(source: Path) -> None:
         pct_rows_out += [[s, p, f"{v / total:.6f}"] for p, v in sorted(shares.items())]
     write_csv("lsoa_pct.csv.gz", ["lsoa11cd", "pct_code", "fraction"], pct_rows_out)
 
+    # --- Current geography: LSOA 2021 -> Sub-ICB location -> ICB, districts -> councils, the bridge ----------
+    successors = build_current(source, lsoas, stp)
+
     # --- GP practices ----------------------------------------------------------------------------
     practices = [
         row for row in read_csv(source / "gp" / "epraccur_2019-12.csv", header=False) if row[12] == "A" and row[25] == "4"
@@ -370,21 +363,131 @@ def main(source: Path) -> None:
     # The file's commissioner is the practice's CCG in December 2019. Where that CCG merged in April 2020, its
     # 2020 sub-ICB is the single new 2020 CCG the 2013 CCG of the same code went into (placed by area above).
     ods20 = {r["CCG20CD"]: r["CCG20CDH"] for r in stp}
+    gss20 = {ods: gss for gss, ods in ods20.items()}
     successor = {ccg13[c]: ods20[next(iter(t))] for c, t in targets.items() if len(t) == 1}
     current = set(ods20.values())
 
     def sub_icb_2020(commissioner: str) -> str:
         return commissioner if commissioner in current else successor.get(commissioner, "")
 
-    rows = [[r[0], r[1], r[9], r[14], sub_icb_2020(r[14])] for r in sorted(practices)]
-    write_csv("gp_practices.csv.gz", ["ods_code", "name", "postcode", "commissioner", "sub_icb_2020"], rows)
+    rows, how = [], defaultdict(int)
+    for r in sorted(practices):
+        ccg = sub_icb_2020(r[14])
+        sub, reason = successors.place(gss20[ccg], " ".join(r[4:9]))
+        how[reason] += 1
+        rows.append([r[0], r[1], r[9], r[14], ccg, sub])
+    write_csv("gp_practices.csv.gz", ["ods_code", "name", "postcode", "commissioner", "sub_icb_2020", "sicbl24cd"], rows)
     unmapped = sorted({r[3] for r in rows if not r[4]})
     print(f"  GP practices: {len(rows)}; without a 2020 sub-ICB: {sum(1 for r in rows if not r[4])} ({unmapped})")
+    print("  GP practices' Sub-ICB location: " + ", ".join(f"{k} {v}" for k, v in sorted(how.items())))
     write_attribution(source)
+
+
+class Successors:
+    """Which Sub-ICB locations each 2020 CCG's area went to, and how to place a practice of a divided CCG."""
+
+    def __init__(self, shares: dict[str, dict[str, float]], names: dict[str, set[str]]):
+        self.shares = shares  # CCG20 -> {SICBL: share of the CCG's LSOAs}
+        self.names = names  # SICBL -> normalised names of the districts and councils it overlaps
+
+    def place(self, ccg20: str, address: str) -> tuple[str, str]:
+        """The practice's Sub-ICB location and how it was chosen.
+
+        A CCG that went whole into one Sub-ICB location passes its practices to it. A CCG divided between
+        several: the one successor named by a district or council in the practice's address (and by no other
+        successor's); otherwise the successor that took most of the CCG.
+        """
+        shares = self.shares[ccg20]
+        main = max(shares, key=lambda s: (shares[s], s))
+        if len(shares) == 1:
+            return main, "whole CCG"
+        words = f" {norm(address)} "
+        own = {s: self.names[s] - set().union(*(self.names[o] for o in shares if o != s)) for s in shares}
+        named = {s for s, names in own.items() if any(f" {n} " in words for n in names)}
+        if len(named) == 1:
+            return named.pop(), "divided CCG, by address"
+        return main, "divided CCG, largest share"
+
+
+def build_current(source: Path, lsoas: list[dict], stp: list[dict]) -> Successors:
+    """Ship the current lookups in ONS column names (the loader reads downloaded ONS files the same way)."""
+    cur = source / "ons_lookups_current"
+    lookup = read_csv(cur / "LSOA21_SICBL24_ICB24_LAD23_LAD24_EN_LU_derived.csv.gz")
+    ltla = [r for r in read_csv(cur / "LTLA23_UTLA23_EW_LU.csv") if r["LTLA23CD"].startswith("E")]
+    bodies_23 = read_csv(cur / "SICBL23_ICB23_NHSER23_EN_LU.csv")
+    bridge = [r for r in read_csv(cur / "geographr_lookup_lsoa11_lsoa21_ltla22.csv.gz") if r["lsoa11_code"].startswith("E")]
+
+    utla_of = {r["LTLA23CD"]: r["UTLA23CD"] for r in ltla}
+    missing = sorted({r["LAD23CD"] for r in lookup} - set(utla_of))
+    if missing:
+        sys.exit(f"LAD23 codes without an upper-tier council: {missing}")
+    bodies = {}
+    for r in lookup:
+        bodies[r["SICBL24CD"]] = [r["SICBL24CD"], r["SICBL24CDH"], r["SICBL24NM"], r["ICB24CD"], r["ICB24CDH"], r["ICB24NM"]]
+    listed = {r["SICBL23CD"]: [r["SICBL23CD"], r["SICBL23CDH"], r["SICBL23NM"], r["ICB23CD"], r["ICB23CDH"], r["ICB23NM"]]
+              for r in bodies_23}
+    if bodies != listed:
+        sys.exit("The Sub-ICB locations and ICBs of the LSOA lookup differ from the ONS April 2023 list")
+    write_csv("lsoa21_sicbl24_lad23.csv.gz", ["LSOA21CD", "SICBL24CD", "LAD23CD"],
+              ([r["LSOA21CD"], r["SICBL24CD"], r["LAD23CD"]] for r in sorted(lookup, key=lambda r: r["LSOA21CD"])))
+    write_csv("sicbl24_icb24.csv.gz", ["SICBL24CD", "SICBL24CDH", "SICBL24NM", "ICB24CD", "ICB24CDH", "ICB24NM"],
+              (bodies[c] for c in sorted(bodies)))
+    write_csv("ltla23_utla23.csv.gz", ["LTLA23CD", "LTLA23NM", "UTLA23CD", "UTLA23NM"],
+              ([r["LTLA23CD"], r["LTLA23NM"], r["UTLA23CD"], r["UTLA23NM"]] for r in sorted(ltla, key=lambda r: r["LTLA23CD"])))
+
+    # The LSOA 2011 -> 2021 bridge (exact, with change codes). Unchanged LSOAs (U) keep their code, so only the
+    # split, merged and irregular ones are shipped: a 2011 code not listed is the same LSOA in 2021.
+    if any(r["change_code"] == "U" and r["lsoa11_code"] != r["lsoa21_code"] for r in bridge):
+        sys.exit("An unchanged LSOA changed its code")
+    if {r["lsoa11_code"] for r in bridge} != {r["LSOA11CD"] for r in lsoas}:
+        sys.exit("The bridge's LSOA 2011 codes differ from the 2011 lookup's")
+    if {r["lsoa21_code"] for r in bridge} != {r["LSOA21CD"] for r in lookup}:
+        sys.exit("The bridge's LSOA 2021 codes differ from the 2021 lookup's")
+    changed = sorted((r for r in bridge if r["change_code"] != "U"), key=lambda r: (r["lsoa11_code"], r["lsoa21_code"]))
+    write_csv("lsoa11_lsoa21.csv.gz", ["LSOA11CD", "LSOA21CD", "CHGIND"],
+              ([r["lsoa11_code"], r["lsoa21_code"], r["change_code"]] for r in changed))
+
+    # Council outlines: the 153 upper-tier councils of December 2023 (ONS, generalised), simplified.
+    boundary = json.loads(gzip.decompress((cur / "boundaries" / CTYUA23).read_bytes()))
+    features = []
+    for f in sorted(boundary["features"], key=lambda f: f["properties"]["CTYUA23CD"]):
+        code = f["properties"]["CTYUA23CD"]
+        if not code.startswith(domain.SOCIAL_SERVICES_PREFIXES):
+            continue
+        gj = mapping(shape(f["geometry"]).buffer(0).simplify(SIMPLIFY, preserve_topology=True))
+        features.append({"type": "Feature", "properties": {"code": code, "name": f["properties"]["CTYUA23NM"]},
+                         "geometry": {"type": gj["type"], "coordinates": rounded(gj["coordinates"])}})
+    if {f["properties"]["code"] for f in features} != set(utla_of.values()):
+        sys.exit("The council outlines differ from the 2023 upper-tier councils")
+    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    with gzip.GzipFile(OUT / "councils.geojson.gz", "wb", mtime=0) as f:
+        f.write(text.encode())
+    print(f"  councils.geojson.gz: {len(features)} councils, {(OUT / 'councils.geojson.gz').stat().st_size:,} bytes")
+
+    # Where each 2020 CCG went: its LSOAs (split LSOAs shared equally among their 2021 parts) by Sub-ICB location.
+    parts = defaultdict(list)
+    for r in bridge:
+        parts[r["lsoa11_code"]].append(r["lsoa21_code"])
+    sicbl_of = {r["LSOA21CD"]: r["SICBL24CD"] for r in lookup}
+    ccg_of = {r["LSOA11CD"]: r["CCG20CD"] for r in lsoas}
+    memberships = [(f"{l11}>{l21}", ccg_of[l11], sicbl_of[l21], 1 / len(kids)) for l11, kids in parts.items() for l21 in kids]
+    shares = {b.code: {c.code: c.share for c in b.councils} for b in domain.coterminosity(memberships).bodies}
+    if set(shares) != {r["CCG20CD"] for r in stp}:
+        sys.exit("Some 2020 CCGs have no LSOAs")
+    names = defaultdict(set)
+    lad_names = {r["LTLA23CD"]: r["LTLA23NM"] for r in ltla}
+    utla_names = {r["UTLA23CD"]: r["UTLA23NM"] for r in ltla}
+    for r in lookup:
+        names[r["SICBL24CD"]] |= {norm(lad_names[r["LAD23CD"]]), norm(utla_names[utla_of[r["LAD23CD"]]])}
+    divided = {c: s for c, s in shares.items() if len(s) > 1}
+    print(f"  2020 CCGs: {len(shares)}, divided between Sub-ICB locations: {len(divided)} "
+          + "; ".join(f"{c} -> " + ", ".join(f"{k} {v:.2%}" for k, v in sorted(s.items())) for c, s in sorted(divided.items())))
+    return Successors(shares, names)
 
 
 def write_attribution(source: Path) -> None:
     readme = (source / "README.md").read_text()
+    current_readme = (source / "ons_lookups_current" / "README.md").read_text()
 
     def origin(name: str) -> str:
         for line in readme.splitlines():
@@ -393,17 +496,25 @@ def write_attribution(source: Path) -> None:
                 return cells[3]
         return "see source README"
 
+    def current(name: str) -> str:
+        """The '- Source:' line of a file's section (or of the boundaries section) in the current lookups' README."""
+        lines = current_readme.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("#") and name in line)
+        line = next(line for line in lines[start:] if line.startswith("- Source"))
+        return line.split(":", 1)[1].strip().split(" (last changed")[0].rstrip(".").replace("`", "")
+
     (OUT / "ATTRIBUTION.md").write_text(f"""# Reference data: sources and licences
 
 Built by `scripts/build_reference.py` from public files. Coordinates are rounded to {DECIMALS} decimal places and
-council outlines simplified; lookups are reshaped but not otherwise altered, except the derived PCT files.
+council outlines simplified; lookups are reshaped but not otherwise altered, except the derived PCT files and the
+GP practices' Sub-ICB locations.
 
 ## Open Government Licence v3.0
 
 Contains public sector information licensed under the Open Government Licence v3.0
 (https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/).
 Source: Office for National Statistics (ONS) and NHS Digital.
-Contains National Statistics data © Crown copyright and database right 2020.
+Contains National Statistics data © Crown copyright and database right 2020, 2023 and 2024.
 
 | File | Made from | Source repository @ commit, path |
 |---|---|---|
@@ -411,18 +522,23 @@ Contains National Statistics data © Crown copyright and database right 2020.
 | areas.csv.gz | CCG20 → STP20; LTLA19 → UTLA19; LAD20, PCT and CCG 2013 names and codes (ONS) | {origin("CCG20_to_STP20")}; {origin("LTLA19_to_UTLA19")}; {origin("ccg2ons_PCT_to_CCG_2013.js")} |
 | pct_ccg13.csv.gz | PCT → CCG 2013 postcode shares (ONS/NHS); `ccg13_share` derived here | {origin("ccg2ons_PCT_to_CCG_2013.js")} |
 | lsoa_pct.csv.gz | Derived here from the files above, the 2013 boundaries below and the PCT → local authority names table (approximation, see docs/decisions) | as above |
-| gp_practices.csv.gz | ODS GP practice file epraccur, December 2019 (NHS Digital); active GP practices only | {origin("epraccur_2019-12.csv")} |
+| lsoa21_sicbl24_lad23.csv.gz | ONS LSOA 2021 → Sub ICB Location → ICB (April 2024) joined to ONS LSOA 2021 → LAD (April 2023); the columns LSOA21CD, SICBL24CD, LAD23CD | {current("geographr_lookup_lsoa21_icb24")} (ONS service LSOA21_SICBL24_ICB24_CAL24_LAD24_EN_LU; MIT repository, OGL data); {current("LSOA21_LAD23_EW_LU")} |
+| sicbl24_icb24.csv.gz | ONS Sub ICB Locations → ICBs (April 2024; identical to the April 2023 list), names and ODS codes | as above; checked against {current("SICBL23_ICB23_NHSER23_EN_LU")} |
+| ltla23_utla23.csv.gz | ONS Lower Tier → Upper Tier Local Authority (April 2023), England | {current("LTLA23_UTLA23_EW_LU")} |
+| lsoa11_lsoa21.csv.gz | ONS LSOA 2011 → LSOA 2021 exact lookup with change codes, England; rows of unchanged LSOAs (U, same code) left out | {current("geographr_lookup_lsoa11_lsoa21_ltla22")} (ONS service LSOA11_LSOA21_LAD22_EW_LU) |
+| gp_practices.csv.gz | ODS GP practice file epraccur, December 2019 (NHS Digital); active GP practices only; the 2020 CCG and April 2024 Sub-ICB location derived here (decision 0015) | {origin("epraccur_2019-12.csv")} |
 
-## Boundaries: CC BY 4.0 and Crown copyright
+## Boundaries: Open Government Licence v3.0 and Crown copyright
 
-`councils.geojson.gz` (upper-tier council outlines, dissolved from 2013 districts and simplified) is derived from
-`eng_lad2013.geojson`, UK-GeoJSON by Martin Chorley, licensed under CC BY 4.0
-(https://creativecommons.org/licenses/by/4.0/); {origin("eng_lad2013.geojson")}.
-Contains OS data © Crown copyright and database right 2013. Contains National Statistics data © Crown copyright
-and database right 2013. Source: Office for National Statistics, licensed under the Open Government Licence v3.0.
+`councils.geojson.gz`: the 153 English upper-tier councils, ONS Counties and Unitary Authorities (December 2023)
+Boundaries UK BSC, simplified. Source: Office for National Statistics licensed under the Open Government Licence
+v3.0. Contains OS data © Crown copyright and database right 2023. Taken from {current("## 4. Boundaries")}
+(MIT repository, Crown copyright (Department of Health and Social Care) 2024; the geometry is ONS OGL data).
 
-The 2013 CCG outlines used to place merged CCGs when deriving `lsoa_pct.csv.gz` (not shipped) are ONS boundary
-data (OGL); {origin("ccg2013.geojson")}.
+Not shipped, used only when deriving `lsoa_pct.csv.gz`: the 2013 districts, UK-GeoJSON by Martin Chorley, licensed
+under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/), {origin("eng_lad2013.geojson")}, contains OS data
+© Crown copyright and database right 2013; and the 2013 CCG outlines, ONS boundary data (OGL),
+{origin("ccg2013.geojson")}.
 
 ## PCT → local authority names (MIT)
 

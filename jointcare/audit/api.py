@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
 
-from jointcare.accounts.access import api_user, check
+from jointcare.accounts.access import api_user, audit_filter, check_somewhere
 from jointcare.audit.models import AuditEntry
 from jointcare.schemas import READ_ERRORS, text
 
@@ -30,9 +30,11 @@ class AuditFilters(Schema):
 
 @router.get("/", response={200: list[AuditOut], **READ_ERRORS}, summary="Audit entries, newest first")
 def list_entries(request, filters: Query[AuditFilters]):
-    check(api_user(request), "audit.view")
+    user = api_user(request)
+    check_somewhere(user, "audit.view")
     object_type, object_id, action, limit = filters.object_type, filters.object_id, filters.action, filters.limit
-    qs = AuditEntry.objects.all()
+    scope = audit_filter(user)  # administrators: everything; a pool's manager: that pool's entries
+    qs = AuditEntry.objects.filter(scope) if scope is not None else AuditEntry.objects.none()
     if object_type:
         qs = qs.filter(object_type=object_type)
     if object_id:

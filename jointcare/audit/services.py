@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.db import models
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
 from jointcare.audit.domain import jsonable
 from jointcare.audit.models import AuditEntry
@@ -46,3 +49,42 @@ def record(
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
     )
+
+
+def _keys(queryset):
+    return queryset.annotate(key=Cast("pk", CharField())).values("key")
+
+
+def pool_trail(pool_ids) -> Q:
+    """Entries about these pools and everything in them (months, transactions, commitments, settlements...)."""
+    Pool = apps.get_model("pool.Pool")
+    ids = [str(i) for i in pool_ids]
+    q = Q(object_type=Pool._meta.label_lower, object_id__in=ids)
+    for model in apps.get_app_config("pool").get_models():
+        if model is not Pool and any(f.name == "pool" for f in model._meta.get_fields()):
+            q |= Q(object_type=model._meta.label_lower, object_id__in=_keys(model.objects.filter(pool_id__in=pool_ids)))
+    return q
+
+
+def agreement_trail(agreement_ids) -> Q:
+    """Entries about these agreements, their parties, board, members, meetings and decisions."""
+    get = apps.get_model
+    Agreement, Party, Board = get("partnerships.Agreement"), get("partnerships.Party"), get("partnerships.Board")
+    Member, Meeting, Decision = get("partnerships.BoardMember"), get("partnerships.Meeting"), get("partnerships.Decision")
+    ids = list(agreement_ids)
+    q = Q(object_type=Agreement._meta.label_lower, object_id__in=[str(i) for i in ids])
+    for model, lookup in (
+        (Party, "agreement_id__in"), (Board, "agreement_id__in"), (Member, "board__agreement_id__in"),
+        (Meeting, "board__agreement_id__in"), (Decision, "meeting__board__agreement_id__in"),
+    ):
+        q |= Q(object_type=model._meta.label_lower, object_id__in=_keys(model.objects.filter(**{lookup: ids})))
+    return q
+
+
+def object_trail(object_type: str, object_id: str) -> Q:
+    """An object's history: for a pool or an agreement, everything inside it too."""
+    if object_type == "pool.pool" and object_id.isdigit():
+        return pool_trail([int(object_id)])
+    if object_type == "partnerships.agreement" and object_id.isdigit():
+        return agreement_trail([int(object_id)])
+    return Q(object_type=object_type, object_id=object_id)

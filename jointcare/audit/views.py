@@ -1,23 +1,90 @@
+import csv
+
+from django.http import HttpResponse
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
-from jointcare.accounts.access import requires
-from jointcare.audit.domain import changed_fields
+from jointcare.accounts.access import audit_filter, requires
+from jointcare.audit.domain import action_label, field_rows, object_label
+from jointcare.audit.forms import TrailFilter
 from jointcare.audit.models import AuditEntry
+from jointcare.audit.services import object_trail
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def trail(request):
+    """The entries the user may read, filtered by the page's who/what/object/when; and the filter form."""
+    scope = audit_filter(request.user)  # administrators: everything; pool finance: their pools' trails
+    qs = AuditEntry.objects.filter(scope) if scope is not None else AuditEntry.objects.none()
+    actors = sorted(set(qs.values_list("actor_name", flat=True).distinct()))
+    actions = sorted(set(qs.values_list("action", flat=True).distinct()))
+    form = TrailFilter(request.GET or None, actors=actors, actions=actions)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["who"]:
+            qs = qs.filter(actor_name=data["who"])
+        if data["what"]:
+            qs = qs.filter(action=data["what"])
+        if data["object"]:
+            qs = qs.filter(object_trail(*data["object"]))
+        start, end = form.bounds()
+        if start:
+            qs = qs.filter(at__gte=start)
+        if end:
+            qs = qs.filter(at__lt=end)
+    elif form.is_bound:
+        qs = qs.none()
+    return qs, form
+
+
+def describe(entry: AuditEntry) -> dict:
+    return {
+        "entry": entry,
+        "when": timezone.localtime(entry.at),
+        "action": action_label(entry.action),
+        "object": f"{object_label(entry.object_type)} {entry.object_id}".strip(),
+        "fields": field_rows(entry.before, entry.after),
+    }
 
 
 @requires("audit.view")
 def entry_list(request):
-    qs = AuditEntry.objects.all()
-    filters = {k: request.GET.get(k, "").strip() for k in ("action", "object_type", "object_id", "actor")}
-    if filters["action"]:
-        qs = qs.filter(action__startswith=filters["action"])
-    if filters["object_type"]:
-        qs = qs.filter(object_type=filters["object_type"])
-    if filters["object_id"]:
-        qs = qs.filter(object_id=filters["object_id"])
-    if filters["actor"]:
-        qs = qs.filter(actor_name=filters["actor"])
+    qs, form = trail(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    rows = [(e, changed_fields(e.before, e.after)) for e in page.object_list]
-    return render(request, "audit/list.jinja", {"title": "Audit trail", "page": page, "rows": rows, "filters": filters})
+    query = request.GET.copy()
+    query.pop("page", None)
+    errors = [{"text": e, "href": "#" + (form[name].anchor if name.startswith("date_") else f"id_{name}")}
+              for name, errs in form.errors.items() if name != "__all__" for e in errs]
+    return render(request, "audit/list.jinja", {
+        "title": "Audit trail", "page": page, "rows": [describe(e) for e in page.object_list], "form": form,
+        "error_list": errors, "query": query.urlencode(),
+    })
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+EXPORT_LIMIT = 100_000
+
+
+@requires("audit.view")
+def export(request):
+    """The filtered trail as CSV, one row per changed field (an entry with no fields: one row)."""
+    qs, form = trail(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["When", "Who", "Action", "Object", "Summary", "Field", "Before", "After"])
+    for entry in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+        row = describe(entry)
+        head = [row["when"].strftime("%Y-%m-%d %H:%M:%S"), entry.actor_name, row["action"], row["object"], entry.summary]
+        for field in row["fields"] or [("", "", "")]:
+            writer.writerow([safe_cell(v) for v in head + list(field)])
+    return response
+
+

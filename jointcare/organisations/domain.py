@@ -6,6 +6,7 @@ Formats follow ../reference STANDARDS 1.2 (ODS) and 1.3 (ONS GSS).
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 
 
@@ -19,6 +20,8 @@ class Sector(StrEnum):
 class Kind(StrEnum):
     ICB = "icb"
     SUB_ICB = "sub_icb"
+    STP = "stp"
+    CCG = "ccg"
     PCT = "pct"
     UPPER_TIER_COUNCIL = "upper_tier_council"
     DISTRICT_COUNCIL = "district_council"
@@ -29,8 +32,10 @@ class Kind(StrEnum):
 
 
 KIND_LABELS = {
-    Kind.ICB: "Integrated care board (ICB) / STP",
-    Kind.SUB_ICB: "Sub-ICB location (CCG)",
+    Kind.ICB: "Integrated care board (ICB)",
+    Kind.SUB_ICB: "Sub-ICB location",
+    Kind.STP: "Sustainability and transformation partnership (STP, historic)",
+    Kind.CCG: "Clinical commissioning group (CCG, historic)",
     Kind.PCT: "Primary care trust (historic)",
     Kind.UPPER_TIER_COUNCIL: "Council with social services (upper tier)",
     Kind.DISTRICT_COUNCIL: "District council",
@@ -50,6 +55,8 @@ SECTOR_LABELS = {
 KIND_SECTORS = {
     Kind.ICB: {Sector.NHS},
     Kind.SUB_ICB: {Sector.NHS},
+    Kind.STP: {Sector.NHS},
+    Kind.CCG: {Sector.NHS},
     Kind.PCT: {Sector.NHS},
     Kind.UPPER_TIER_COUNCIL: {Sector.COUNCIL},
     Kind.DISTRICT_COUNCIL: {Sector.COUNCIL},
@@ -59,11 +66,17 @@ KIND_SECTORS = {
     Kind.HOUSING: {Sector.VOLUNTARY, Sector.INDEPENDENT, Sector.COUNCIL},
 }
 
+# CCGs formed by the April 2021 mergers (and the Sub-ICB locations that kept their codes) have five-character
+# codes, e.g. A3A8R; older ones two digits and a letter. ICBs kept their STPs' Q codes.
+_CCG_ODS = (re.compile(r"^(\d{2}[A-Z]|[0-9A-Z]{5})$"), "two digits and a letter (e.g. 02A) or five letters and digits (e.g. A3A8R)")
+_Q_ODS = (re.compile(r"^Q[0-9A-Z]{2}$"), "Q and two letters or digits, e.g. QOP")
 ODS_PATTERNS = {
     Kind.GP_PRACTICE: (re.compile(r"^[A-HJ-NP-WY]\d{5}$"), "a letter (not I, O, X or Z) and five digits, e.g. A81001"),
     Kind.PCT: (re.compile(r"^(5[0-9A-Z]{2}|T[0-9A-Z]{2})$"), "5 or T and two letters or digits, e.g. 5A3"),
-    Kind.SUB_ICB: (re.compile(r"^\d{2}[A-Z]$"), "two digits and a letter, e.g. 00L"),
-    Kind.ICB: (re.compile(r"^Q[0-9A-Z]{2}$"), "Q and two letters or digits, e.g. QOP"),
+    Kind.SUB_ICB: _CCG_ODS,
+    Kind.CCG: _CCG_ODS,
+    Kind.ICB: _Q_ODS,
+    Kind.STP: _Q_ODS,
     Kind.NHS_TRUST: (re.compile(r"^R[0-9A-Z]{2}([0-9A-Z]{2})?$"), "R and two letters or digits, e.g. RH8"),
 }
 ANY_ODS = (re.compile(r"^[0-9A-Z]{3,10}$"), "3 to 10 capital letters or digits")
@@ -71,7 +84,9 @@ ANY_ODS = (re.compile(r"^[0-9A-Z]{3,10}$"), "3 to 10 capital letters or digits")
 GSS_PATTERN = re.compile(r"^[EWSN]\d{8}$")
 GSS_PREFIXES = {
     Kind.ICB: ("E54",),
+    Kind.STP: ("E54",),
     Kind.SUB_ICB: ("E38",),
+    Kind.CCG: ("E38",),
     Kind.PCT: ("E16", "E17"),
     Kind.UPPER_TIER_COUNCIL: ("E06", "E08", "E09", "E10"),
     Kind.DISTRICT_COUNCIL: ("E07",),
@@ -112,11 +127,12 @@ def sector_error(kind: str, sector: str) -> str | None:
     return None
 
 
-# The kinds an organisation's parent may be, where the hierarchy is defined (GP practice -> sub-ICB -> ICB,
-# district -> county). Kinds not listed may have any parent (a provider's parent group, say).
+# The kinds an organisation's parent may be, where the hierarchy is defined (GP practice -> Sub-ICB location ->
+# ICB, and historically CCG -> STP; district -> county). Kinds not listed may have any parent (a provider's parent group, say).
 PARENT_KINDS = {
-    Kind.GP_PRACTICE: {Kind.SUB_ICB, Kind.PCT},
+    Kind.GP_PRACTICE: {Kind.SUB_ICB, Kind.CCG, Kind.PCT},
     Kind.SUB_ICB: {Kind.ICB},
+    Kind.CCG: {Kind.STP},
     Kind.DISTRICT_COUNCIL: {Kind.UPPER_TIER_COUNCIL},
 }
 
@@ -127,3 +143,38 @@ def parent_error(kind: str, parent_kind: str) -> str | None:
         names = " or ".join(sorted(KIND_LABELS[k].lower() for k in allowed))
         return f"The parent of a {KIND_LABELS[Kind(kind)].lower()} must be a {names}, not a {KIND_LABELS[Kind(parent_kind)].lower()}"
     return None
+
+
+# --- search ------------------------------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Text reduced for matching: accents and case dropped, '&' read as 'and', apostrophes dropped, other
+    punctuation read as spaces.
+
+    "St. Mary's & St. Helen's" -> 'st marys and st helens'; 'Ménière' -> 'meniere'.
+    """
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().replace("&", " and ")
+    text = text.replace("'", "").replace("\u2019", "")
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search, each to be found at the start of a word of an organisation's search text (any
+    order): "manch" finds Manchester, "02a" finds 02A but not the postcode B30 2AA."""
+    return list(dict.fromkeys(fold(query).split()))[:10]
+
+
+# A body is also found by the names of the bodies whose area mostly went to it (not by those it took a sliver of).
+FORMER_NAME_SHARE = 0.5
+
+
+def search_text(name: str, codes: tuple = (), also: tuple = ()) -> str:
+    """What an organisation is found by: its name, its codes (and postcode), and other names it had. Every word
+    is preceded by a space, so a search word is matched against the starts of words (" " + word)."""
+    parts = [fold(name)] + [fold(c) for c in codes if c] + [fold(a) for a in also if a]
+    # Postcodes and codes also match without their spaces ("M41 5SL" and "m415sl").
+    parts += [fold(c).replace(" ", "") for c in codes if c and " " in fold(c)]
+    return "".join(f" {w}" for w in dict.fromkeys(" ".join(parts).split()))[:1000]
+

@@ -15,7 +15,8 @@ def error_list(form: forms.Form) -> list[dict]:
     """Errors for the NHS.UK error summary: each links to its field."""
     items = []
     for name, errs in form.errors.items():
-        href = "#" + (name if name != "__all__" else "main-content")
+        # A GOV.UK date input links to its first part in error (its bound field's `anchor`).
+        href = "#" + (getattr(form[name], "anchor", name) if name != "__all__" else "main-content")
         for e in errs:
             items.append({"text": e, "href": href})
     return items

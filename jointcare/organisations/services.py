@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from jointcare.audit.services import record, snapshot
 from jointcare.errors import FieldError, NotFound
 from jointcare.organisations.domain import (
+    FORMER_NAME_SHARE,
     KIND_SECTORS,
     Kind,
     Sector,
@@ -20,9 +21,11 @@ from jointcare.organisations.domain import (
     normalise_code,
     ods_error,
     parent_error,
+    search_text,
+    search_words,
     sector_error,
 )
-from jointcare.organisations.models import Organisation
+from jointcare.organisations.models import Organisation, Succession
 
 EDITABLE = (
     "name",
@@ -44,28 +47,66 @@ MAX_PARENT_DEPTH = 10
 
 
 def search(q: str = "", kind: str = "", sector: str = "") -> QuerySet[Organisation]:
-    """Organisations whose name contains `q` or whose ODS/GSS code starts with it; filtered by kind and sector."""
+    """Organisations with a word starting with each word of `q`, in any order, ignoring case and accents, in their
+    name, codes, postcode or former names (`domain.search_text`); filtered by kind and sector. Open ones first."""
     qs = Organisation.objects.select_related("parent")
-    q = (q or "").replace("\x00", "").strip()
-    if q:
-        code = normalise_code(q)
-        qs = qs.filter(Q(name__icontains=q) | Q(ods_code__startswith=code) | Q(gss_code__startswith=code))
+    for word in search_words((q or "").replace("\x00", "")):
+        qs = qs.filter(search_text__contains=f" {word}")
     if kind:
         qs = qs.filter(kind=kind)
     if sector:
         qs = qs.filter(sector=sector)
-    return qs.order_by("name", "id")
+    return qs.order_by("-active", "name", "id")
 
 
 def by_code(code: str, *, field: str = "code") -> Organisation:
-    """The organisation with this ODS or GSS code, or NotFound naming `field`."""
+    """The organisation with this ODS or GSS code, or NotFound naming `field`.
+
+    Codes are reused (a Sub-ICB location kept its CCG's codes), so the open organisation wins, then the one
+    closed most recently.
+    """
     norm = normalise_code(code).replace("\x00", "")
     org = None
     if norm:
-        org = Organisation.objects.select_related("parent").filter(Q(ods_code=norm) | Q(gss_code=norm)).first()
+        org = (
+            Organisation.objects.select_related("parent")
+            .filter(Q(ods_code=norm) | Q(gss_code=norm))
+            .order_by("-active", F("closed_on").desc(nulls_last=True), "-pk")
+            .first()
+        )
     if org is None:
         raise NotFound(f"No organisation with code {code}", field=field)
     return org
+
+
+def pks_by_code(kind: str, codes) -> dict[str, int]:
+    """GSS code -> id of the organisation of `kind` holding it (the open one, else the last closed), for links."""
+    out: dict[str, int] = {}
+    rows = (Organisation.objects.filter(kind=kind, gss_code__in=set(codes))
+            .order_by("gss_code", "-active", F("closed_on").desc(nulls_last=True), "-pk").values_list("gss_code", "pk"))
+    for code, pk in rows:
+        out.setdefault(code, pk)
+    return out
+
+
+def history(org: Organisation) -> dict:
+    """The organisations this one came from and went to, with the share of the predecessor's area."""
+    links = Succession.objects.select_related("predecessor", "successor")
+    return {
+        "predecessors": list(links.filter(successor=org).order_by("-share", "predecessor__name")),
+        "successors": list(links.filter(predecessor=org).order_by("-share", "successor__name")),
+    }
+
+
+def index_text(org: Organisation) -> str:
+    """The organisation's search text, with the names of the organisations it succeeded."""
+    former = ()
+    if org.pk:
+        former = tuple(
+            Organisation.objects.filter(successor_links__successor=org, successor_links__share__gte=FORMER_NAME_SHARE)
+            .values_list("name", flat=True).order_by("name")
+        )
+    return search_text(org.name, (org.ods_code, org.gss_code, org.postcode), former)
 
 
 def by_id(pk, *, field: str = "id") -> Organisation:
@@ -153,8 +194,9 @@ def _clean(data: dict, instance: Organisation | None) -> dict:
             problem = check(kind, code)
             if problem:
                 fail(field, problem)
-        if code and not any(e["field"] == field for e in errors):
-            clash = Organisation.objects.filter(**{field: code})
+        # Codes are unique among open organisations; a closed one may share its code with its successor.
+        if code and data.get("active", True) and not any(e["field"] == field for e in errors):
+            clash = Organisation.objects.filter(**{field: code}, active=True)
             if instance is not None:
                 clash = clash.exclude(pk=instance.pk)
             other = clash.first()
@@ -217,7 +259,13 @@ def _would_cycle(instance: Organisation, parent: Organisation) -> bool:
     return False
 
 
+def _snapshot(org: Organisation) -> dict:
+    """The audited fields: everything but the derived search text."""
+    return {k: v for k, v in snapshot(org).items() if k != "search_text"}
+
+
 def _save(org: Organisation) -> None:
+    org.search_text = index_text(org)
     try:
         with transaction.atomic():
             org.save()
@@ -266,7 +314,7 @@ def create_organisation(
     )
     org = Organisation(**data)
     _save(org)
-    record(actor, "organisation.create", org, after=snapshot(org), summary=f"Created {org.name}")
+    record(actor, "organisation.create", org, after=_snapshot(org), summary=f"Created {org.name}")
     return org
 
 
@@ -280,7 +328,7 @@ def update_organisation(actor, organisation: Organisation | int, **changes) -> O
     unknown = sorted(set(changes) - set(EDITABLE) - {"parent_code"})
     if unknown:
         raise FieldError(f"'{unknown[0]}' cannot be changed", field=unknown[0])
-    before = snapshot(org)
+    before = _snapshot(org)
     data = {f: getattr(org, f) for f in EDITABLE}
     data.update(changes)
     data = _clean(data, org)
@@ -288,7 +336,7 @@ def update_organisation(actor, organisation: Organisation | int, **changes) -> O
     for field, value in data.items():
         setattr(org, field, value)
     _save(org)
-    after = snapshot(org)
+    after = _snapshot(org)
     changed = sorted(k for k in after if after[k] != before[k])
     record(
         actor,

@@ -52,17 +52,17 @@ def organisation_list(request):
             "kinds": _kinds(),
             "sectors": _sectors(),
             "query": query,
-            "can_edit": can(request.user, "organisations.edit"),
+            "can_edit": can(request.user, "organisations.create"),
         },
     )
 
 
-@requires("organisations.view")
+@requires("organisations.view", scope="organisation")
 def organisation_detail(request, pk: int):
     org = Organisation.objects.select_related("parent").filter(pk=pk).first()
     if org is None:
         return _not_found(request, f"There is no organisation with id {pk}.")
-    children = Paginator(org.children.order_by("name", "id"), CHILDREN_PAGE_SIZE).get_page(request.GET.get("children_page"))
+    children = Paginator(org.children.order_by("-active", "name", "id"), CHILDREN_PAGE_SIZE).get_page(request.GET.get("children_page"))
     from jointcare.partnerships.models import Party
 
     parties = Party.objects.filter(organisation=org).select_related("agreement").order_by("agreement__name")
@@ -75,9 +75,40 @@ def organisation_detail(request, pk: int):
             "chain": services.parent_chain(org),
             "children": children,
             "parties": parties,
-            "can_edit": can(request.user, "organisations.edit"),
+            "history": services.history(org),
+            "picture": _picture(org),
+            "places_of": _places_of(children.object_list),
+            "can_edit": can(request.user, "organisations.edit", org),
         },
     )
+
+
+def _places_of(orgs) -> dict[str, str]:
+    """Sub-ICB location code -> the council holding most of it: their names ("NHS X ICB - 02A") say only the code."""
+    if not any(o.kind == Kind.SUB_ICB and o.gss_code for o in orgs):
+        return {}
+    from jointcare.places import report
+
+    return report.main_councils("sub-icb")
+
+
+def _picture(org: Organisation) -> dict | None:
+    """An NHS body's or council's coterminosity, with the ids of the organisations it names (for links)."""
+    from jointcare.places import domain as places, report
+
+    picture = report.organisation_picture(org.kind, org.gss_code)
+    if picture is None:
+        return None
+    if picture["type"] == "body":
+        picture["links"] = services.pks_by_code(Kind.UPPER_TIER_COUNCIL, [c["code"] for c in picture["body"]["councils"]])
+        picture["short_plural"] = report.SHORT_PLURAL[picture["level"]]
+    else:
+        for entry in picture["levels"]:
+            entry["links"] = services.pks_by_code(report.KIND[entry["level"]], [b["code"] for b in entry["bodies"]])
+            entry["vintage"] = report.coterminosity_report(entry["level"])["vintage"]
+        picture["today"] = [e for e in picture["levels"] if e["level"] in places.CURRENT_LEVELS]
+        picture["earlier"] = [e for e in picture["levels"] if e["level"] not in places.CURRENT_LEVELS]
+    return picture
 
 
 @requires("organisations.view")
@@ -122,7 +153,7 @@ def _service_args(form) -> dict:
     return data
 
 
-@requires("organisations.edit")
+@requires("organisations.create")
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
     form = OrganisationForm(request.POST or None, initial={"active": True})
@@ -136,7 +167,7 @@ def organisation_create(request):
     return _form_page(request, form, status=400 if request.method == "POST" else 200)
 
 
-@requires("organisations.edit")
+@requires("organisations.edit", scope="organisation")
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, pk: int):
     org = Organisation.objects.select_related("parent").filter(pk=pk).first()

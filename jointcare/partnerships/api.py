@@ -1,4 +1,5 @@
-"""Partnerships API: agreements, parties, status, board, members, meetings and the decision log."""
+"""Partnerships API: agreements and their actions (start, end, terminate), parties, board, members, meetings
+and attendance, and the decision log."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from jointcare.errors import FieldError, NotFound
 from jointcare.organisations import services as organisations
 from jointcare.partnerships import services
 from jointcare.partnerships.domain import (
-    STATUS_LABELS,
+    AgreementAction,
     AgreementKind,
     AgreementStatus,
+    MeetingStatus,
     MembershipBasis,
     PartyRole,
+    actions_open,
 )
 from jointcare.partnerships.models import Agreement, Board, BoardMember, Decision, Meeting, Party
 from jointcare.schemas import READ_ERRORS, WRITE_ERRORS, Count, Date, Flag, Id, Input, PathId, text, whole_number
@@ -78,9 +81,13 @@ class DecisionOut(Schema):
 class MeetingOut(Schema):
     id: int
     held_on: dt.date
+    status: MeetingStatus = Field(..., description="scheduled (after today) or held (today or before)")
     title: str
     location: str
     attendee_ids: list[int]
+
+
+STATUS_HELP = "today's status, from the last action and the dates: draft, active, ended or terminated"
 
 
 class AgreementSummary(Schema):
@@ -88,9 +95,10 @@ class AgreementSummary(Schema):
     name: str
     kind: str
     kind_label: str
-    status: str
+    status: AgreementStatus = Field(..., description=STATUS_HELP)
     starts_on: dt.date
     ends_on: dt.date | None
+    ended_on: dt.date | None
     host: OrgRef | None
     party_count: int
 
@@ -107,10 +115,13 @@ class AgreementOut(Schema):
     name: str
     kind: str
     kind_label: str
-    status: str
+    status: AgreementStatus = Field(..., description=STATUS_HELP)
     status_label: str
+    actions: list[AgreementAction] = Field(..., description="the actions the status allows today")
     starts_on: dt.date
-    ends_on: dt.date | None
+    ends_on: dt.date | None = Field(..., description="the agreed end of its term; null when open-ended")
+    ended_on: dt.date | None = Field(..., description="the day it was ended or terminated by an action")
+    end_reason: str = Field(..., description="why it was terminated")
     scope: str
     legal_basis: str
     parties: list[PartyOut]
@@ -144,8 +155,12 @@ class AgreementPatch(Input):
     legal_basis: str | None = text(None, max_length=200)
 
 
-class AgreementStatusIn(Input):
-    status: AgreementStatus
+class TerminateIn(Input):
+    reason: str = text(..., min_length=1, max_length=2000, description="why the agreement is terminated")
+
+
+class AttendanceIn(Input):
+    attendee_ids: list[Id] = Field(default_factory=list, max_length=200)
 
 
 class BoardIn(Input):
@@ -163,6 +178,9 @@ class MemberIn(Input):
     voting: Flag = True
     starts_on: Date | None = None
     ends_on: Date | None = None
+    username: str | None = text(
+        None, max_length=150, description="The member's own jointcare user, who then holds the seat (records meetings)"
+    )
 
 
 class MeetingIn(Input):
@@ -220,6 +238,7 @@ def _meeting(m: Meeting) -> dict:
     return {
         "id": m.pk,
         "held_on": m.held_on,
+        "status": m.status,
         "title": m.title,
         "location": m.location,
         "attendee_ids": sorted(a.pk for a in m.attendees.all()),
@@ -269,16 +288,20 @@ def _decisions(board: Board | None) -> list[dict]:
 
 def _detail(agreement: Agreement) -> dict:
     board = services.board_of(agreement)
+    status = agreement.status_today
     parties = agreement.parties.select_related("organisation").order_by("role", "organisation__name")
     return {
         "id": agreement.pk,
         "name": agreement.name,
         "kind": agreement.kind,
         "kind_label": agreement.kind_label,
-        "status": agreement.status,
-        "status_label": STATUS_LABELS[AgreementStatus(agreement.status)],
+        "status": status,
+        "status_label": agreement.status_label,
+        "actions": actions_open(status),
         "starts_on": agreement.starts_on,
         "ends_on": agreement.ends_on,
+        "ended_on": agreement.ended_on,
+        "end_reason": agreement.end_reason,
         "scope": agreement.scope,
         "legal_basis": agreement.legal_basis,
         "parties": [_party(p) for p in parties],
@@ -295,9 +318,10 @@ def _summary(a: Agreement) -> dict:
         "name": a.name,
         "kind": a.kind,
         "kind_label": a.kind_label,
-        "status": a.status,
+        "status": a.status_today,
         "starts_on": a.starts_on,
         "ends_on": a.ends_on,
+        "ended_on": a.ended_on,
         "host": _org(host) if host else None,
         "party_count": a.party_count,
     }
@@ -310,11 +334,29 @@ def _need_board(agreement: Agreement) -> Board:
     return board
 
 
+def _meeting_of(board: Board, meeting_id: int, field: str) -> Meeting:
+    meeting = Meeting.objects.filter(board=board, pk=meeting_id).first()
+    if meeting is None:
+        raise NotFound(f"No meeting {meeting_id} of this board", field=field)
+    return meeting
+
+
 def _choose_org(organisation_id, organisation_code, prefix: str = ""):
     if not organisation_id and not organisation_code:
         raise FieldError("Give organisation_id or organisation_code", field=f"{prefix}organisation_id")
     field = f"{prefix}organisation_code" if organisation_code else f"{prefix}organisation_id"
     return organisations.resolve(pk=organisation_id, code=organisation_code, field=field)
+
+
+def _seat_holder(username: str | None):
+    if not username:
+        return None
+    from jointcare.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise FieldError(f"No user called '{username}'", field="username")
+    return user
 
 
 # --- endpoints -------------------------------------------------------------------------------------
@@ -333,7 +375,7 @@ def list_agreements(request, filters: Query[AgreementFilters]):
 @router.post("", response={201: AgreementOut, **WRITE_ERRORS}, summary="Create a draft agreement with its parties")
 def create_agreement(request, payload: AgreementIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
+    check(user, "partnerships.create")
     parties = [
         (_choose_org(p.organisation_id, p.organisation_code, f"parties.{i}."), p.role.value)
         for i, p in enumerate(payload.parties)
@@ -353,23 +395,55 @@ def get_agreement(request, agreement_id: PathId):
 @router.patch("/{agreement_id}", response={200: AgreementOut, **WRITE_ERRORS}, summary="Change an agreement's details")
 def patch_agreement(request, agreement_id: PathId, payload: AgreementPatch):
     user = api_user(request)
-    check(user, "partnerships.edit")
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
     changes = payload.dict(exclude_unset=True)
     if changes.get("kind") is not None:
         changes["kind"] = changes["kind"].value
     for key in ("name", "kind", "starts_on"):
         if key in changes and changes[key] is None:
             raise FieldError(f"{key} cannot be empty", field=key)
-    agreement = services.update_agreement(user, services.get_agreement(agreement_id), **changes)
+    agreement = services.update_agreement(user, agreement, **changes)
     return _detail(agreement)
 
 
-@router.post("/{agreement_id}/status", response={200: AgreementOut, **WRITE_ERRORS}, summary="Start or end an agreement")
-def change_status(request, agreement_id: PathId, payload: AgreementStatusIn):
+@router.post(
+    "/{agreement_id}/start",
+    response={200: AgreementOut, **WRITE_ERRORS},
+    summary="Start a draft agreement",
+    description="Refused (409) before its start date or after its end date, and (400) without the parties it needs.",
+)
+def start_agreement(request, agreement_id: PathId):
     user = api_user(request)
-    check(user, "partnerships.edit")
-    agreement = services.change_status(user, services.get_agreement(agreement_id), payload.status.value)
-    return _detail(agreement)
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    return _detail(services.start_agreement(user, agreement))
+
+
+@router.post(
+    "/{agreement_id}/end",
+    response={200: AgreementOut, **WRITE_ERRORS},
+    summary="End an active agreement today",
+    description="By the parties' agreement, before its end date or when it has none. It then changes no more.",
+)
+def end_agreement(request, agreement_id: PathId):
+    user = api_user(request)
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    return _detail(services.end_agreement(user, agreement))
+
+
+@router.post(
+    "/{agreement_id}/terminate",
+    response={200: AgreementOut, **WRITE_ERRORS},
+    summary="Terminate an agreement today, with the reason",
+    description="A draft that will not go ahead, or an active agreement. It then changes no more.",
+)
+def terminate_agreement(request, agreement_id: PathId, payload: TerminateIn):
+    user = api_user(request)
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    return _detail(services.terminate_agreement(user, agreement, payload.reason))
 
 
 @router.get("/{agreement_id}/parties", response={200: list[PartyOut], **READ_ERRORS}, summary="The parties to an agreement")
@@ -382,8 +456,8 @@ def list_parties(request, agreement_id: PathId):
 @router.post("/{agreement_id}/parties", response={201: PartyOut, **WRITE_ERRORS}, summary="Add a party")
 def add_party(request, agreement_id: PathId, payload: PartyIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
     agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
     org = _choose_org(payload.organisation_id, payload.organisation_code)
     party = services.add_party(user, agreement, org, payload.role.value)
     return Status(201, _party(party))
@@ -398,8 +472,9 @@ def get_board(request, agreement_id: PathId):
 @router.post("/{agreement_id}/board", response={201: BoardOut, **WRITE_ERRORS}, summary="Create the agreement's board")
 def create_board(request, agreement_id: PathId, payload: BoardIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
-    board = services.create_board(user, services.get_agreement(agreement_id), **payload.dict())
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    board = services.create_board(user, agreement, **payload.dict())
     return Status(201, _board(board))
 
 
@@ -412,11 +487,13 @@ def list_members(request, agreement_id: PathId):
 @router.post("/{agreement_id}/board/members", response={201: MemberOut, **WRITE_ERRORS}, summary="Add a board member")
 def add_member(request, agreement_id: PathId, payload: MemberIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
-    board = _need_board(services.get_agreement(agreement_id))
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    board = _need_board(agreement)
     org = _choose_org(payload.organisation_id, payload.organisation_code)
-    data = payload.dict(exclude={"organisation_id", "organisation_code"})
+    data = payload.dict(exclude={"organisation_id", "organisation_code", "username"})
     data["basis"] = data["basis"].value
+    data["user"] = _seat_holder(payload.username)
     member = services.add_board_member(user, board, organisation=org, **data)
     return Status(201, _member(BoardMember.objects.select_related("organisation", "user").get(pk=member.pk)))
 
@@ -430,12 +507,27 @@ def list_meetings(request, agreement_id: PathId):
 @router.post("/{agreement_id}/meetings", response={201: MeetingOut, **WRITE_ERRORS}, summary="Record a board meeting")
 def record_meeting(request, agreement_id: PathId, payload: MeetingIn):
     user = api_user(request)
-    check(user, "partnerships.decide")
-    board = _need_board(services.get_agreement(agreement_id))
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.decide", agreement)
+    board = _need_board(agreement)
     meeting = services.record_meeting(
         user, board, held_on=payload.held_on, title=payload.title, location=payload.location, attendees=payload.attendee_ids
     )
     return Status(201, _meeting(meeting))
+
+
+@router.put(
+    "/{agreement_id}/meetings/{meeting_id}/attendees",
+    response={200: MeetingOut, **WRITE_ERRORS},
+    summary="Record who attended a meeting that has been held",
+    description="Refused (409) for a scheduled meeting, and once decisions have been recorded at it.",
+)
+def record_attendance(request, agreement_id: PathId, meeting_id: PathId, payload: AttendanceIn):
+    user = api_user(request)
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.decide", agreement)
+    meeting = _meeting_of(_need_board(agreement), meeting_id, "meeting_id")
+    return _meeting(services.record_attendance(user, meeting, payload.attendee_ids))
 
 
 @router.get("/{agreement_id}/decisions", response={200: list[DecisionOut], **READ_ERRORS}, summary="The decision log")
@@ -447,11 +539,10 @@ def list_decisions(request, agreement_id: PathId):
 @router.post("/{agreement_id}/decisions", response={201: DecisionOut, **WRITE_ERRORS}, summary="Record a decision")
 def record_decision(request, agreement_id: PathId, payload: DecisionIn):
     user = api_user(request)
-    check(user, "partnerships.decide")
-    board = _need_board(services.get_agreement(agreement_id))
-    meeting = Meeting.objects.filter(board=board, pk=payload.meeting_id).first()
-    if meeting is None:
-        raise NotFound(f"No meeting {payload.meeting_id} of this board", field="meeting_id")
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.decide", agreement)
+    board = _need_board(agreement)
+    meeting = _meeting_of(board, payload.meeting_id, "meeting_id")
     data = payload.dict(exclude={"meeting_id"})
     decision = services.record_decision(user, meeting, **data)
     return Status(201, _decision(Decision.objects.select_related("meeting", "recorded_by").get(pk=decision.pk)))

@@ -1,8 +1,8 @@
 """The demo partnership: synthetic partners, people and decisions on real geography.
 
-Greater Manchester ICB (QOP, E54000007) and Trafford: Trafford Council (E08000009) hosts a Section 75 Better
-Care Fund pooled budget with NHS Greater Manchester and its Trafford sub-ICB location (02A, E38000187); the
-GP practices are the real Trafford practices from the reference data. The NHS trust, the voluntary,
+NHS Greater Manchester ICB (QOP, E54000057) and Trafford: Trafford Council (E08000009) hosts a Section 75 Better
+Care Fund pooled budget with NHS Greater Manchester and its Trafford Sub-ICB location (02A, E38000187, formerly
+NHS Trafford CCG); the GP practices are the real Trafford practices from the reference data. The NHS trust, the voluntary,
 independent and housing providers and every person are invented (organisations created here have
 source="demo"). Everything is written through the services, so the audit trail shows how it was built.
 """
@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from jointcare.accounts import services as accounts
 from jointcare.accounts.domain import Role
@@ -29,8 +30,8 @@ DEMO_PASSWORD = "jointcare-demo"
 SIGN_IN_URL = "http://127.0.0.1:8000/sign-in"
 SOURCE = "demo"
 
-ICB_CODE = "E54000007"  # NHS Greater Manchester (STP20 E54000007, ODS QOP)
-SUB_ICB_CODE = "E38000187"  # NHS Trafford CCG / sub-ICB location 02A
+ICB_CODE = "E54000057"  # NHS Greater Manchester Integrated Care Board (ODS QOP; its 2020 STP was E54000007)
+SUB_ICB_CODE = "E38000187"  # its Trafford Sub-ICB location, 02A (the code NHS Trafford CCG had until July 2022)
 COUNCIL_CODE = "E08000009"  # Trafford metropolitan borough council
 
 AGREEMENT_NAME = "Trafford Better Care Fund pooled budget"
@@ -77,36 +78,37 @@ def exists() -> bool:
 
 def _reference(code: str, what: str) -> Organisation:
     try:
-        return organisations.by_code(code)
+        org = organisations.by_code(code)
     except ServiceError:
-        raise DemoError(
-            f"The reference data has no {what} ({code}). Run `jointcare load-reference` first."
-        ) from None
+        org = None
+    if org is None or not org.active:
+        raise DemoError(f"The reference data has no {what} ({code}). Run `jointcare load-reference` first.")
+    return org
 
 
 def _councils_in(icb: Organisation, council: Organisation) -> list[Organisation]:
-    """The upper-tier councils mostly inside the ICB: over half their LSOAs lie in its sub-ICB locations.
+    """The upper-tier councils mostly inside the ICB: over half their LSOAs lie in its Sub-ICB locations.
 
-    (Greater Manchester's Tameside and Glossop sub-ICB also covers Glossop, in Derbyshire; Derbyshire is a
-    neighbour to cooperate with, not one of the ICB's own councils.)
+    (An ICB may touch a neighbouring council at its edge; a neighbour is someone to cooperate with, not one of the
+    ICB's own councils.)
     """
     sub_codes = list(icb.children.filter(kind=Kind.SUB_ICB).exclude(gss_code=None).values_list("gss_code", flat=True))
     codes = {council.gss_code}
     try:
         from django.db.models import Count
 
-        from jointcare.places.models import Lsoa
+        from jointcare.places.models import Lsoa21
     except ImportError:  # the geography app is optional for the demo
-        Lsoa = None
-    if Lsoa is not None:
+        Lsoa21 = None
+    if Lsoa21 is not None:
         inside = dict(
-            Lsoa.objects.filter(ccg20__in=sub_codes).values("utla19").annotate(n=Count("id")).values_list("utla19", "n")
+            Lsoa21.objects.filter(sub_icb__in=sub_codes).values("council").annotate(n=Count("id")).values_list("council", "n")
         )
         totals = dict(
-            Lsoa.objects.filter(utla19__in=inside).values("utla19").annotate(n=Count("id")).values_list("utla19", "n")
+            Lsoa21.objects.filter(council__in=inside).values("council").annotate(n=Count("id")).values_list("council", "n")
         )
         codes |= {code for code, n in inside.items() if n * 2 > totals.get(code, 0)}
-    return list(Organisation.objects.filter(kind=Kind.UPPER_TIER_COUNCIL, gss_code__in=codes).order_by("name"))
+    return list(Organisation.objects.filter(kind=Kind.UPPER_TIER_COUNCIL, active=True, gss_code__in=codes).order_by("name"))
 
 
 def _organisation(actor, spec: dict) -> Organisation:
@@ -136,7 +138,7 @@ def _user(role: Role, organisation: Organisation) -> User:
 def build() -> Demo:
     """Build the demo partnership. Refuses (DemoError) when the reference geography is missing."""
     icb = _reference(ICB_CODE, "NHS Greater Manchester ICB")
-    sub = _reference(SUB_ICB_CODE, "Trafford sub-ICB location")
+    sub = _reference(SUB_ICB_CODE, "Trafford Sub-ICB location")
     council = _reference(COUNCIL_CODE, "Trafford Council")
     practices = list(sub.children.filter(kind=Kind.GP_PRACTICE, active=True).order_by("name"))
     councils = _councils_in(icb, council)
@@ -156,7 +158,7 @@ def build() -> Demo:
         name=AGREEMENT_NAME,
         kind="section_75_pooled_fund",
         starts_on=dt.date(2025, 4, 1),
-        ends_on=dt.date(2026, 3, 31),
+        ends_on=None,  # until terminated: the pools of every year since lie within it
         legal_basis="Section 75 of the National Health Service Act 2006",
         scope=(
             "Better Care Fund services for adults in Trafford: reablement and intermediate care, hospital discharge, "
@@ -239,7 +241,15 @@ def build() -> Demo:
         votes_against=1,
         abstentions=0,
     )
-    services.change_status(commissioner, agreement, "active")
+    # The next meeting is in the diary: scheduled, so no attendance or decisions yet.
+    services.record_meeting(
+        board_member,
+        board,
+        held_on=timezone.localdate() + dt.timedelta(days=28),
+        title="Forward plan and next year's Better Care Fund plan",
+        location="Trafford Town Hall, Stretford",
+    )
+    services.start_agreement(commissioner, agreement)
 
     # The ICB-wide duty to cooperate, with every council in the ICB's area.
     wide = services.create_agreement(
@@ -251,14 +261,16 @@ def build() -> Demo:
         legal_basis="Health and Care Act 2022: duty to cooperate",
         parties=[(icb, "host")] + [(c, "member") for c in councils],
     )
-    services.change_status(commissioner, wide, "active")
+    services.start_agreement(commissioner, wide)
 
-    # Integrated provision with the trust and the real Trafford GP practices (a draft, still being agreed).
+    # Integrated provision with the trust and the real Trafford GP practices: a draft, still being agreed, to
+    # start next April (it cannot be started before then).
+    today = timezone.localdate()
     services.create_agreement(
         commissioner,
         name=NEIGHBOURHOOD_AGREEMENT_NAME,
         kind="integrated_provision",
-        starts_on=dt.date(2026, 4, 1),
+        starts_on=dt.date(today.year + (today.month >= 4), 4, 1),
         scope="Community nursing, community matrons and social workers working as one team with each GP practice.",
         parties=[(council, "lead_commissioner"), (trust, "member"), (providers["independent"], "member")]
         + [(p, "member") for p in practices],

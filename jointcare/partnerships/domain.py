@@ -1,8 +1,14 @@
-"""Partnership agreements, partner roles and board membership bases. Pure: no Django import."""
+"""Partnership agreements and their life, partner roles, board membership bases and meetings.
+
+Pure: no Django import. Anything that depends on the date takes `today` as an argument.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
+
+from jointcare.dates import long_date
 
 
 class AgreementKind(StrEnum):
@@ -24,18 +30,180 @@ AGREEMENT_KIND_LABELS = {
 }
 
 
+# --- an agreement's life ---------------------------------------------------------------------------
+#
+# What is stored is the last explicit action (started, ended, terminated); what an agreement *is* on a day
+# also depends on its dates: a started agreement whose end date has passed has ended. Actions are checked
+# against the status on the day they are taken.
+
+
 class AgreementStatus(StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
     ENDED = "ended"
+    TERMINATED = "terminated"
 
 
-# status -> statuses it may move to
-AGREEMENT_TRANSITIONS = {
-    AgreementStatus.DRAFT: {AgreementStatus.ACTIVE, AgreementStatus.ENDED},
-    AgreementStatus.ACTIVE: {AgreementStatus.ENDED},
-    AgreementStatus.ENDED: set(),
+STATUS_LABELS = {
+    AgreementStatus.DRAFT: "Draft",
+    AgreementStatus.ACTIVE: "Active",
+    AgreementStatus.ENDED: "Ended",
+    AgreementStatus.TERMINATED: "Terminated",
 }
+
+# The NHS.UK tag colour for each status.
+STATUS_TAG_CLASSES = {
+    AgreementStatus.DRAFT: "nhsuk-tag--blue",
+    AgreementStatus.ACTIVE: "nhsuk-tag--green",
+    AgreementStatus.ENDED: "nhsuk-tag--grey",
+    AgreementStatus.TERMINATED: "nhsuk-tag--red",
+}
+
+
+class AgreementAction(StrEnum):
+    START = "start"
+    END = "end"
+    TERMINATE = "terminate"
+
+
+ACTION_LABELS = {
+    AgreementAction.START: "Start the agreement",
+    AgreementAction.END: "End the agreement",
+    AgreementAction.TERMINATE: "Terminate the agreement",
+}
+_DONE = {AgreementAction.START: "started", AgreementAction.END: "ended", AgreementAction.TERMINATE: "terminated"}
+
+# (status on the day, action) -> the status the action leads to. A pair not listed is refused.
+# A draft that will not go ahead is terminated, with the reason; an agreement that has ended, by its date or
+# by an action, is a record and changes no more.
+AGREEMENT_ACTIONS = {
+    (AgreementStatus.DRAFT, AgreementAction.START): AgreementStatus.ACTIVE,
+    (AgreementStatus.DRAFT, AgreementAction.TERMINATE): AgreementStatus.TERMINATED,
+    (AgreementStatus.ACTIVE, AgreementAction.END): AgreementStatus.ENDED,
+    (AgreementStatus.ACTIVE, AgreementAction.TERMINATE): AgreementStatus.TERMINATED,
+}
+
+# Statuses in which an agreement is a closed record: no new parties, board, members or detail changes.
+CLOSED = frozenset({AgreementStatus.ENDED, AgreementStatus.TERMINATED})
+
+
+def status_on(stored: str, starts_on: dt.date, ends_on: dt.date | None, today: dt.date) -> AgreementStatus:
+    """What the agreement is on `today`, from its last explicit action (`stored`) and its dates.
+
+    A started agreement is active from its start date to its end date (both included) and ended after it;
+    one whose start date lies ahead (a record started early, before starting was refused) counts as a draft.
+    Drafts, ended and terminated agreements stay as they were left.
+    """
+    status = AgreementStatus(stored)
+    if status == AgreementStatus.ACTIVE:
+        if today < starts_on:
+            return AgreementStatus.DRAFT
+        if ends_on is not None and today > ends_on:
+            return AgreementStatus.ENDED
+    return status
+
+
+def actions_open(status: str) -> list[AgreementAction]:
+    """The actions the transition table offers from `status`, in the table's order."""
+    return [action for (source, action) in AGREEMENT_ACTIONS if source == AgreementStatus(status)]
+
+
+def action_error(
+    action: str,
+    status: str,
+    *,
+    starts_on: dt.date,
+    ends_on: dt.date | None,
+    today: dt.date,
+    reason: str = "",
+) -> tuple[str, str] | None:
+    """Why `action` cannot be taken on an agreement that is `status` on `today`, as (field, message), or None.
+
+    The field is `action` for an unknown action, `status` when the table refuses it, `starts_on` or
+    `ends_on` when a date stands in the way, and `reason` when a termination gives none.
+    """
+    try:
+        action = AgreementAction(action)
+    except ValueError:
+        return ("action", f"'{action}' is not an action. Actions are: {', '.join(a.value for a in AgreementAction)}")
+    status = AgreementStatus(status)
+    if (status, action) not in AGREEMENT_ACTIONS:
+        open_ = actions_open(status)
+        then = f"it can only be {' or '.join(_DONE[a] for a in open_)}" if open_ else "it cannot change any more"
+        return ("status", f"An agreement that is {STATUS_LABELS[status].lower()} cannot be {_DONE[action]}: {then}")
+    if action == AgreementAction.START:
+        if today < starts_on:
+            return (
+                "starts_on",
+                f"The agreement cannot start before its start date, {long_date(starts_on)}: "
+                "start it on that day, or change the start date",
+            )
+        if ends_on is not None and ends_on < today:
+            return ("ends_on", f"The agreement's end date, {long_date(ends_on)}, has passed: change the end date first")
+    if action == AgreementAction.TERMINATE and not (reason or "").strip():
+        return ("reason", "Enter the reason for terminating the agreement")
+    return None
+
+
+
+def date_change_error(
+    stored: str, *, starts_on: dt.date, ends_on: dt.date | None, today: dt.date
+) -> tuple[str, str] | None:
+    """Whether new dates suit an agreement whose last action left it `stored`, as (field, message).
+
+    The end date is never before the start date. A started agreement has begun, so its start date cannot
+    move into the future; nor can its end date move into the past (that would end it without the
+    confirmation an ending asks for); an end date of today or later extends one that ended by its date.
+    """
+    if ends_on is not None and ends_on < starts_on:
+        return ("ends_on", "The end date must be on or after the start date")
+    if AgreementStatus(stored) == AgreementStatus.ACTIVE:
+        if starts_on > today:
+            return ("starts_on", "The agreement has started: its start date cannot be later than today")
+        if ends_on is not None and ends_on < today:
+            return (
+                "ends_on",
+                "The agreement has started: its end date cannot be in the past. Give today or a later date, "
+                "or end the agreement",
+            )
+    return None
+
+
+# --- financial years: pools held within the agreement's dates ----------------------------------------
+
+
+def financial_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of the financial year that starts in April of `year`."""
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def financial_year_label(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def covers_financial_year(starts_on: dt.date, last_day: dt.date | None, year: int) -> bool:
+    """Whether an agreement running from `starts_on` to `last_day` (None: open-ended) covers the whole
+    financial year starting in April of `year`, as a pool for that year needs."""
+    first, last = financial_year_bounds(year)
+    return starts_on <= first and (last_day is None or last_day >= last)
+
+
+def uncovered_years_error(
+    starts_on: dt.date, last_day: dt.date | None, years: list[int]
+) -> tuple[str, str] | None:
+    """Why dates from `starts_on` to `last_day` would leave a pool the agreement holds outside them."""
+    outside = sorted(y for y in set(years) if not covers_financial_year(starts_on, last_day, y))
+    if not outside:
+        return None
+    first, last = financial_year_bounds(outside[0])
+    field = "starts_on" if starts_on > first else "ends_on"
+    labels = " and ".join(financial_year_label(y) for y in outside)
+    return (
+        field,
+        f"The agreement holds the {labels} pool{'s' if len(outside) > 1 else ''}: "
+        f"its dates must cover {long_date(first)} to {long_date(financial_year_bounds(outside[-1])[1])}",
+    )
+
 
 
 class PartyRole(StrEnum):
@@ -68,16 +236,6 @@ MEMBERSHIP_BASIS_LABELS = {
 }
 
 
-def can_transition(current: str, new: str) -> bool:
-    return AgreementStatus(new) in AGREEMENT_TRANSITIONS[AgreementStatus(current)]
-
-
-STATUS_LABELS = {
-    AgreementStatus.DRAFT: "Draft",
-    AgreementStatus.ACTIVE: "Active",
-    AgreementStatus.ENDED: "Ended",
-}
-
 # Kinds of agreement that pool money and so need exactly one host partner to hold the pool.
 HOSTED_KINDS = frozenset({AgreementKind.SECTION_75_POOLED_FUND})
 # Kinds that need a lead commissioner before they can start.
@@ -95,21 +253,6 @@ BASIS_SECTORS = {
     MembershipBasis.APPOINTED_NATIONALLY: None,
     MembershipBasis.CO_OPTED: None,
 }
-
-
-def transition_error(current: str, new: str) -> str | None:
-    """Why an agreement cannot move from `current` to `new`, or None."""
-    try:
-        target = AgreementStatus(new)
-    except ValueError:
-        return f"'{new}' is not a status. Statuses are: {', '.join(s.value for s in AgreementStatus)}"
-    if target == AgreementStatus(current):
-        return f"The agreement is already {STATUS_LABELS[target].lower()}"
-    if not can_transition(current, target):
-        allowed = sorted(s.value for s in AGREEMENT_TRANSITIONS[AgreementStatus(current)])
-        then = f"it can only become {' or '.join(allowed)}" if allowed else "it cannot change any more"
-        return f"An agreement that is {STATUS_LABELS[AgreementStatus(current)].lower()} cannot become {target.value}: {then}"
-    return None
 
 
 def party_problems(kind: str, parties: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -178,4 +321,40 @@ def vote_error(votes_for, votes_against, abstentions, voting_present: int | None
         total = sum(v or 0 for v in (votes_for, votes_against, abstentions))
         if total > voting_present:
             return ("votes_for", f"{total} votes were recorded but only {voting_present} voting members attended")
+    return None
+
+
+# --- meetings ----------------------------------------------------------------------------------------
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    HELD = "held"
+
+
+MEETING_STATUS_LABELS = {MeetingStatus.SCHEDULED: "Scheduled", MeetingStatus.HELD: "Held"}
+
+
+def meeting_status(held_on: dt.date, today: dt.date) -> MeetingStatus:
+    """A meeting dated after today is scheduled; one dated today or before has been held."""
+    return MeetingStatus.SCHEDULED if held_on > today else MeetingStatus.HELD
+
+
+def attendance_error(held_on: dt.date, today: dt.date) -> tuple[str, str] | None:
+    """Attendance is a record of who came: it can be given only for a meeting that has been held."""
+    if meeting_status(held_on, today) == MeetingStatus.SCHEDULED:
+        return (
+            "attendees",
+            f"The meeting on {long_date(held_on)} is scheduled: record who attended once it has been held",
+        )
+    return None
+
+
+def decision_meeting_error(held_on: dt.date, today: dt.date) -> tuple[str, str] | None:
+    """Decisions are taken at meetings that have been held, never at scheduled ones."""
+    if meeting_status(held_on, today) == MeetingStatus.SCHEDULED:
+        return (
+            "meeting",
+            f"The meeting on {long_date(held_on)} has not been held yet: record decisions once it has been held",
+        )
     return None

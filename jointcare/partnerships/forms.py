@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from jointcare.date_input import DateField
 from jointcare.limits import MAX_COUNT
 from jointcare.partnerships.domain import (
     AGREEMENT_KIND_LABELS,
@@ -31,8 +32,8 @@ class AgreementForm(forms.Form):
             "invalid_choice": "Choose a kind from the list",
         },
     )
-    starts_on = forms.DateField(error_messages={"required": "Enter the start date", **DATE_ERRORS})
-    ends_on = forms.DateField(required=False, error_messages=DATE_ERRORS)
+    starts_on = DateField(what="start date")
+    ends_on = DateField(what="end date", required=False)
     scope = TextField(required=False, max_length=5000, widget=forms.Textarea)
     legal_basis = TextField(required=False, max_length=200)
     host_code = TextField(required=False, max_length=20)
@@ -49,8 +50,8 @@ class AgreementEditForm(forms.Form):
             "invalid_choice": "Choose a kind from the list",
         },
     )
-    starts_on = forms.DateField(error_messages={"required": "Enter the start date", **DATE_ERRORS})
-    ends_on = forms.DateField(required=False, error_messages=DATE_ERRORS)
+    starts_on = DateField(what="start date")
+    ends_on = DateField(what="end date", required=False)
     scope = TextField(required=False, max_length=5000, widget=forms.Textarea)
     legal_basis = TextField(required=False, max_length=200)
     FIELD_MAP: dict = {}
@@ -106,11 +107,12 @@ class MemberForm(forms.Form):
         },
     )
     starts_on = forms.DateField(required=False, error_messages=DATE_ERRORS)
+    username = TextField(required=False, max_length=150)
     FIELD_MAP = {"organisation": "organisation_code"}
 
 
 class MeetingForm(forms.Form):
-    held_on = forms.DateField(error_messages={"required": "Enter the date of the meeting", **DATE_ERRORS})
+    held_on = DateField(what="date of the meeting")
     title = TextField(required=False, max_length=200)
     location = TextField(required=False, max_length=200)
     attendees = forms.MultipleChoiceField(required=False, choices=[])
@@ -119,6 +121,35 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attendees"].choices = [(str(m.pk), m.person_name) for m in members]
+
+
+class AttendanceForm(forms.Form):
+    attendees = forms.MultipleChoiceField(
+        required=False, choices=[], error_messages={"invalid_choice": "Choose the attendees from the board's members"}
+    )
+    FIELD_MAP: dict = {}
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].choices = [(str(m.pk), m.person_name) for m in members]
+
+
+class EndForm(forms.Form):
+    """Ending asks for nothing but the confirmation itself."""
+
+    FIELD_MAP: dict = {}
+
+
+class TerminateForm(forms.Form):
+    reason = TextField(
+        max_length=2000,
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Enter the reason for terminating the agreement",
+            "max_length": "The reason must be 2,000 characters or fewer",
+        },
+    )
+    FIELD_MAP: dict = {}
 
 
 class DecisionForm(forms.Form):

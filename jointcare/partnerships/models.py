@@ -1,10 +1,15 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
+from jointcare.partnerships import domain
 from jointcare.partnerships.domain import (
     AGREEMENT_KIND_LABELS,
+    MEETING_STATUS_LABELS,
     MEMBERSHIP_BASIS_LABELS,
     PARTY_ROLE_LABELS,
+    STATUS_LABELS,
+    STATUS_TAG_CLASSES,
     AgreementKind,
     AgreementStatus,
     MembershipBasis,
@@ -13,21 +18,38 @@ from jointcare.partnerships.domain import (
 
 
 class Agreement(models.Model):
-    """A partnership agreement binding partners for a purpose (e.g. a Section 75 pooled fund)."""
+    """A partnership agreement binding partners for a purpose (e.g. a Section 75 pooled fund).
+
+    `status` holds the last explicit action (draft, started, ended, terminated); what the agreement is on a
+    given day also depends on its dates (`status_on`, from the domain's state machine).
+    """
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=40, choices=[(k.value, AGREEMENT_KIND_LABELS[k]) for k in AgreementKind])
     status = models.CharField(
-        max_length=10, choices=[(s.value, s.value.title()) for s in AgreementStatus], default=AgreementStatus.DRAFT
+        max_length=10, choices=[(s.value, STATUS_LABELS[s]) for s in AgreementStatus], default=AgreementStatus.DRAFT
     )
     starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True, help_text="The agreed end of its term; none when open-ended")
+    ended_on = models.DateField(null=True, blank=True, help_text="The day it was ended or terminated, by an action")
+    end_reason = models.TextField(blank=True, help_text="Why it was terminated")
     scope = models.TextField(blank=True, help_text="The services the agreement covers")
     legal_basis = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["ended", "terminated"], ended_on__isnull=False)
+                | (~models.Q(status__in=["ended", "terminated"]) & models.Q(ended_on__isnull=True)),
+                name="agreement_ended_on_with_end",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="terminated") | ~models.Q(end_reason=""),
+                name="agreement_terminated_with_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -35,6 +57,30 @@ class Agreement(models.Model):
     @property
     def kind_label(self) -> str:
         return AGREEMENT_KIND_LABELS[AgreementKind(self.kind)]
+
+    def status_on(self, day) -> AgreementStatus:
+        return domain.status_on(self.status, self.starts_on, self.ends_on, day)
+
+    @property
+    def status_today(self) -> AgreementStatus:
+        return self.status_on(timezone.localdate())
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status_today]
+
+    @property
+    def status_tag_classes(self) -> str:
+        return STATUS_TAG_CLASSES[self.status_today]
+
+    @property
+    def last_day(self):
+        """The agreement's last day: the day an action ended it, else its agreed end date (None: open-ended)."""
+        return self.ended_on or self.ends_on
+
+    def covers_financial_year(self, year: int) -> bool:
+        """Whether the agreement runs through the whole financial year starting in April of `year`."""
+        return domain.covers_financial_year(self.starts_on, self.last_day, year)
 
 
 class Party(models.Model):
@@ -90,6 +136,14 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["-held_on"]
+
+    @property
+    def status(self) -> domain.MeetingStatus:
+        return domain.meeting_status(self.held_on, timezone.localdate())
+
+    @property
+    def status_label(self) -> str:
+        return MEETING_STATUS_LABELS[self.status]
 
 
 class Decision(models.Model):

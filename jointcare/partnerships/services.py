@@ -11,19 +11,27 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from jointcare.audit.services import record, snapshot
 from jointcare.errors import Conflict, FieldError, NotFound
 from jointcare.organisations.models import Organisation
 from jointcare.partnerships.domain import (
+    CLOSED,
+    STATUS_LABELS,
+    AgreementAction,
     AgreementKind,
     AgreementStatus,
     MembershipBasis,
     PartyRole,
+    action_error,
     activation_problems,
+    attendance_error,
+    date_change_error,
+    decision_meeting_error,
     membership_error,
     party_problems,
-    transition_error,
+    uncovered_years_error,
     vote_error,
 )
 from jointcare.partnerships.models import Agreement, Board, BoardMember, Decision, Meeting, Party
@@ -95,13 +103,27 @@ def agreements(status: str = "", kind: str = "", q: str = "") -> QuerySet[Agreem
         )
     )
     if status:
-        qs = qs.filter(status=status)
+        qs = qs.filter(status_filter(status))
     if kind:
         qs = qs.filter(kind=kind)
     q = (q or "").replace("\x00", "")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(parties__organisation__name__icontains=q)).distinct()
     return qs.order_by("name", "id")
+
+
+def status_filter(status: str, today: dt.date | None = None) -> Q:
+    """Agreements that are `status` on `today`: the domain's `status_on` as a query."""
+    today = today or timezone.localdate()
+    started = Q(status=AgreementStatus.ACTIVE)
+    before_start = started & Q(starts_on__gt=today)
+    past_end = started & Q(ends_on__lt=today)
+    return {
+        AgreementStatus.DRAFT: Q(status=AgreementStatus.DRAFT) | before_start,
+        AgreementStatus.ACTIVE: started & ~Q(starts_on__gt=today) & ~Q(ends_on__lt=today),
+        AgreementStatus.ENDED: Q(status=AgreementStatus.ENDED) | (past_end & ~Q(starts_on__gt=today)),
+        AgreementStatus.TERMINATED: Q(status=AgreementStatus.TERMINATED),
+    }[AgreementStatus(status)]
 
 
 def get_agreement(pk, *, field: str = "id") -> Agreement:
@@ -120,8 +142,19 @@ def _party_roles(agreement: Agreement) -> list[tuple[str, str]]:
 
 
 def _locked(agreement: Agreement, what: str) -> None:
-    if agreement.status == AgreementStatus.ENDED:
-        raise Conflict(f"The agreement has ended: {what} can no longer be changed", field="status")
+    status = agreement.status_today
+    if status in CLOSED:
+        raise Conflict(f"The agreement has {_closed_verb(status)}: {what} can no longer be changed", field="status")
+
+
+def _closed_verb(status: AgreementStatus) -> str:
+    return "been terminated" if status == AgreementStatus.TERMINATED else "ended"
+
+
+def _pool_years(agreement: Agreement) -> list[int]:
+    """The financial years of the pools the agreement holds (when the pool app is installed)."""
+    pools = getattr(agreement, "pools", None)
+    return list(pools.values_list("financial_year", flat=True)) if pools is not None else []
 
 
 # --- agreements ------------------------------------------------------------------------------------
@@ -178,16 +211,24 @@ def create_agreement(
 
 @transaction.atomic
 def update_agreement(actor, agreement: Agreement | int, **changes) -> Agreement:
-    """Change the name, kind (while a draft), dates, scope or legal basis of an agreement."""
+    """Change the name, kind (while a draft), dates, scope or legal basis of an agreement.
+
+    A closed agreement changes no more, except that one which ended by reaching its end date may have that
+    date moved later (a variation extending it). The dates must keep covering the years of the pools the
+    agreement holds, and a started agreement's start date cannot move into the future.
+    """
     pk = agreement.pk if isinstance(agreement, Agreement) else agreement
     agreement = Agreement.objects.select_for_update().filter(pk=pk).first()
     if agreement is None:
         raise NotFound(f"No partnership agreement with id {pk}", field="id")
     unknown = sorted(set(changes) - set(AGREEMENT_EDITABLE))
     if unknown:
-        hint = ": use change_status" if unknown[0] == "status" else ""
+        hint = ": start, end or terminate the agreement instead" if unknown[0] == "status" else ""
         raise FieldError(f"'{unknown[0]}' cannot be changed here{hint}", field=unknown[0])
-    _locked(agreement, "its details")
+    today = timezone.localdate()
+    ended_by_date = agreement.status == AgreementStatus.ACTIVE and agreement.status_on(today) == AgreementStatus.ENDED
+    if not (ended_by_date and set(changes) <= {"ends_on"}):
+        _locked(agreement, "its details")
     before = snapshot(agreement)
     errors: list[tuple[str, str]] = []
     if "name" in changes:
@@ -198,17 +239,22 @@ def update_agreement(actor, agreement: Agreement | int, **changes) -> Agreement:
         except ValueError:
             errors.append(("kind", f"'{changes['kind']}' is not a kind of agreement"))
         else:
-            if agreement.status != AgreementStatus.DRAFT:
+            if agreement.status_today != AgreementStatus.DRAFT:
                 errors.append(("kind", "The kind of agreement can only change while it is a draft"))
             else:
                 errors.extend(("kind", m) for _, m in party_problems(new_kind, _party_roles(agreement)))
                 agreement.kind = new_kind
+    starts_on, ends_on = agreement.starts_on, agreement.ends_on
     if "starts_on" in changes:
-        agreement.starts_on = _date(changes["starts_on"], "starts_on", "start date", errors, required=True)
+        starts_on = _date(changes["starts_on"], "starts_on", "start date", errors, required=True)
     if "ends_on" in changes:
-        agreement.ends_on = _date(changes["ends_on"], "ends_on", "end date", errors)
-    if agreement.starts_on and agreement.ends_on and agreement.ends_on < agreement.starts_on:
-        errors.append(("ends_on", "The end date must be on or after the start date"))
+        ends_on = _date(changes["ends_on"], "ends_on", "end date", errors)
+    if starts_on:
+        problem = date_change_error(agreement.status, starts_on=starts_on, ends_on=ends_on, today=today)
+        problem = problem or uncovered_years_error(starts_on, agreement.ended_on or ends_on, _pool_years(agreement))
+        if problem:
+            errors.append(problem)
+        agreement.starts_on, agreement.ends_on = starts_on, ends_on
     if "scope" in changes:
         agreement.scope = _text(changes["scope"], "scope", "scope", 5000, errors=errors)
     if "legal_basis" in changes:
@@ -219,32 +265,72 @@ def update_agreement(actor, agreement: Agreement | int, **changes) -> Agreement:
     return agreement
 
 
-@transaction.atomic
-def change_status(actor, agreement: Agreement | int, status: str) -> Agreement:
-    """Move an agreement along its life: draft -> active -> ended (or draft -> ended)."""
+def _take(actor, agreement: Agreement | int, action: AgreementAction, reason: str = "") -> Agreement:
+    """Take an action on an agreement, checked against the transition table on today's status."""
     pk = agreement.pk if isinstance(agreement, Agreement) else agreement
     agreement = Agreement.objects.select_for_update().filter(pk=pk).first()
     if agreement is None:
         raise NotFound(f"No partnership agreement with id {pk}", field="id")
-    problem = transition_error(agreement.status, status)
-    if problem:
-        if status not in AgreementStatus.__members__.values():
-            raise FieldError(problem, field="status")
-        raise Conflict(problem, field="status")
-    if status == AgreementStatus.ACTIVE:
-        _fail(activation_problems(agreement.kind, _party_roles(agreement)))
-    before = snapshot(agreement, ["status"])
-    agreement.status = status
-    agreement.save(update_fields=["status"])
-    record(
-        actor,
-        "agreement.status",
-        agreement,
-        before=before,
-        after=snapshot(agreement, ["status"]),
-        summary=f"{agreement.name}: {before['status']} -> {status}",
+    today = timezone.localdate()
+    status = agreement.status_on(today)
+    errors: list[tuple[str, str]] = []
+    reason = _text(reason, "reason", "reason for terminating the agreement", 2000, errors=errors)
+    _fail(errors)
+    problem = action_error(
+        action, status, starts_on=agreement.starts_on, ends_on=agreement.ends_on, today=today, reason=reason
     )
+    if problem:
+        field, message = problem
+        raise (FieldError if field == "reason" else Conflict)(message, field=field)
+    if action == AgreementAction.START:
+        _fail(activation_problems(agreement.kind, _party_roles(agreement)))
+    fields = ["status", "ended_on", "end_reason"]
+    before = snapshot(agreement, fields)
+    before["status"] = status.value  # as it stood today, not as last stored
+    if action == AgreementAction.START:
+        agreement.status = AgreementStatus.ACTIVE
+    else:
+        agreement.status = AgreementStatus.ENDED if action == AgreementAction.END else AgreementStatus.TERMINATED
+        agreement.ended_on = today
+        agreement.end_reason = reason if action == AgreementAction.TERMINATE else ""
+    agreement.save(update_fields=fields)
+    after = snapshot(agreement, fields)
+    summary = f"{agreement.name}: {STATUS_LABELS[status].lower()} -> {STATUS_LABELS[agreement.status_on(today)].lower()}"
+    record(actor, f"agreement.{action.value}", agreement, before=before, after=after, summary=summary)
     return agreement
+
+
+@transaction.atomic
+def start_agreement(actor, agreement: Agreement | int) -> Agreement:
+    """Make a draft active: on or after its start date, before its end date, with the parties it needs."""
+    return _take(actor, agreement, AgreementAction.START)
+
+
+@transaction.atomic
+def end_agreement(actor, agreement: Agreement | int) -> Agreement:
+    """End an active agreement today, by the parties' agreement (before its end date, or with none)."""
+    return _take(actor, agreement, AgreementAction.END)
+
+
+@transaction.atomic
+def terminate_agreement(actor, agreement: Agreement | int, reason: str) -> Agreement:
+    """Terminate an agreement today (a draft that will not go ahead, or an active one), giving the reason."""
+    return _take(actor, agreement, AgreementAction.TERMINATE, reason)
+
+
+def take_action(actor, agreement: Agreement | int, action: str, reason: str = "") -> Agreement:
+    """Start, end or terminate an agreement by the action's name (for the API and the pages)."""
+    try:
+        action = AgreementAction(action)
+    except ValueError:
+        raise FieldError(
+            f"'{action}' is not an action. Actions are: {', '.join(a.value for a in AgreementAction)}", field="action"
+        ) from None
+    if action == AgreementAction.START:
+        return start_agreement(actor, agreement)
+    if action == AgreementAction.END:
+        return end_agreement(actor, agreement)
+    return terminate_agreement(actor, agreement, reason)
 
 
 @transaction.atomic
@@ -328,6 +414,9 @@ def add_board_member(
     problem = membership_error(basis, organisation.sector, is_party)
     if problem:
         _fail([problem])
+    if user is not None and user.organisation_id != organisation.pk:
+        # A seat gives its holder the board's rights (decision 0040): only someone of that organisation holds it.
+        _fail([("username", f"The user {user.username} is not of {organisation.name}: a seat is held by someone of the member's organisation")])
     member = BoardMember.objects.create(
         board=board,
         person_name=person_name,
@@ -349,25 +438,69 @@ def add_board_member(
     return member
 
 
-@transaction.atomic
-def record_meeting(
-    actor, board: Board, *, held_on, title: str = "", location: str = "", attendees: Iterable[BoardMember | int] = ()
-) -> Meeting:
-    errors: list[tuple[str, str]] = []
-    held_on = _date(held_on, "held_on", "date of the meeting", errors, required=True)
-    title = _text(title, "title", "title", 200, errors=errors)
-    location = _text(location, "location", "location", 200, errors=errors)
-    _fail(errors)
+def _members_of(board: Board, attendees: Iterable[BoardMember | int]) -> list[BoardMember]:
     ids = {a.pk if isinstance(a, BoardMember) else a for a in attendees}
     members = list(BoardMember.objects.filter(board=board, pk__in=[i for i in ids if str(i).isdigit()]))
     if len(members) != len(ids):
         missing = sorted(str(i) for i in ids - {m.pk for m in members})
         raise FieldError(f"Not members of this board: {', '.join(missing)}", field="attendees")
+    return members
+
+
+@transaction.atomic
+def record_meeting(
+    actor, board: Board, *, held_on, title: str = "", location: str = "", attendees: Iterable[BoardMember | int] = ()
+) -> Meeting:
+    """Add a meeting of the board: held (today or before), with who attended if known, or scheduled (later)."""
+    errors: list[tuple[str, str]] = []
+    held_on = _date(held_on, "held_on", "date of the meeting", errors, required=True)
+    title = _text(title, "title", "title", 200, errors=errors)
+    location = _text(location, "location", "location", 200, errors=errors)
+    attendees = list(attendees)
+    if held_on and attendees:
+        problem = attendance_error(held_on, timezone.localdate())
+        if problem:
+            errors.append(problem)
+    _fail(errors)
+    members = _members_of(board, attendees)
     meeting = Meeting.objects.create(board=board, held_on=held_on, title=title or f"{board.name} meeting", location=location)
     meeting.attendees.set(members)
     after = snapshot(meeting)
     after["attendees"] = sorted(m.pk for m in members)
-    record(actor, "board.record_meeting", meeting, after=after, summary=f"Meeting of {board.name} on {held_on}")
+    after["status"] = meeting.status.value
+    record(
+        actor, "board.record_meeting", meeting, after=after, summary=f"Meeting of {board.name} on {held_on} ({meeting.status.value})"
+    )
+    return meeting
+
+
+@transaction.atomic
+def record_attendance(actor, meeting: Meeting | int, attendees: Iterable[BoardMember | int]) -> Meeting:
+    """Record who attended a meeting that has been held, while no decision has been recorded at it
+    (decisions are checked against the attendance, so it cannot change under them)."""
+    pk = meeting.pk if isinstance(meeting, Meeting) else meeting
+    meeting = Meeting.objects.select_for_update().filter(pk=pk).select_related("board").first()
+    if meeting is None:
+        raise NotFound(f"No meeting with id {pk}", field="meeting")
+    attendees = list(attendees)
+    problem = attendance_error(meeting.held_on, timezone.localdate())
+    if problem:
+        raise Conflict(problem[1], field=problem[0])
+    if meeting.decisions.exists():
+        raise Conflict(
+            "Decisions have been recorded at this meeting: its attendance can no longer change", field="attendees"
+        )
+    members = _members_of(meeting.board, attendees)
+    before = {"attendees": sorted(meeting.attendees.values_list("pk", flat=True))}
+    meeting.attendees.set(members)
+    record(
+        actor,
+        "board.record_attendance",
+        meeting,
+        before=before,
+        after={"attendees": sorted(m.pk for m in members)},
+        summary=f"Attendance at the meeting of {meeting.board.name} on {meeting.held_on}: {len(members)}",
+    )
     return meeting
 
 
@@ -388,7 +521,8 @@ def record_decision(
     votes_against: int | None = None,
     abstentions: int | None = None,
 ) -> Decision:
-    """Add a decision to the board's log. References are unique within a board; a blank one is numbered."""
+    """Add a decision to the board's log, at a meeting that has been held. References are unique within a
+    board; a blank one is numbered."""
     meeting = Meeting.objects.select_related("board").get(pk=meeting.pk)
     board = Board.objects.select_for_update().get(pk=meeting.board_id)
     errors: list[tuple[str, str]] = []
@@ -396,6 +530,9 @@ def record_decision(
     detail = _text(detail, "detail", "detail", 20000, errors=errors)
     reference = _text(reference, "reference", "reference", 30, errors=errors)
     _fail(errors)
+    problem = decision_meeting_error(meeting.held_on, timezone.localdate())
+    if problem:
+        _fail([problem])
     reference = reference or _next_reference(board, meeting.held_on)
     if Decision.objects.filter(meeting__board=board, reference=reference).exists():
         raise FieldError(f"The decision log already has a decision {reference}", field="reference")

@@ -7,10 +7,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jointcare.accounts.access import can, requires
+from jointcare.accounts.access import can, requires, your_agreements
+from jointcare.accounts.models import User
 from jointcare.errors import ServiceError
 from jointcare.organisations import services as organisations
 from jointcare.organisations.domain import Kind
@@ -18,21 +21,30 @@ from jointcare.organisations.forms import add_service_error, error_list, first_e
 from jointcare.organisations.models import Organisation
 from jointcare.partnerships import services
 from jointcare.partnerships.domain import (
+    ACTION_LABELS,
     AGREEMENT_KIND_LABELS,
-    AGREEMENT_TRANSITIONS,
+    CLOSED,
     HOSTED_KINDS,
     STATUS_LABELS,
+    AgreementAction,
     AgreementKind,
     AgreementStatus,
+    MeetingStatus,
+    action_error,
+    actions_open,
+    long_date,
 )
 from jointcare.partnerships.forms import (
     AgreementEditForm,
     AgreementForm,
+    AttendanceForm,
     BoardForm,
     DecisionForm,
+    EndForm,
     MeetingForm,
     MemberForm,
     PartyForm,
+    TerminateForm,
 )
 from jointcare.partnerships.models import Agreement, Board, BoardMember, Decision, Meeting
 
@@ -63,17 +75,17 @@ def with_agreement(board: bool = False):
 
     def decorate(view):
         @wraps(view)
-        def wrapped(request, pk: int):
+        def wrapped(request, pk: int, **kwargs):
             agreement = _agreement_or_none(pk)
             if agreement is None:
                 return _not_found(request, f"There is no partnership agreement with id {pk}.")
             if not board:
-                return view(request, agreement)
+                return view(request, agreement, **kwargs)
             found = Board.objects.filter(agreement=agreement).first()
             if found is None:
                 messages.error(request, "Create the board first.")
                 return redirect("partnerships:detail", agreement.pk)
-            return view(request, agreement, found)
+            return view(request, agreement, found, **kwargs)
 
         return wrapped
 
@@ -150,15 +162,16 @@ def agreement_list(request):
             "kinds": _kind_items("Any kind"),
             "statuses": [{"value": "", "text": "Any status"}]
             + [{"value": s.value, "text": STATUS_LABELS[s]} for s in AgreementStatus],
-            "can_edit": can(request.user, "partnerships.edit"),
+            "can_edit": can(request.user, "partnerships.create"),
+            "yours": your_agreements(request.user),
         },
     )
 
 
-@requires("partnerships.edit")
+@requires("partnerships.create")
 @require_http_methods(["GET", "POST"])
 def agreement_create(request):
-    form = AgreementForm(request.POST or None)
+    form = AgreementForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         form.is_valid()  # fills cleaned_data with the fields that are valid; the host is checked either way
         data = dict(form.cleaned_data)
@@ -194,47 +207,67 @@ def agreement_create(request):
     )
 
 
-@requires("partnerships.view")
+@requires("partnerships.view", scope="agreement")
 @with_agreement()
 def agreement_detail(request, agreement: Agreement):
+    today = timezone.localdate()
+    status = agreement.status_on(today)
     parties = list(agreement.parties.select_related("organisation").order_by("role", "organisation__name"))
     board = Board.objects.filter(agreement=agreement).first()
     members, meetings, decisions = [], [], []
     if board is not None:
         members = list(board.members.select_related("organisation").order_by("person_name"))
-        meetings = list(board.meetings.prefetch_related("attendees").order_by("-held_on", "-id"))
+        meetings = list(
+            board.meetings.prefetch_related("attendees").annotate(decision_count=Count("decisions")).order_by("-held_on", "-id")
+        )
         decisions = list(
             Decision.objects.filter(meeting__board=board).select_related("meeting").order_by("meeting__held_on", "id")
         )
-    transitions = sorted(AGREEMENT_TRANSITIONS[AgreementStatus(agreement.status)])
+    open_ = actions_open(status)
+    start_blocked = None
+    if AgreementAction.START in open_:
+        problem = action_error(
+            AgreementAction.START, status, starts_on=agreement.starts_on, ends_on=agreement.ends_on, today=today
+        )
+        start_blocked = problem[1] if problem else None
     return render(
         request,
         "partnerships/detail.jinja",
         {
             "title": agreement.name,
             "agreement": agreement,
-            "status_label": STATUS_LABELS[AgreementStatus(agreement.status)],
+            "status": status,
+            "status_label": STATUS_LABELS[status],
             "parties": parties,
             "board": board,
             "members": members,
             "meetings": meetings,
+            "held_meetings": any(m.status == MeetingStatus.HELD for m in meetings),
             "decisions": decisions,
-            "transitions": [{"value": t.value, "label": STATUS_LABELS[t]} for t in transitions],
-            "can_edit": can(request.user, "partnerships.edit") and agreement.status != AgreementStatus.ENDED,
-            "can_decide": can(request.user, "partnerships.decide"),
+            "can_start": AgreementAction.START in open_,
+            "start_blocked": start_blocked,
+            "can_end": AgreementAction.END in open_,
+            "can_terminate": AgreementAction.TERMINATE in open_,
+            "can_edit": can(request.user, "partnerships.edit", agreement) and status not in CLOSED,
+            "can_extend": can(request.user, "partnerships.edit", agreement) and agreement.status == AgreementStatus.ACTIVE
+            and status == AgreementStatus.ENDED,
+            "can_act": can(request.user, "partnerships.edit", agreement),
+            "can_decide": can(request.user, "partnerships.decide", agreement),
         },
     )
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement()
 def agreement_edit(request, agreement: Agreement):
     initial = {f: getattr(agreement, f) for f in services.AGREEMENT_EDITABLE}
     form = AgreementEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        # Only what changed: an agreement that ended by its date may still have its end date extended.
+        changes = {f: v for f, v in form.cleaned_data.items() if v != initial[f]}
         try:
-            services.update_agreement(request.user, agreement, **form.cleaned_data)
+            services.update_agreement(request.user, agreement, **changes)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -248,21 +281,70 @@ def agreement_edit(request, agreement: Agreement):
     )
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_POST
 @with_agreement()
-def agreement_status(request, agreement: Agreement):
+def agreement_start(request, agreement: Agreement):
     try:
-        services.change_status(request.user, agreement, request.POST.get("status", ""))
+        services.start_agreement(request.user, agreement)
     except ServiceError as exc:
         for err in exc.errors:
             messages.error(request, err["message"])
     else:
-        messages.success(request, f"The agreement is now {request.POST['status']}.")
+        messages.success(request, f"{agreement.name} has started: it is now active.")
     return redirect("partnerships:detail", agreement.pk)
 
 
-@requires("partnerships.edit")
+def _confirm_action(request, agreement: Agreement, action: AgreementAction, form_class):
+    """The confirmation page for ending or terminating: a warning, the button, and a way back."""
+    today = timezone.localdate()
+    status = agreement.status_on(today)
+    if action not in actions_open(status):
+        problem = action_error(action, status, starts_on=agreement.starts_on, ends_on=agreement.ends_on, today=today)
+        messages.error(request, problem[1])
+        return redirect("partnerships:detail", agreement.pk)
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.take_action(request.user, agreement, action, form.cleaned_data.get("reason", ""))
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            done = "ended" if action == AgreementAction.END else "been terminated"
+            messages.success(request, f"{agreement.name} has {done} today, {long_date(today)}.")
+            return redirect("partnerships:detail", agreement.pk)
+    pools = getattr(agreement, "pools", None)
+    return _page(
+        request,
+        "agreement_confirm.jinja",
+        {
+            "title": f"{ACTION_LABELS[action]}: {agreement.name}",
+            "agreement": agreement,
+            "action": action.value,
+            "action_label": ACTION_LABELS[action],
+            "status": status,
+            "today": today,
+            "pool_count": pools.count() if pools is not None else 0,
+        },
+        form,
+    )
+
+
+@requires("partnerships.edit", scope="agreement")
+@require_http_methods(["GET", "POST"])
+@with_agreement()
+def agreement_end(request, agreement: Agreement):
+    return _confirm_action(request, agreement, AgreementAction.END, EndForm)
+
+
+@requires("partnerships.edit", scope="agreement")
+@require_http_methods(["GET", "POST"])
+@with_agreement()
+def agreement_terminate(request, agreement: Agreement):
+    return _confirm_action(request, agreement, AgreementAction.TERMINATE, TerminateForm)
+
+
+@requires("partnerships.edit", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement()
 def party_add(request, agreement: Agreement):
@@ -292,7 +374,7 @@ def party_add(request, agreement: Agreement):
     )
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement()
 def board_create(request, agreement: Agreement):
@@ -311,7 +393,7 @@ def board_create(request, agreement: Agreement):
     return _page(request, "board_form.jinja", {"title": "Create the board", "agreement": agreement}, form)
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement(board=True)
 def member_add(request, agreement: Agreement, board: Board):
@@ -320,8 +402,11 @@ def member_add(request, agreement: Agreement, board: Board):
         org = _chosen_organisation(
             form, "organisation_code", "organisation_id", "Choose the member's organisation, or enter its ODS or GSS code"
         )
-        if org is not None:
-            data = form.cleaned_data
+        data = dict(form.cleaned_data)
+        holder = User.objects.filter(username=data["username"]).first() if data["username"] else None
+        if data["username"] and holder is None:
+            form.add_error("username", f"No user called '{data['username']}'")
+        elif org is not None:
             try:
                 services.add_board_member(
                     request.user,
@@ -332,6 +417,7 @@ def member_add(request, agreement: Agreement, board: Board):
                     voting=data["voting"] == "yes",
                     position=data["position"],
                     starts_on=data["starts_on"],
+                    user=holder,
                 )
             except ServiceError as exc:
                 add_service_error(form, exc, MemberForm.FIELD_MAP)
@@ -353,7 +439,7 @@ def member_add(request, agreement: Agreement, board: Board):
     )
 
 
-@requires("partnerships.decide")
+@requires("partnerships.decide", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement(board=True)
 def meeting_record(request, agreement: Agreement, board: Board):
@@ -373,14 +459,16 @@ def meeting_record(request, agreement: Agreement, board: Board):
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "Meeting recorded.")
+            held_on = long_date(data["held_on"])
+            scheduled = data["held_on"] > timezone.localdate()
+            messages.success(request, f"Meeting {'scheduled for' if scheduled else 'on'} {held_on} added.")
             return redirect("partnerships:detail", agreement.pk)
     chosen = set(form["attendees"].value() or [])
     return _page(
         request,
         "meeting_form.jinja",
         {
-            "title": f"Record a meeting of {board.name}",
+            "title": f"Add a meeting of {board.name}",
             "agreement": agreement,
             "board": board,
             "members": members,
@@ -390,13 +478,49 @@ def meeting_record(request, agreement: Agreement, board: Board):
     )
 
 
-@requires("partnerships.decide")
+@requires("partnerships.decide", scope="agreement")
+@require_http_methods(["GET", "POST"])
+@with_agreement(board=True)
+def attendance_record(request, agreement: Agreement, board: Board, meeting_pk: int):
+    meeting = Meeting.objects.filter(board=board, pk=meeting_pk).first()
+    if meeting is None:
+        return _not_found(request, f"The board of {agreement.name} has no meeting with id {meeting_pk}.")
+    members = list(BoardMember.objects.filter(board=board).select_related("organisation"))
+    form = AttendanceForm(
+        request.POST if request.method == "POST" else None,
+        members=members,
+        initial={"attendees": [str(pk) for pk in meeting.attendees.values_list("pk", flat=True)]},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_attendance(request.user, meeting, [int(a) for a in form.cleaned_data["attendees"]])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Attendance at the meeting on {long_date(meeting.held_on)} recorded.")
+            return redirect("partnerships:detail", agreement.pk)
+    return _page(
+        request,
+        "attendance_form.jinja",
+        {
+            "title": f"Who attended the meeting on {long_date(meeting.held_on)}",
+            "agreement": agreement,
+            "board": board,
+            "meeting": meeting,
+            "members": members,
+            "chosen": set(form["attendees"].value() or []),
+        },
+        form,
+    )
+
+
+@requires("partnerships.decide", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement(board=True)
 def decision_record(request, agreement: Agreement, board: Board):
-    meetings = list(Meeting.objects.filter(board=board).order_by("-held_on", "-id"))
+    meetings = list(Meeting.objects.filter(board=board, held_on__lte=timezone.localdate()).order_by("-held_on", "-id"))
     if not meetings:
-        messages.error(request, "Record the meeting first: every decision belongs to a meeting.")
+        messages.error(request, "Decisions are taken at meetings that have been held: no meeting of the board has been held yet.")
         return redirect("partnerships:detail", agreement.pk)
     initial = {"meeting": request.GET.get("meeting", str(meetings[0].pk))}
     form = DecisionForm(request.POST or None, meetings=meetings, initial=initial)

@@ -2,7 +2,10 @@
 
 An NHS body and a council overlap when they have at least one LSOA in common. Each LSOA counts with its
 weight (its population when known, otherwise 1), times the fraction of it that belongs to the body (1 at
-CCG and ICB level; PCTs are split across 2013 CCGs, so an LSOA may be shared between PCTs).
+CCG, STP, Sub-ICB and ICB level; PCTs are split across 2013 CCGs, so an LSOA may be shared between PCTs).
+
+The same arithmetic says how a closed body's area passed to its successors (body = predecessor, "council" =
+successor: `share` is the fraction of the predecessor that went to each).
 
 For a body B and council C:
     share          = weight(B ∩ C) / weight(B)   (how much of the body lies in the council)
@@ -17,7 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 DEFAULT_THRESHOLD = 0.95
-LEVELS = ("pct", "ccg", "icb")
+# pct: 2013 PCTs; ccg, stp: April 2020 (against 2019 councils); sub-icb, icb: today's (against today's councils).
+LEVELS = ("pct", "ccg", "stp", "sub-icb", "icb")
+CURRENT_LEVELS = ("sub-icb", "icb")
 SOCIAL_SERVICES_PREFIXES = ("E06", "E08", "E09", "E10")
 
 

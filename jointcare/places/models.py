@@ -4,13 +4,22 @@ from django.db import models
 
 
 class Level(models.TextChoices):
-    ICB = "icb", "Integrated care board / STP (2020)"
-    CCG = "ccg", "CCG / sub-ICB location (2020)"
+    """Kinds of area. The first four are today's (their vintage is in ReferenceState); the rest are history."""
+
+    ICB = "icb", "Integrated care board (current)"
+    SUB_ICB = "sub_icb", "Sub-ICB location (current)"
+    COUNCIL = "council", "Upper-tier council (current)"
+    DISTRICT = "district", "Lower-tier council / district (current)"
+    STP = "stp", "Sustainability and transformation partnership (April 2020)"
+    CCG = "ccg", "CCG (April 2020)"
     PCT = "pct", "Primary care trust (2013)"
     CCG13 = "ccg13", "CCG (2013)"
     UTLA = "utla", "Upper-tier council (2019)"
     LTLA = "ltla", "Lower-tier council / district (2019)"
     LAD = "lad", "Local authority district (2020)"
+
+
+CURRENT_LEVELS = (Level.ICB, Level.SUB_ICB, Level.COUNCIL, Level.DISTRICT)
 
 
 class Area(models.Model):
@@ -49,6 +58,22 @@ class Lsoa(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class Lsoa21(models.Model):
+    """A 2021 lower layer super output area and today's bodies it belongs to (the current ONS lookup)."""
+
+    code = models.CharField("LSOA code", max_length=9, unique=True)
+    sub_icb = models.CharField("Sub-ICB location", max_length=9, db_index=True)
+    district = models.CharField("district", max_length=9)
+    council = models.CharField("upper-tier council", max_length=9, db_index=True)
+    population = models.PositiveIntegerField(null=True, blank=True, help_text="Optional; set by load-population")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class PctCcg13Share(models.Model):
     """How a 2013 PCT's postcodes fell into 2013 CCGs, and the derived share of the CCG in the PCT."""
 
@@ -81,3 +106,5 @@ class ReferenceState(models.Model):
     version = models.PositiveIntegerField(default=0)
     loaded_at = models.DateTimeField(null=True, blank=True)
     population_loaded = models.BooleanField(default=False)
+    nhs_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Year of the current ICB lookup")
+    council_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Year of the current councils")

@@ -11,7 +11,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jointcare import limits
-from jointcare.accounts.access import api_user, check
+from jointcare.accounts.access import api_user, check, check_somewhere, scoped
 from jointcare.errors import FieldError, NotFound
 from jointcare.pool import agreement_file, imports, reports, services
 from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Pool
@@ -94,8 +94,9 @@ def _out(pool: Pool) -> dict:
 
 @router.get("", response={200: list[PoolOut], **READ_ERRORS}, summary="Pooled budgets")
 def list_pools(request):
-    check(api_user(request), "pool.view")
-    return [_out(p) for p in Pool.objects.select_related("agreement", "host", "manager")]
+    user = api_user(request)
+    check_somewhere(user, "pool.view")
+    return [_out(p) for p in scoped(user, "pool.view", Pool.objects.select_related("agreement", "host", "manager"))]
 
 
 # an agreement file of this many characters is within the YAML size limit even if every one takes 4 bytes
@@ -109,30 +110,34 @@ class DocumentIn(Input):
 @router.post("", response={201: PoolOut, **WRITE_ERRORS}, summary="Create a pool from an agreement document (YAML)")
 def create_pool(request, payload: DocumentIn):
     user = api_user(request)
-    check(user, "pool.edit")
-    return Status(201, _out(agreement_file.create_from_text(user, payload.document)))
+    check_somewhere(user, "pool.create")
+    spec = agreement_file.parse(agreement_file.load(payload.document))
+    check(user, "pool.create", spec.agreement)  # a party to the agreement it names
+    return Status(201, _out(services.create_pool(user, spec)))
 
 
 @router.get("/{pool_id}", response={200: PoolOut, **READ_ERRORS}, summary="One pool")
 def pool_detail(request, pool_id: PathId):
-    check(api_user(request), "pool.view")
-    return _out(_pool(pool_id))
+    pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
+    return _out(pool)
 
 
 @router.get(
     "/{pool_id}/agreement", response={200: None, **READ_ERRORS}, summary="The pool as an agreement document"
 )
 def export_agreement(request, pool_id: PathId):
-    check(api_user(request), "pool.view")
-    return HttpResponse(agreement_file.export(_pool(pool_id)), content_type="application/yaml; charset=utf-8")
+    pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
+    return HttpResponse(agreement_file.export(pool), content_type="application/yaml; charset=utf-8")
 
 
 @router.get(
     "/{pool_id}/accounts", response={200: list[dict], **READ_ERRORS}, summary="Accounts and their balances"
 )
 def accounts(request, pool_id: PathId):
-    check(api_user(request), "pool.view")
     pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
     totals = dict(
         MonthlyBalance.objects.filter(account__pool=pool)
         .values("account_id")
@@ -157,8 +162,9 @@ def accounts(request, pool_id: PathId):
     summary="Budget monitoring by scheme, partner, month",
 )
 def monitoring(request, pool_id: PathId, through: MonthNumber | None = None):
-    check(api_user(request), "pool.view")
-    data = reports.monitoring(_pool(pool_id), through)
+    pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
+    data = reports.monitoring(pool, through)
     return {
         "through": data["through"],
         "method": "actuals to the reporting month; then commitments, else the run rate",
@@ -219,10 +225,11 @@ def _tx(tx: LedgerTransaction) -> dict:
 )
 def post_transaction(request, pool_id: PathId, payload: TransactionIn):
     user = api_user(request)
-    check(user, "pool.post")
+    pool = _pool(pool_id)
+    check(user, "pool.post", pool)
     tx = services.post_transaction(
         user,
-        _pool(pool_id),
+        pool,
         key=payload.key,
         value_date=payload.value_date,
         reason=payload.reason,
@@ -245,7 +252,7 @@ class ReasonIn(Input):
 )
 def reverse(request, pool_id: PathId, tx_id: PathId, payload: ReasonIn):
     user = api_user(request)
-    check(user, "pool.post")
+    check(user, "pool.post", _pool(pool_id))
     tx = LedgerTransaction.objects.filter(pool_id=pool_id, pk=tx_id).first()
     if tx is None:
         raise NotFound(f"pool {pool_id} has no transaction {tx_id}")
@@ -255,8 +262,9 @@ def reverse(request, pool_id: PathId, tx_id: PathId, payload: ReasonIn):
 @router.post("/{pool_id}/periods/{number}/close", response={200: dict, **WRITE_ERRORS}, summary="Close a month")
 def close_period(request, pool_id: PathId, number: MonthNumber):
     user = api_user(request)
-    check(user, "pool.close")
-    period = services.close_period(user, _pool(pool_id), number)
+    pool = _pool(pool_id)
+    check(user, "pool.close", pool)
+    period = services.close_period(user, pool, number)
     return {"number": period.number, "month": period.label, "closed": period.closed}
 
 
@@ -275,8 +283,9 @@ class CommitmentIn(Input):
 )
 def commit(request, pool_id: PathId, payload: CommitmentIn):
     user = api_user(request)
-    check(user, "pool.commit")
-    scheme = _pool(pool_id).schemes.filter(code=payload.scheme).first()
+    pool = _pool(pool_id)
+    check(user, "pool.commit", pool)
+    scheme = pool.schemes.filter(code=payload.scheme).first()
     if scheme is None:
         raise FieldError(f"'{payload.scheme}' is not a scheme code in pool {pool_id}", field="scheme")
     c = services.create_commitment(
@@ -292,9 +301,10 @@ def commit(request, pool_id: PathId, payload: CommitmentIn):
 )
 def import_actuals(request, pool_id: PathId, file: File[UploadedFile], dry_run: Form[bool] = False):
     user = api_user(request)
-    check(user, "pool.post")
+    pool = _pool(pool_id)
+    check(user, "pool.post", pool)
     result = imports.import_actuals(
-        user, _pool(pool_id), file.name or "upload.csv", file, dry_run=dry_run
+        user, pool, file.name or "upload.csv", file, dry_run=dry_run
     )
     return result.as_dict()
 
@@ -306,8 +316,9 @@ class SettleIn(Input):
 @router.post("/{pool_id}/settle", response={200: dict, **WRITE_ERRORS}, summary="Settle the year-end risk share")
 def settle(request, pool_id: PathId, payload: SettleIn):
     user = api_user(request)
-    check(user, "pool.close")
-    return services.settle_pool(user, _pool(pool_id), dry_run=payload.dry_run)
+    pool = _pool(pool_id)
+    check(user, "pool.settle", pool)
+    return services.settle_pool(user, pool, dry_run=payload.dry_run)
 
 
 ReportKind = Literal["monitoring", "statement", "quarterly", "year-end"]
@@ -347,8 +358,8 @@ def export_response(headers, rows, fmt: str, filename: str):
     summary="A report (monitoring, statement, quarterly, year-end) as JSON, CSV or XLSX",
 )
 def report(request, pool_id: PathId, kind: ReportKind, format: ReportFormat = "json"):
-    check(api_user(request), "pool.view")
     pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
     headers, rows = report_table(pool, kind)
     if format == "json":
         return JsonResponse([dict(zip(headers, r, strict=True)) for r in rows], safe=False)
@@ -359,6 +370,23 @@ def report(request, pool_id: PathId, kind: ReportKind, format: ReportFormat = "j
     "/{pool_id}/ledger-check", response={200: dict, **READ_ERRORS}, summary="Check the pool's ledger invariants"
 )
 def ledger_check(request, pool_id: PathId):
-    check(api_user(request), "pool.view")
-    problems = reports.ledger_check(_pool(pool_id))
+    pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
+    problems = reports.ledger_check(pool)
     return {"ok": not problems, "problems": problems}
+
+
+class ReopenIn(Input):
+    reason: str = text(..., min_length=1, max_length=300)
+
+
+@router.post(
+    "/{pool_id}/reopen",
+    response={200: PoolOut, **WRITE_ERRORS},
+    summary="Reopen a settled pool for late invoices (reverses the settlement, with the reason)",
+)
+def reopen(request, pool_id: PathId, payload: ReopenIn):
+    user = api_user(request)
+    pool = _pool(pool_id)
+    check(user, "pool.reopen", pool)
+    return _out(services.reopen_pool(user, pool, payload.reason))

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jointcare.accounts.access import can, requires
+from jointcare.accounts.access import can, can_somewhere, check, requires, scoped
 from jointcare.errors import ServiceError
 from jointcare.pool import agreement_file, imports, reports, services
 from jointcare.pool.api import REPORT_KINDS, export_response, report_table
@@ -30,15 +30,15 @@ def _pool(pk: int) -> Pool:
 
 @requires("pool.view")
 def pool_list(request):
-    pools = Pool.objects.select_related("agreement", "host")
+    pools = scoped(request.user, "pool.view", Pool.objects.select_related("agreement", "host"))
     return render(
         request,
         "pool/list.jinja",
-        {"title": "Pooled budgets", "pools": pools, "can_edit": can(request.user, "pool.edit")},
+        {"title": "Pooled budgets", "pools": pools, "can_edit": can_somewhere(request.user, "pool.create")},
     )
 
 
-@requires("pool.edit")
+@requires("pool.create")
 @require_http_methods(["GET", "POST"])
 def pool_create(request):
     errors, text, status = [], request.POST.get("document", ""), 200
@@ -47,9 +47,11 @@ def pool_create(request):
         if upload is not None:
             text = upload.read().decode("utf-8", errors="replace")
         try:
-            pool = agreement_file.create_from_text(request.user, text)
+            spec = agreement_file.parse(agreement_file.load(text))
+            check(request.user, "pool.create", spec.agreement)  # a party to the agreement it names
+            pool = services.create_pool(request.user, spec)
         except ServiceError as exc:
-            errors, status = exc.errors, 400
+            errors, status = exc.errors, exc.status
         else:
             messages.success(request, f"Created {pool}")
             return redirect("pool:detail", pool.pk)
@@ -61,7 +63,7 @@ def pool_create(request):
     )
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def pool_detail(request, pk: int):
     pool = _pool(pk)
     return render(
@@ -73,14 +75,15 @@ def pool_detail(request, pk: int):
             "contributions": pool.contributions.select_related("partner"),
             "schemes": pool.schemes.select_related("lead").prefetch_related("funders__partner"),
             "periods": pool.periods.select_related("closed_by"),
-            "can_close": can(request.user, "pool.close"),
-            "can_post": can(request.user, "pool.post"),
+            "can_close": can(request.user, "pool.close", pool),
+            "can_post": can(request.user, "pool.post", pool),
+            "can_settle": can(request.user, "pool.settle", pool),
             "reports": REPORT_TITLES,
         },
     )
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def agreement_download(request, pk: int):
     pool = _pool(pk)
     resp = HttpResponse(agreement_file.export(pool), content_type="application/yaml; charset=utf-8")
@@ -88,7 +91,7 @@ def agreement_download(request, pk: int):
     return resp
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def monitoring(request, pk: int):
     pool = _pool(pk)
     fmt = request.GET.get("format")
@@ -119,7 +122,7 @@ def monitoring(request, pk: int):
     )
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def report(request, pk: int, kind: str):
     if kind not in REPORT_KINDS:
         raise Http404("There is no such report")
@@ -146,7 +149,7 @@ def report(request, pk: int, kind: str):
     )
 
 
-@requires("pool.post")
+@requires("pool.post", scope="pool")
 @require_http_methods(["GET", "POST"])
 def import_actuals(request, pk: int):
     pool = _pool(pk)
@@ -179,7 +182,7 @@ def import_actuals(request, pk: int):
     )
 
 
-@requires("pool.close")
+@requires("pool.close", scope="pool")
 @require_POST
 def close_period(request, pk: int, number: int):
     pool = _pool(pk)
@@ -191,7 +194,7 @@ def close_period(request, pk: int, number: int):
     return redirect("pool:detail", pool.pk)
 
 
-@requires("pool.close")
+@requires("pool.settle", scope="pool")
 @require_http_methods(["GET", "POST"])
 def settle(request, pk: int):
     pool = _pool(pk)

@@ -148,3 +148,14 @@ def test_production_turns_debug_off():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.django_db
+def test_createuser_attaches_the_open_organisation_holding_a_shared_code():
+    from jointcare.accounts.models import User
+    from jointcare.organisations.models import Organisation
+
+    stp = Organisation.objects.create(name="Greater Manchester STP", sector="nhs", kind="stp", ods_code="QOP", active=False)
+    icb = Organisation.objects.create(name="NHS Greater Manchester ICB", sector="nhs", kind="icb", ods_code="QOP")
+    call_command("createuser", "gm", "--role", "analyst", "--organisation", "qop", "--password", "a-long-enough-password")
+    assert User.objects.get(username="gm").organisation == icb != stp

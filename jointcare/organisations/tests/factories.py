@@ -9,7 +9,7 @@ from jointcare.organisations.services import create_organisation
 _seq = count(1)
 
 
-def icb(name="NHS Greater Manchester ICB", ods="QOP", gss="E54000007"):
+def icb(name="NHS Greater Manchester ICB", ods="QOP", gss="E54000057"):
     return create_organisation(None, name=name, kind="icb", ods_code=ods, gss_code=gss, source="reference")
 
 

@@ -1,6 +1,15 @@
 import pytest
 
-from jointcare.organisations.domain import gss_error, normalise_code, ods_error, parent_error, sector_error
+from jointcare.organisations.domain import (
+    fold,
+    gss_error,
+    normalise_code,
+    ods_error,
+    parent_error,
+    search_text,
+    search_words,
+    sector_error,
+)
 
 pytestmark = pytest.mark.domain
 
@@ -13,6 +22,11 @@ pytestmark = pytest.mark.domain
         ("gp_practice", "P9100", False),
         ("sub_icb", "02A", True),
         ("sub_icb", "2A", False),
+        ("sub_icb", "A3A8R", True),  # formed by the April 2021 mergers
+        ("sub_icb", "A3A8", False),
+        ("ccg", "00T", True),
+        ("stp", "QOP", True),
+        ("stp", "E54", False),
         ("icb", "QOP", True),
         ("icb", "ROP", False),
         ("nhs_trust", "R0A", True),
@@ -41,6 +55,9 @@ def test_ods_error_says_what_was_expected():
         ("icb", "E54000007", True),
         ("sub_icb", "E38000187", True),
         ("sub_icb", "E3800018", False),
+        ("ccg", "E38000187", True),
+        ("stp", "E54000007", True),
+        ("stp", "E38000187", False),
         ("provider", "E08000009", True),
     ],
 )
@@ -59,8 +76,18 @@ def test_parent_kinds():
     assert "sub-icb" in parent_error("gp_practice", "icb").lower()
     assert parent_error("district_council", "upper_tier_council") is None
     assert parent_error("provider", "nhs_trust") is None
+    assert parent_error("ccg", "stp") is None and parent_error("sub_icb", "stp")
+    assert parent_error("gp_practice", "ccg") is None  # a practice's parent in an earlier year
 
 
 def test_normalise_code():
     assert normalise_code("  e08000009 ") == "E08000009"
     assert normalise_code(None) == ""
+
+
+def test_fold_and_search_text():
+    assert fold("St. Mary’s & St. Helen's — Ménière") == "st marys and st helens meniere"
+    assert search_words("  Greater   MANCHESTER greater ") == ["greater", "manchester"]
+    assert search_words("") == [] and search_words("!!") == []
+    text = search_text("NHS Greater Manchester ICB - 02A", ("02A", "E38000187", "M33 7XX"), ("NHS Trafford CCG",))
+    assert text == " nhs greater manchester icb 02a e38000187 m33 7xx trafford ccg m337xx"

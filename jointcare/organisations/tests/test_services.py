@@ -3,6 +3,7 @@ import pytest
 from jointcare.audit.models import AuditEntry
 from jointcare.errors import FieldError, NotFound
 from jointcare.organisations import services
+from jointcare.organisations.models import Succession
 from jointcare.organisations.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,48 @@ def test_lookup_by_code_and_search():
     assert list(services.search("02")) == [sub]
     assert list(services.search("", kind="icb")) == [icb]
     assert services.parent_chain(practice) == [sub, icb]
+
+
+def test_search_matches_every_word_in_any_order_ignoring_case_accents_and_punctuation():
+    icb = factories.icb(name="NHS Greater Manchester Integrated Care Board")
+    sub = factories.sub_icb(icb, name="NHS Greater Manchester ICB - 02A")
+    practice = factories.practice(sub, name="St. Mary's Médical Centre & Clinic", ods="P91010")
+    assert list(services.search("manchester greater")) == [sub, icb]  # by name
+    assert list(services.search("GREATER  manchester icb 02a")) == [sub]
+    assert list(services.search("st marys medical clinic and")) == [practice]
+    assert list(services.search("médical")) == list(services.search("MEDICAL")) == [practice]
+    assert list(services.search("manchester atlantis")) == []
+    assert list(services.search("e54000057")) == [icb]
+    assert list(services.search("p91010 centre")) == [practice]
+    assert list(services.search("manch")) == [sub, icb] and list(services.search("chester")) == []  # starts of words
+
+
+def test_former_names_find_today_s_body_and_open_bodies_come_first():
+    icb = factories.icb()
+    ccg = services.create_organisation(None, name="NHS Trafford CCG", kind="ccg", ods_code="02A", gss_code="E38000187",
+                                       active=False)
+    sub = factories.sub_icb(icb, name="NHS Greater Manchester ICB - 02A")
+    Succession.objects.create(predecessor=ccg, successor=sub, share=1.0, source="reference")
+    sub = services.update_organisation(None, sub, postcode="M33 7XX")  # any save refreshes the search text
+    assert list(services.search("trafford")) == [sub, ccg]
+    assert list(services.search("m337xx")) == list(services.search("m33 7xx")) == [sub]
+    assert services.history(sub)["predecessors"][0].predecessor == ccg
+    assert services.history(ccg)["successors"][0].successor == sub
+
+
+def test_a_closed_body_may_share_its_code_with_its_successor_but_open_ones_may_not():
+    icb = factories.icb()
+    stp = services.create_organisation(None, name="Greater Manchester STP", kind="stp", ods_code="QOP",
+                                       gss_code="E54000007", active=False)
+    assert stp.ods_code == icb.ods_code == "QOP"
+    assert services.by_code("QOP") == icb  # the open one wins
+    with pytest.raises(FieldError) as exc:
+        services.update_organisation(None, stp, active=True)
+    assert exc.value.field == "ods_code" and "already used by NHS Greater Manchester ICB" in exc.value.message
+    assert services.pks_by_code("stp", ["E54000007", "E54000099"]) == {"E54000007": stp.pk}
+
+
+def test_audit_entries_leave_out_the_search_text(user_factory):
+    org = services.create_organisation(None, name="Trafford", kind="upper_tier_council", gss_code="E08000009")
+    entry = AuditEntry.objects.get(action="organisation.create", object_id=str(org.pk))
+    assert "search_text" not in entry.after and entry.after["name"] == "Trafford"

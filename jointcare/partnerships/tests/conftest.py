@@ -19,13 +19,12 @@ def orgs(db):
 
 @pytest.fixture
 def pooled(orgs):
-    """A draft Section 75 pooled fund: the council hosts, the sub-ICB is a member."""
+    """A draft Section 75 pooled fund, open-ended from April 2025: the council hosts, the sub-ICB is a member."""
     return services.create_agreement(
         None,
         name="Trafford Better Care Fund pooled budget",
         kind="section_75_pooled_fund",
         starts_on="2025-04-01",
-        ends_on="2026-03-31",
         scope="Reablement, community equipment, carers' support",
         parties=[(orgs["council"], "host"), (orgs["sub"], "member")],
     )

@@ -1,15 +1,18 @@
+import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from jointcare.accounts.services import create_token
+from jointcare.partnerships import services
 from jointcare.partnerships.models import Agreement
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(client, user_factory, username, roles):
-    _, token = create_token(None, user_factory(username, roles=roles))
+def _client(client, user_factory, username, roles, organisation=None):
+    _, token = create_token(None, user_factory(username, roles=roles, organisation=organisation))
 
     def call(method, path, body=None, **params):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
@@ -22,8 +25,9 @@ def _client(client, user_factory, username, roles):
 
 
 @pytest.fixture
-def api(client, user_factory):
-    return _client(client, user_factory, "comm", ["commissioner"])
+def api(client, user_factory, orgs):
+    """A commissioner of the council, which is a party to the agreements these tests make."""
+    return _client(client, user_factory, "comm", ["commissioner"], orgs["council"])
 
 
 def test_the_whole_journey(api, orgs):
@@ -34,18 +38,22 @@ def test_the_whole_journey(api, orgs):
             "name": "Trafford Better Care Fund pooled budget",
             "kind": "section_75_pooled_fund",
             "starts_on": "2025-04-01",
-            "ends_on": "2026-03-31",
+            "ends_on": (timezone.localdate() + dt.timedelta(days=365)).isoformat(),
             "parties": [{"organisation_code": "E08000009", "role": "host"}, {"organisation_id": orgs["sub"].pk, "role": "member"}],
         },
     )
     assert response.status_code == 201, response.content
     a = response.json()
     assert a["status"] == "draft" and len(a["parties"]) == 2 and a["board"] is None
+    assert a["actions"] == ["start", "terminate"] and a["ended_on"] is None and a["end_reason"] == ""
     path = f"/{a['id']}"
     assert api("post", f"{path}/parties", {"organisation_code": "QOP", "role": "lead_commissioner"}).status_code == 201
     assert [p["organisation"]["code"] for p in api("get", f"{path}/parties").json()] == ["E08000009", "QOP", "02A"]
     assert api("post", f"{path}/board", {"name": "Joint board", "quorum": 2}).status_code == 201
-    m1 = api("post", f"{path}/board/members", {"person_name": "Cllr Ada", "organisation_code": "E08000009", "basis": "elected_councillor"})
+    m1 = api(
+        "post", f"{path}/board/members",
+        {"person_name": "Cllr Ada", "organisation_code": "E08000009", "basis": "elected_councillor", "username": "comm"},
+    )
     m2 = api("post", f"{path}/board/members", {"person_name": "Dr Ben", "organisation_id": orgs["sub"].pk, "basis": "appointed_by_nhs"})
     m3 = api(
         "post", f"{path}/board/members",
@@ -54,11 +62,12 @@ def test_the_whole_journey(api, orgs):
     assert [m.status_code for m in (m1, m2, m3)] == [201, 201, 201]
     assert m3.json()["voting"] is False and m3.json()["basis_label"] == "Co-opted"
     meeting = api("post", f"{path}/meetings", {"held_on": "2025-06-12", "attendee_ids": [m1.json()["id"], m2.json()["id"]]})
-    assert meeting.status_code == 201 and len(meeting.json()["attendee_ids"]) == 2
+    assert meeting.status_code == 201 and len(meeting.json()["attendee_ids"]) == 2 and meeting.json()["status"] == "held"
     decision = api("post", f"{path}/decisions", {"meeting_id": meeting.json()["id"], "summary": "Approved the plan", "votes_for": 2})
     assert decision.status_code == 201 and decision.json()["reference"] == "D2025-001"
     assert decision.json()["recorded_by"] == "comm"
-    assert api("post", f"{path}/status", {"status": "active"}).json()["status"] == "active"
+    started = api("post", f"{path}/start").json()
+    assert started["status"] == "active" and started["actions"] == ["end", "terminate"]
     detail = api("get", path).json()
     assert len(detail["board"]["members"]) == 3 and len(detail["meetings"]) == 1 and len(detail["decisions"]) == 1
     assert api("patch", path, {"scope": "Reablement"}).json()["scope"] == "Reablement"
@@ -102,10 +111,16 @@ def test_malformed_json_and_unknowns(api, pooled):
     assert api("get", "/9999").status_code == 404
     response = api("get", f"/{pooled.pk}/board")
     assert response.status_code == 404 and response.json()["errors"][0]["field"] == "board"
-    response = api("post", f"/{pooled.pk}/status", {"status": "paused"})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "status"
-    api("post", f"/{pooled.pk}/status", {"status": "ended"})
-    response = api("post", f"/{pooled.pk}/status", {"status": "active"})
+    assert api("post", f"/{pooled.pk}/status", {"status": "active"}).status_code in (404, 405)  # the actions replace it
+    response = api("post", f"/{pooled.pk}/end")
+    assert response.status_code == 409 and response.json()["errors"][0]["field"] == "status"
+    response = api("post", f"/{pooled.pk}/terminate", {})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "reason"
+    response = api("post", f"/{pooled.pk}/terminate", {"reason": ""})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "reason"
+    response = api("post", f"/{pooled.pk}/terminate", {"reason": "Not agreed by the council's cabinet"})
+    assert response.status_code == 200 and response.json()["status"] == "terminated"
+    response = api("post", f"/{pooled.pk}/start")
     assert response.status_code == 409 and response.json()["errors"][0]["field"] == "status"
     response = api("patch", f"/{pooled.pk}", {"name": None})
     assert response.status_code in (400, 409)
@@ -124,6 +139,8 @@ def test_members_must_come_from_parties_unless_co_opted(api, pooled, orgs):
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "organisation"
     response = api("post", f"/{pooled.pk}/board/members", {"person_name": "Di", "basis": "co_opted"})
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "organisation_id"
+    seat = {"person_name": "Jo", "organisation_id": orgs["council"].pk, "basis": "appointed_by_council", "username": "comm"}
+    assert api("post", f"/{pooled.pk}/board/members", seat).status_code == 201
     response = api("post", f"/{pooled.pk}/decisions", {"meeting_id": 12345, "summary": "x"})
     assert response.status_code == 404 and response.json()["errors"][0]["field"] == "meeting_id"
 
@@ -132,10 +149,69 @@ def test_capabilities(client, user_factory, pooled):
     analyst = _client(client, user_factory, "ana", ["analyst"])
     assert analyst("get", f"/{pooled.pk}").status_code == 200
     assert analyst("post", "", {"name": "X", "kind": "duty_to_cooperate", "starts_on": "2025-04-01"}).status_code == 403
-    assert analyst("post", f"/{pooled.pk}/status", {"status": "active"}).status_code == 403
-    member = _client(client, user_factory, "bm", ["board_member"])
+    for action, body in (("start", {}), ("end", {}), ("terminate", {"reason": "x"})):
+        assert analyst("post", f"/{pooled.pk}/{action}", body).status_code == 403
+    council = pooled.parties.get(role="host").organisation
+    member = _client(client, user_factory, "bm", ["board_member"], council)
     assert member("post", f"/{pooled.pk}/board", {"name": "B"}).status_code == 403
-    commissioner = _client(client, user_factory, "comm", ["commissioner"])
+    commissioner = _client(client, user_factory, "comm", ["commissioner"], council)
     commissioner("post", f"/{pooled.pk}/board", {"name": "B"})
-    assert member("post", f"/{pooled.pk}/meetings", {"held_on": "2025-06-01"}).status_code == 201
+    assert member("post", f"/{pooled.pk}/meetings", {"held_on": "2025-06-01"}).status_code == 403  # no seat yet
+    seat = {"person_name": "Cllr B", "organisation_id": council.pk, "basis": "elected_councillor", "username": "bm"}
+    assert commissioner("post", f"/{pooled.pk}/board/members", seat).status_code == 201
+    meeting = member("post", f"/{pooled.pk}/meetings", {"held_on": "2025-06-01"})
+    assert meeting.status_code == 201
+    assert member("put", f"/{pooled.pk}/meetings/{meeting.json()['id']}/attendees", {"attendee_ids": []}).status_code == 200
+    assert analyst("put", f"/{pooled.pk}/meetings/{meeting.json()['id']}/attendees", {"attendee_ids": []}).status_code == 403
     assert client.get("/api/v1/partnerships").status_code == 401
+
+
+def _days(n: int) -> str:
+    return (timezone.localdate() + dt.timedelta(days=n)).isoformat()
+
+
+def test_agreements_follow_their_dates(api, orgs):
+    """Each finding through the API: no start before the start date, status from the dates, a reason to terminate."""
+    body = {
+        "name": "Neighbourhood teams",
+        "kind": "duty_to_cooperate",
+        "starts_on": _days(3),
+        "parties": [{"organisation_id": orgs["council"].pk, "role": "member"}, {"organisation_id": orgs["sub"].pk, "role": "member"}],
+    }
+    a = api("post", "", body).json()
+    response = api("post", f"/{a['id']}/start")
+    assert response.status_code == 409 and response.json()["errors"][0]["field"] == "starts_on"
+    assert api("get", f"/{a['id']}").json()["status"] == "draft"
+    assert api("patch", f"/{a['id']}", {"starts_on": _days(0), "ends_on": _days(30)}).status_code == 200
+    assert api("post", f"/{a['id']}/start").json()["status"] == "active"
+    Agreement.objects.filter(pk=a["id"]).update(ends_on=_days(-1))  # its end date passes
+    detail = api("get", f"/{a['id']}").json()
+    assert detail["status"] == "ended" and detail["actions"] == [] and detail["ended_on"] is None
+    assert [i["id"] for i in api("get", "", status="ended").json()["items"]] == [a["id"]]
+    assert api("get", "", status="active").json()["count"] == 0
+    response = api("post", f"/{a['id']}/terminate", {"reason": "Too late"})
+    assert response.status_code == 409
+
+    b = api("post", "", {**body, "name": "Other", "starts_on": _days(-10)}).json()
+    api("post", f"/{b['id']}/start")
+    ended = api("post", f"/{b['id']}/end").json()
+    assert ended["status"] == "ended" and ended["ended_on"] == _days(0)
+
+
+def test_meetings_and_attendance(api, pooled, orgs):
+    api("post", f"/{pooled.pk}/board", {"name": "Board", "quorum": 1})
+    chair = api("post", f"/{pooled.pk}/board/members", {"person_name": "Ada", "organisation_id": orgs["council"].pk, "basis": "elected_councillor", "username": "comm"}).json()
+    response = api("post", f"/{pooled.pk}/meetings", {"held_on": _days(7), "attendee_ids": [chair["id"]]})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "attendees"
+    scheduled = api("post", f"/{pooled.pk}/meetings", {"held_on": _days(7)}).json()
+    assert scheduled["status"] == "scheduled"
+    response = api("post", f"/{pooled.pk}/decisions", {"meeting_id": scheduled["id"], "summary": "Approved"})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "meeting"
+    response = api("put", f"/{pooled.pk}/meetings/{scheduled['id']}/attendees", {"attendee_ids": [chair["id"]]})
+    assert response.status_code == 409 and response.json()["errors"][0]["field"] == "attendees"
+    held = api("post", f"/{pooled.pk}/meetings", {"held_on": _days(-1)}).json()
+    response = api("put", f"/{pooled.pk}/meetings/{held['id']}/attendees", {"attendee_ids": [chair["id"]]})
+    assert response.status_code == 200 and response.json()["attendee_ids"] == [chair["id"]]
+    assert api("put", f"/{pooled.pk}/meetings/99999/attendees", {"attendee_ids": []}).status_code == 404
+    assert api("post", f"/{pooled.pk}/decisions", {"meeting_id": held["id"], "summary": "Approved"}).status_code == 201
+    assert services.board_of(pooled).meetings.count() == 2

@@ -1,14 +1,25 @@
-"""Browser journey on the shipped reference data, in headless Chromium: sign in, find an organisation by code,
-open coterminosity, then create a partnership with a board, meetings and decisions."""
+"""Browser journeys on the shipped reference data, in headless Chromium: sign in, find an organisation by code,
+open coterminosity, then create a partnership with a board, meetings and decisions; and an agreement that
+follows its dates, ended and terminated through their confirmation pages."""
+
+import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from conftest import axe_violations
 from jointcare.organisations.models import Organisation
+from jointcare.partnerships import services
 from jointcare.partnerships.models import Agreement
 from jointcare.places import services as places
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _fill_date(page, name: str, day: dt.date) -> None:
+    page.fill(f"#{name}-day", str(day.day))
+    page.fill(f"#{name}-month", str(day.month))
+    page.fill(f"#{name}-year", str(day.year))
 
 
 def _sign_in(page, live_server, username, next_path):
@@ -25,22 +36,24 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     user_factory("comm", roles=["commissioner"], organisation=council)
     _sign_in(page, live_server, "comm", "/organisations/")
 
-    # Find an organisation by its code.
+    # Find an organisation by its code: today's Sub-ICB location first, then the CCG that had the code until 2022.
     page.fill("#q", "02A")
     page.click("button:has-text('Search')")
-    assert "1 organisation" in page.inner_text("#result-count")
+    assert "2 organisations" in page.inner_text("#result-count")
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "partnerships-01-organisation-search.png", full_page=True)
-    page.click("#organisations a:has-text('NHS Trafford CCG')")
+    page.click("#organisations a:has-text('NHS Greater Manchester ICB - 02A')")
     assert "E38000187" in page.inner_text("main")
     assert "ALTRINCHAM MEDICAL PRACTICE" in page.inner_text("#children")
-    assert "Greater Manchester Health and Social Care Partnership" in page.inner_text("#parent-chain")
+    assert "NHS Greater Manchester Integrated Care Board" in page.inner_text("#parent-chain")
+    assert "NHS Trafford CCG" in page.inner_text("#predecessors")
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "partnerships-02-organisation-detail.png", full_page=True)
 
-    # How the sub-ICB's boundary fits the council: Trafford is coterminous.
+    # How the Sub-ICB location's boundary fits the council: Trafford is coterminous.
     page.click("nav a:has-text('Coterminosity')")
-    page.select_option("#level", "ccg")
+    page.select_option("#level", "sub-icb")
+    page.fill("#q", "trafford")
     page.click("button:has-text('Show')")
     page.wait_for_selector("#map[data-loaded='true']", state="attached")
     row = page.locator("#bodies tbody tr", has_text="E38000187")
@@ -70,16 +83,19 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     page.click("a:has-text('Create a partnership agreement')")
     page.fill("#name", "Trafford Better Care Fund pooled budget")
     page.select_option("#kind", "section_75_pooled_fund")
-    page.fill("#starts_on", "2025-04-01")
+    _fill_date(page, "starts_on", dt.date(2025, 4, 1))
+    page.fill("#ends_on-month", "3")
     page.fill("#host_code", "E99999999")
     page.click("button:has-text('Create agreement')")
     summary = page.inner_text(".nhsuk-error-summary")
-    assert "No organisation with code E99999999" in summary
+    assert "No organisation with code E99999999" in summary and "End date must include a day and year" in summary
+    assert "nhsuk-input--error" in page.get_attribute("#ends_on-day", "class")
+    assert "nhsuk-input--error" not in page.get_attribute("#ends_on-month", "class")
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "partnerships-03-create-errors.png", full_page=True)
     page.fill("#host_code", "")
     page.select_option("#host_id", label="Trafford (E08000009)")
-    page.fill("#ends_on", "2026-03-31")
+    _fill_date(page, "ends_on", timezone.localdate() + dt.timedelta(days=400))
     page.fill("#scope", "Reablement, community equipment and carers' support")
     page.click("button:has-text('Create agreement')")
     agreement = Agreement.objects.get()
@@ -100,6 +116,7 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     page.select_option("#organisation_id", label="Trafford (E08000009)")
     page.select_option("#basis", "elected_councillor")
     page.check("#voting")
+    page.fill("#username", "comm")  # the commissioner sits on the board, so may record its meetings
     page.click("button:has-text('Add member')")
     page.click("a:has-text('Add a board member')")
     page.fill("#person_name", "Dr Ben Sample")
@@ -114,13 +131,13 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     page.screenshot(path=artefacts / "partnerships-04-agreement-with-board.png", full_page=True)
 
     # A meeting with attendance, and a decision in the log.
-    page.click("a:has-text('Record a meeting')")
-    page.fill("#held_on", "2025-06-12")
+    page.click("a:has-text('Add a meeting')")
+    _fill_date(page, "held_on", dt.date(2025, 6, 12))
     page.fill("#title", "June board")
     page.check("label:has-text('Cllr Ada Example')")
     page.check("label:has-text('Dr Ben Sample')")
     assert axe_violations(page) == []
-    page.click("button:has-text('Record meeting')")
+    page.click("button:has-text('Add meeting')")
     page.click("a:has-text('Record a decision')")
     page.fill("#summary", "Approved the 2025/26 Better Care Fund plan")
     page.fill("#votes_for", "3")
@@ -131,3 +148,68 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     page.click("button:has-text('Record decision')")
     assert "D2025-001" in page.inner_text("#decisions")
     page.screenshot(path=artefacts / "partnerships-05-decision-log.png", full_page=True)
+
+
+def test_an_agreement_follows_its_dates_and_ends_only_when_confirmed(page, live_server, user_factory, artefacts):
+    """Start is not offered before the start date; a future meeting is scheduled; ending and terminating each
+    ask on their own page, with a warning and a way back."""
+    places.load_reference(None)
+    council = Organisation.objects.get(gss_code="E08000009")
+    sub = Organisation.objects.get(gss_code="E38000187")
+    user_factory("comm", roles=["commissioner"], organisation=council)
+    today = timezone.localdate()
+    later = services.create_agreement(
+        None, name="Trafford neighbourhood teams", kind="duty_to_cooperate", starts_on=today + dt.timedelta(days=60),
+        parties=[(council, "member"), (sub, "member")],
+    )
+    running = services.create_agreement(
+        None, name="Trafford Better Care Fund pooled budget", kind="section_75_pooled_fund",
+        starts_on=today - dt.timedelta(days=200), parties=[(council, "host"), (sub, "member")],
+    )
+    _sign_in(page, live_server, "comm", f"/partnerships/{later.pk}/")
+
+    # A draft whose start date lies ahead: no Start button, the reason instead.
+    assert page.locator("button:has-text('Start the agreement')").count() == 0
+    assert "cannot start before its start date" in page.inner_text("#start-blocked")
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-06-draft-before-its-start.png", full_page=True)
+
+    # A draft whose start date has come: Start makes it active.
+    page.goto(f"{live_server.url}/partnerships/{running.pk}/")
+    page.click("button:has-text('Start the agreement')")
+    assert "Active" in page.inner_text("main") and "has started" in page.inner_text("main")
+    page.click("a:has-text('Create the board')")
+    page.click("button:has-text('Create board')")
+    page.click("a:has-text('Add a meeting')")
+    _fill_date(page, "held_on", today + dt.timedelta(days=21))
+    page.fill("#title", "Next board")
+    page.click("button:has-text('Add meeting')")
+    row = page.locator("#meetings tbody tr", has_text="Next board").inner_text()
+    assert "Scheduled" in row and "Not yet held" in row
+    assert page.locator("a:has-text('Record a decision')").count() == 0
+
+    # Ending: a page of its own, with the warning; Cancel goes back and changes nothing.
+    page.click("a:has-text('End the agreement')")
+    assert page.locator("h1").inner_text() == "Are you sure you want to end this agreement?"
+    assert "Ending cannot be undone" in page.inner_text(".nhsuk-card--warning")
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-07-end-confirmation.png", full_page=True)
+    page.click("a:has-text('Cancel')")
+    page.wait_for_url(f"{live_server.url}/partnerships/{running.pk}/")
+    assert Agreement.objects.get(pk=running.pk).status_today == "active"
+
+    # Terminating needs a reason; every error is listed and linked.
+    page.click("a:has-text('Terminate the agreement')")
+    page.click("button:has-text('Terminate the agreement')")
+    assert "Enter the reason for terminating the agreement" in page.inner_text(".nhsuk-error-summary")
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-08-terminate-needs-a-reason.png", full_page=True)
+    page.fill("#reason", "Notice given by NHS Greater Manchester under clause 24")
+    page.click("button:has-text('Terminate the agreement')")
+    page.wait_for_url(f"{live_server.url}/partnerships/{running.pk}/")
+    main = page.inner_text("main")
+    assert "Terminated" in main and "Notice given by NHS Greater Manchester under clause 24" in main
+    assert page.locator("a:has-text('End the agreement')").count() == 0
+    assert axe_violations(page) == []
+    page.screenshot(path=artefacts / "partnerships-09-terminated.png", full_page=True)
+    assert Agreement.objects.get(pk=running.pk).status_today == "terminated"

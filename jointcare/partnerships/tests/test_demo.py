@@ -3,13 +3,15 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from jointcare.accounts.domain import Role
 from jointcare.accounts.models import User
 from jointcare.organisations.tests import factories
-from jointcare.partnerships import demo
-from jointcare.partnerships.domain import MembershipBasis
-from jointcare.partnerships.models import Agreement, BoardMember, Decision
+from jointcare.errors import Conflict
+from jointcare.partnerships import demo, services
+from jointcare.partnerships.domain import MembershipBasis, status_on
+from jointcare.partnerships.models import Agreement, BoardMember, Decision, Meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,7 @@ def test_demo_builds_the_partnership_and_a_user_for_every_role(reference):
     out = StringIO()
     call_command("demo", stdout=out)
     agreement = Agreement.objects.get(name=demo.AGREEMENT_NAME)
-    assert agreement.kind == "section_75_pooled_fund" and agreement.status == "active"
+    assert agreement.kind == "section_75_pooled_fund" and agreement.status_today == "active"
     roles = {p.organisation.gss_code: p.role for p in agreement.parties.select_related("organisation")}
     assert roles["E08000009"] == "host" and roles["E38000187"] == "member"
     members = BoardMember.objects.filter(board__agreement=agreement)
@@ -71,3 +73,30 @@ def test_missing_geography_is_a_clear_error(db):
     with pytest.raises(CommandError, match="no NHS Greater Manchester ICB"):
         call_command("demo", stdout=StringIO())
     assert not Agreement.objects.exists() and not User.objects.exists()
+
+
+def test_the_demo_agreements_follow_their_dates(reference):
+    """The finding: the demo agreement that ended on 31 March 2026 was still 'Active' and held the 2026-27 pool.
+    Every demo agreement's status agrees with its dates, and the Section 75 agreement covers every pool it holds."""
+    from jointcare.pool.models import Pool
+
+    call_command("demo", stdout=StringIO())
+    today = timezone.localdate()
+    for agreement in Agreement.objects.all():
+        assert agreement.status_today == status_on(agreement.status, agreement.starts_on, agreement.ends_on, today)
+        assert agreement.status_today != "active" or agreement.starts_on <= today
+    bcf = Agreement.objects.get(name=demo.AGREEMENT_NAME)
+    years = sorted(Pool.objects.filter(agreement=bcf).values_list("financial_year", flat=True))
+    this_year = today.year if today.month >= 4 else today.year - 1
+    assert years == [this_year - 1, this_year]
+    assert all(bcf.covers_financial_year(year) for year in years)
+    # Its board has met (decisions at held meetings only) and has its next meeting in the diary.
+    meetings = list(Meeting.objects.filter(board__agreement=bcf))
+    assert {m.status for m in meetings} == {"held", "scheduled"}
+    assert all(d.meeting.status == "held" for d in Decision.objects.filter(meeting__board__agreement=bcf))
+    assert all(not m.attendees.exists() for m in meetings if m.status == "scheduled")
+    # The neighbourhood agreement is a draft that cannot be started before next April.
+    draft = Agreement.objects.get(name=demo.NEIGHBOURHOOD_AGREEMENT_NAME)
+    assert draft.status_today == "draft" and draft.starts_on > today
+    with pytest.raises(Conflict):
+        services.start_agreement(None, draft)

@@ -66,7 +66,10 @@ def test_api_writes(client, headers, path, body, field):
 
 @pytest.mark.parametrize(
     "path",
-    [f"/organisations/{BIG}/", f"/partnerships/{BIG}/", f"/organisations/code/{BIG}", f"/organisations/?page={BIG}"],
+    [
+        f"/organisations/{BIG}/", f"/partnerships/{BIG}/", f"/organisations/code/{BIG}", f"/organisations/?page={BIG}",
+        f"/partnerships/{BIG}/end", f"/partnerships/{BIG}/terminate", f"/partnerships/{BIG}/meetings/{BIG}/attendance",
+    ],
 )
 def test_pages(client, user, path):
     client.force_login(user)
@@ -88,3 +91,34 @@ def test_forms(client, user):
     response = client.post("/organisations/new", {"name": "a\x0bb", "kind": "icb"})
     assert response.status_code == 400 and "control character U+000B" in response.content.decode()
     assert not Organisation.objects.exists()
+
+
+def test_odd_dates_and_ids_on_the_new_pages(client, user, headers, orgs):
+    from jointcare.partnerships import services
+
+    client.force_login(user)
+    user.organisation = orgs["council"]
+    user.save()
+    agreement = services.create_agreement(
+        None, name="x", kind="duty_to_cooperate", starts_on="2025-01-01", parties=[(orgs["council"], "host")]
+    )
+    board = services.create_board(None, agreement, name="Board")
+    services.add_board_member(
+        None, board, person_name="Jo", organisation=orgs["council"], basis="appointed_by_council", user=user
+    )
+    for parts in ({"held_on-day": BIG, "held_on-month": BIG, "held_on-year": BIG}, {"held_on-day": "\x00", "held_on-month": "1"}):
+        response = client.post(f"/partnerships/{agreement.pk}/meetings/new", parts)
+        assert response.status_code == 400
+    assert client.get(f"/partnerships/{agreement.pk}/meetings/{BIG}/attendance").status_code == 404
+    assert client.post(f"/partnerships/{agreement.pk}/terminate", {"reason": "a\x00b"}).status_code == 400
+    response = client.put(
+        f"/api/v1/partnerships/{agreement.pk}/meetings/{BIG}/attendees", json.dumps({"attendee_ids": []}),
+        content_type="application/json", **headers,
+    )
+    assert 400 <= response.status_code < 500 and response.json()
+    response = client.post(
+        f"/api/v1/partnerships/{agreement.pk}/terminate", json.dumps({"reason": "a\u0000b"}),
+        content_type="application/json", **headers,
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "reason"
+    assert services.get_agreement(agreement.pk).status == "draft"

@@ -9,19 +9,20 @@ Do not combine it with `transaction=True` tests in the same package (those flush
 import pytest
 
 from jointcare.audit.models import AuditEntry
-from jointcare.organisations.models import Organisation
-from jointcare.places import services
-from jointcare.places.models import Area, Lsoa, LsoaPctShare, PctCcg13Share, ReferenceState
+from jointcare.organisations.models import Organisation, Succession
+from jointcare.places import report, services
+from jointcare.places.models import Area, Lsoa, Lsoa21, LsoaPctShare, PctCcg13Share, ReferenceState
 
 
 def clear_reference() -> None:
+    Succession.objects.all().delete()
     Organisation.objects.filter(source=services.REFERENCE, kind="gp_practice").delete()
-    for kind in ("district_council", "sub_icb", "pct", "upper_tier_council", "icb"):
+    for kind in ("district_council", "sub_icb", "ccg", "pct", "upper_tier_council", "icb", "stp"):
         Organisation.objects.filter(source=services.REFERENCE, kind=kind).delete()
-    for model in (LsoaPctShare, PctCcg13Share, Lsoa, Area, ReferenceState):
+    for model in (LsoaPctShare, PctCcg13Share, Lsoa, Lsoa21, Area, ReferenceState):
         model.objects.all().delete()
     AuditEntry.objects.filter(action="reference.load").delete()
-    services.clear_cache()
+    report.clear_cache()
 
 
 @pytest.fixture(scope="package")

@@ -104,4 +104,5 @@ def test_bad_thresholds_are_refused(bad):
 
 def test_levels():
     assert level_error("ccg") is None
-    assert "pct, ccg, icb" in level_error("lad")
+    assert level_error("sub-icb") is None and level_error("stp") is None
+    assert "pct, ccg, stp, sub-icb, icb" in level_error("lad")

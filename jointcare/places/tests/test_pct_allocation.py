@@ -2,7 +2,7 @@
 
 import pytest
 
-from jointcare.places import services
+from jointcare.places import report
 from jointcare.places.models import PctCcg13Share
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ OWN_COUNCIL = [
 
 @pytest.fixture
 def pct_report(reference_data):
-    return services.coterminosity_report("pct")
+    return report.coterminosity_report("pct")
 
 
 @pytest.mark.parametrize("ods,council,share,council_share", OWN_COUNCIL)
@@ -61,18 +61,17 @@ def test_every_pct_keeps_a_part_of_every_ccg_it_had_postcodes_in(reference_data)
     assert all(total == pytest.approx(1, abs=1e-5) for total in by_ccg.values())
 
 
-def test_every_active_gp_practice_has_a_2020_sub_icb(db):
+def test_every_gp_practice_sits_under_an_open_sub_icb_location(reference_data):
     from jointcare.organisations.models import Organisation
     from jointcare.places import services
 
-    services.load_reference(None)
     practices = Organisation.objects.filter(kind="gp_practice", source="reference")
     assert practices.count() == 6830
-    assert not practices.filter(parent__isnull=True).exists()
-    # A practice commissioned in 2019 by NHS Airedale, Wharfedale and Craven CCG (02N, merged in April 2020)
-    # belongs to NHS Bradford District and Craven CCG (36J).
-    by_02n = services.read_data("gp_practices.csv.gz")
-    codes = [p["ods_code"] for p in by_02n if p["commissioner"] == "02N"]
+    assert not practices.exclude(parent__kind="sub_icb", parent__active=True).exists()
+    # A practice commissioned in 2019 by NHS Airedale, Wharfedale and Craven CCG (02N, merged in April 2020 into
+    # NHS Bradford District and Craven CCG, 36J) is in the West Yorkshire ICB's Sub-ICB location 36J today.
+    shipped = services.read_data("gp_practices.csv.gz")
+    codes = [p["ods_code"] for p in shipped if p["commissioner"] == "02N"]
     assert codes
-    parents = set(practices.filter(ods_code__in=codes).values_list("parent__ods_code", flat=True))
-    assert parents == {"36J"}
+    parents = set(practices.filter(ods_code__in=codes).values_list("parent__gss_code", "parent__ods_code", "parent__parent__ods_code"))
+    assert parents == {("E38000232", "36J", "QWO")}

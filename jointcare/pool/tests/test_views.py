@@ -98,11 +98,11 @@ def test_create_close_and_settle(signed_in, partners):
     assert r.status_code == 302 and "statement" in r["Location"]
 
 
-def test_capability_needed(client, pool, user_factory):
+def test_capability_needed(client, pool, partners, user_factory):
     user_factory("cara", roles=["care_coordinator"])
     client.login(username="cara", password=PASSWORD)
     assert client.get("/pools/").status_code == 403
-    user_factory("ana", roles=["analyst"])
+    user_factory("ana", roles=["analyst"], organisation=partners["icb"])
     client.login(username="ana", password=PASSWORD)
     assert client.get(f"/pools/{pool.pk}/").status_code == 200
     assert client.post(f"/pools/{pool.pk}/settle").status_code == 403

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jointcare.accounts import services
 from jointcare.accounts.domain import Role
 from jointcare.errors import ServiceError
-from jointcare.organisations.models import Organisation
+from jointcare.organisations import services as organisations
 
 
 class Command(BaseCommand):
@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", action="append", default=[], choices=[r.value for r in Role])
         parser.add_argument("--organisation", help="ODS or GSS code of the user's organisation")
-        parser.add_argument("--password", help="Password (prompted for when not given)")
+        parser.add_argument(
+            "--password", help="Password (prompted for when not given): at least 12 characters, not a common one"
+        )
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--email", default="")
@@ -24,9 +26,10 @@ class Command(BaseCommand):
         organisation = None
         if opts["organisation"]:
             code = opts["organisation"].strip().upper()
-            organisation = Organisation.objects.filter(ods_code=code).first() or Organisation.objects.filter(gss_code=code).first()
-            if organisation is None:
-                raise CommandError(f"--organisation: no organisation with code '{code}'")
+            try:  # the open organisation holding the code (a closed predecessor may share it)
+                organisation = organisations.by_code(code)
+            except ServiceError:
+                raise CommandError(f"--organisation: no organisation with code '{code}'") from None
         password = opts["password"] or getpass.getpass("Password: ")
         try:
             user = services.create_user(

@@ -1,4 +1,4 @@
-"""jointcare coterminosity --level {pct,ccg,icb} [--threshold 0.95] [--format table|csv|json]"""
+"""jointcare coterminosity --level {pct,ccg,stp,sub-icb,icb} [--threshold 0.95] [--format table|csv|json]"""
 
 import csv
 import io
@@ -9,11 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from jointcare.errors import ServiceError
-from jointcare.places import domain, services
+from jointcare.places import domain, report as reports
 
 
 class Command(BaseCommand):
-    help = "How NHS bodies (PCTs 2013, CCGs 2020, ICBs) fit the councils with social services."
+    help = (
+        "How NHS bodies fit the councils with social services: PCTs (2013), CCGs and STPs (April 2020) against the 2019 "
+        "councils; Sub-ICB locations and ICBs (today's) against today's."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--level", required=True, choices=domain.LEVELS)
@@ -23,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            report = services.coterminosity_report(options["level"], options["threshold"])
+            report = reports.coterminosity_report(options["level"], options["threshold"])
         except ServiceError as exc:
             raise CommandError(exc.message) from None
         if not report["bodies"]:
@@ -31,7 +34,7 @@ class Command(BaseCommand):
         fmt = options["format"]
         out = self.stdout
         if options["councils"]:
-            rows = services.rounded_councils(report)
+            rows = reports.rounded_councils(report)
             if fmt == "json":
                 out.write(json.dumps(rows, indent=2))
                 return
@@ -42,7 +45,7 @@ class Command(BaseCommand):
                     for b in c["bodies"]:
                         w.writerow([c["code"], c["name"], b["code"], b["ods_code"], b["name"], b["share"], b["body_share"]])
                 return
-            table = Table(title=f"Councils and the {options['level'].upper()}s overlapping them")
+            table = Table(title=f"Councils and the {reports.SHORT_PLURAL[options['level']]} overlapping them")
             for col in ("Council", "Code", "Bodies", "Overlapping (share of council)"):
                 table.add_column(col)
             for c in rows:
@@ -50,7 +53,7 @@ class Command(BaseCommand):
                               ", ".join(f"{b['name']} {b['share']:.1%}" for b in c["bodies"]))
             self._print(table)
             return
-        rows = services.rounded_bodies(report)
+        rows = reports.rounded_bodies(report)
         if fmt == "json":
             out.write(json.dumps(rows, indent=2))
         elif fmt == "csv":
@@ -62,7 +65,8 @@ class Command(BaseCommand):
                                 b["largest_share"], "yes" if b["coterminous"] else "no"])
         else:
             s = report["summary"]
-            table = Table(title=f"Coterminosity at {options['level'].upper()} level, threshold {report['threshold']:g}, "
+            table = Table(title=f"Coterminosity of {report['label']} with the councils of "
+                                f"{report['vintage']['councils']}, threshold {report['threshold']:g}, "
                                 f"weighted by {report['weighting'].replace('_', ' ')}")
             for col in ("Code", "ODS", "Name", "Councils", "Largest share", "Coterminous", "Overlapping councils (share of body)"):
                 table.add_column(col)
