@@ -140,3 +140,15 @@ def test_a_refused_transition_is_explained(client, commissioner, orgs):
 def test_unknown_agreement_is_404(client, commissioner):
     response = client.get("/partnerships/9999/")
     assert response.status_code == 404 and "no partnership agreement with id 9999" in response.content.decode()
+
+
+def test_a_decision_can_be_recorded_at_an_earlier_meeting(client, user_factory, pooled, orgs):
+    board = services.create_board(None, pooled, name="Board")
+    earlier = services.record_meeting(None, board, held_on="2025-05-01", title="May board")
+    services.record_meeting(None, board, held_on="2025-06-01", title="June board")
+    client.force_login(user_factory("bea", roles=["board_member"]))
+    response = client.post(
+        f"/partnerships/{pooled.pk}/decisions/new", {"meeting": str(earlier.pk), "summary": "Agreed the May minutes"}
+    )
+    assert response.status_code == 302
+    assert Decision.objects.get().meeting_id == earlier.pk
