@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from django.db.models import Sum
 from django.http import HttpResponse, JsonResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from jointcare.accounts.access import api_user, check
+from jointcare import exports
 from jointcare.errors import FieldError, NotFound
-from jointcare.pool import agreement_file, imports, reports, services
+from jointcare.pool import agreement_file, imports, queries, reports, services
 from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Pool
 
 router = Router(tags=["pool"])
@@ -151,7 +154,7 @@ def accounts(request, pool_id: int):
     response={200: dict, **ERRORS},
     summary="Budget monitoring by scheme, partner, month",
 )
-def monitoring(request, pool_id: int, through: int | None = None):
+def monitoring(request, pool_id: int, through: Annotated[int | None, Field(ge=0, le=12)] = None):
     check(api_user(request), "pool.view")
     data = reports.monitoring(_pool(pool_id), through)
     return {
@@ -300,47 +303,18 @@ def settle(request, pool_id: int, payload: SettleIn):
     return services.settle_pool(user, _pool(pool_id), dry_run=payload.dry_run)
 
 
-REPORT_KINDS = ("monitoring", "statement", "quarterly", "year-end")
-
-
-def report_table(pool: Pool, kind: str):
-    if kind == "monitoring":
-        return reports.monitoring_table(reports.monitoring(pool))
-    if kind == "statement":
-        return reports.statement_table(reports.partner_statements(pool))
-    if kind == "quarterly":
-        return reports.quarterly(pool)
-    if kind == "year-end":
-        return reports.year_end_by_source(pool)
-    raise NotFound(f"there is no report '{kind}' (choose from {', '.join(REPORT_KINDS)})")
-
-
-def export_response(headers, rows, fmt: str, filename: str):
-    if fmt == "csv":
-        resp = HttpResponse(reports.to_csv(headers, rows), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        resp = HttpResponse(
-            reports.to_xlsx(headers, rows, filename),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        raise FieldError("format must be csv, xlsx or json", field="format")
-    resp["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return resp
-
-
 @router.get(
     "/{pool_id}/reports/{kind}",
     response={200: None, **ERRORS},
     summary="A report (monitoring, statement, quarterly, year-end) as JSON, CSV or XLSX",
 )
-def report(request, pool_id: int, kind: str, format: str = "json"):
+def report(request, pool_id: int, kind: str, format: Literal["json", "csv", "xlsx"] = "json"):
     check(api_user(request), "pool.view")
     pool = _pool(pool_id)
-    headers, rows = report_table(pool, kind)
+    sheet = queries.report_sheet(pool, kind)
     if format == "json":
-        return JsonResponse([dict(zip(headers, r, strict=True)) for r in rows], safe=False)
-    return export_response(headers, rows, format, f"{kind}-{pool.pk}")
+        return JsonResponse([dict(zip(sheet.headers, r, strict=True)) for r in sheet.rows], safe=False)
+    return exports.export_response(sheet, format, queries.report_filename(pool, kind))
 
 
 @router.get(

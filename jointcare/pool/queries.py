@@ -1,0 +1,366 @@
+"""Read-only queries behind the pool's pages and downloads: report sheets, the ledger and its filters, and
+contributions due and received. Nothing here writes; every list is a fixed number of queries at any volume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from jointcare import exports
+from jointcare.errors import NotFound
+from jointcare.pool import domain, reports
+from jointcare.pool.domain import AccountKind, TransactionKind
+from jointcare.pool.models import Account, MonthlyBalance, Pool, Posting
+
+# ------------------------------------------------------------------------------------------------ reports
+
+REPORT_TITLES = {
+    "monitoring": "Budget monitoring",
+    "statement": "Partner statements",
+    "quarterly": "Quarterly report to partners",
+    "year-end": "Year-end summary by funding source",
+}
+REPORT_KINDS = tuple(REPORT_TITLES)
+
+
+def month_labels(pool: Pool) -> list[str]:
+    return reports.month_labels(pool.financial_year)
+
+
+def report_sheet(pool: Pool, kind: str, through: int | None = None) -> exports.Sheet:
+    """One of the pool's reports as a sheet for its page, the API and the downloads."""
+    notes: list[str] = []
+    totals = False
+    if kind == "monitoring":
+        data = reports.monitoring(pool, through)
+        headers, rows = reports.monitoring_table(data)
+        notes.append(through_note(pool, data["through"]))
+    elif kind == "statement":
+        data = reports.partner_statements(pool)
+        headers, rows = reports.statement_table(data)
+        notes.append("As settled at year end." if data["settled"] else "Projected: the pool is not yet settled.")
+        notes.append("Balance due: positive, the partner owes the pool; negative, the pool owes the partner.")
+        totals = True
+    elif kind == "quarterly":
+        headers, rows = reports.quarterly(pool)
+    elif kind == "year-end":
+        headers, rows = reports.year_end_by_source(pool)
+        totals = True
+    else:
+        raise NotFound(f"there is no report '{kind}' (choose from {', '.join(REPORT_KINDS)})", field="kind")
+    return exports.Sheet(
+        title=f"{REPORT_TITLES[kind]}: {pool}", headers=headers, rows=list(rows), notes=notes, totals=totals
+    )
+
+
+def report_filename(pool: Pool, kind: str) -> str:
+    return exports.filename(pool.name, pool.year_label, kind)
+
+
+def through_note(pool: Pool, through: int) -> str:
+    if not through:
+        return "No month has ended yet, so there are no actuals: the forecast is the commitments."
+    return (
+        f"Actuals to the end of {month_labels(pool)[through - 1]}; later months forecast from commitments, "
+        "otherwise the run rate."
+    )
+
+
+# ------------------------------------------------------------------------------------------------ accounts
+
+
+def account_label(account: Account) -> str:
+    """How a finance officer names an account: 'Spend: Reablement (REAB)', 'Contribution: Trafford Council'."""
+    kind = AccountKind(account.kind)
+    if account.scheme_id:
+        return f"Spend: {account.scheme.name} ({account.scheme.code})"
+    if account.partner_id:
+        what = "Contribution" if kind == AccountKind.CONTRIBUTION else "Balance due"
+        return f"{what}: {account.partner.name}"
+    return {
+        AccountKind.CASH: "Cash (held by the host)",
+        AccountKind.VARIANCE: "Year-end variance",
+        AccountKind.CARRIED_FORWARD: "Carried forward",
+        AccountKind.UNCOVERED: "Uncovered overspend",
+    }.get(kind, kind.value)
+
+
+ACCOUNT_KIND_LABELS = {
+    AccountKind.SPEND: "Spend (all schemes)",
+    AccountKind.CONTRIBUTION: "Contributions (all partners)",
+    AccountKind.CASH: "Cash",
+    AccountKind.PARTNER_BALANCE: "Partner balances",
+    AccountKind.VARIANCE: "Year-end variance",
+    AccountKind.CARRIED_FORWARD: "Carried forward",
+    AccountKind.UNCOVERED: "Uncovered overspend",
+}
+TRANSACTION_KIND_LABELS = {
+    TransactionKind.ACTUAL: "Actual spend",
+    TransactionKind.CONTRIBUTION: "Contribution",
+    TransactionKind.SETTLEMENT: "Settlement",
+    TransactionKind.REVERSAL: "Reversal",
+    TransactionKind.ADJUSTMENT: "Adjustment",
+}
+
+
+def partners(pool: Pool) -> dict[int, object]:
+    """The pool's partners (organisations with a contribution), by id, in name order."""
+    found = {}
+    for c in pool.contributions.select_related("partner").order_by("partner__name", "id"):
+        found.setdefault(c.partner_id, c.partner)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ ledger
+
+
+@dataclass
+class LedgerFilter:
+    """What the ledger page shows: postings on the accounts chosen (all by default) in the month chosen."""
+
+    scheme: object | None = None  # Scheme
+    partner: object | None = None  # Organisation
+    month: int | None = None  # 1 = April
+    kind: str = ""  # transaction kind
+    account: str = ""  # account kind
+
+    def describe(self, pool: Pool) -> list[str]:
+        parts = []
+        if self.scheme is not None:
+            parts.append(f"Scheme: {self.scheme.name} ({self.scheme.code})")
+        if self.partner is not None:
+            parts.append(f"Partner: {self.partner.name}")
+        if self.account:
+            parts.append(f"Accounts: {ACCOUNT_KIND_LABELS[AccountKind(self.account)]}")
+        if self.month:
+            parts.append(f"Month: {month_labels(pool)[self.month - 1]}")
+        if self.kind:
+            parts.append(f"Transactions: {TRANSACTION_KIND_LABELS[TransactionKind(self.kind)]}")
+        return parts
+
+    def query(self) -> dict[str, str]:
+        """The filter as query-string values (for links and the download)."""
+        q = {}
+        if self.scheme is not None:
+            q["scheme"] = self.scheme.code
+        if self.partner is not None:
+            q["partner"] = str(self.partner.pk)
+        if self.account:
+            q["account"] = self.account
+        if self.month:
+            q["month"] = str(self.month)
+        if self.kind:
+            q["kind"] = self.kind
+        return q
+
+
+def ledger_postings(pool: Pool, f: LedgerFilter):
+    """Postings matching the filter, in ledger order (month, then transaction, then posting)."""
+    accounts = Account.objects.filter(pool=pool)
+    if f.scheme is not None:
+        accounts = accounts.filter(scheme=f.scheme)
+    if f.partner is not None:
+        accounts = accounts.filter(partner=f.partner)
+    if f.account:
+        accounts = accounts.filter(kind=f.account)
+    qs = Posting.objects.filter(account__in=accounts.values("pk"))
+    if f.month:
+        qs = qs.filter(period__pool=pool, period__number=f.month)
+    if f.kind:
+        qs = qs.filter(transaction__kind=f.kind)
+    return qs.order_by("period__number", "transaction__value_date", "transaction_id", "id")
+
+
+def ledger_totals(postings) -> dict:
+    """Debits, credits and the net of the postings (all pages), and how many there are."""
+    agg = postings.order_by().aggregate(
+        debit=Sum("amount_pence", filter=Q(amount_pence__gt=0)),
+        credit=Sum("amount_pence", filter=Q(amount_pence__lt=0)),
+    )
+    debit, credit = agg["debit"] or 0, -(agg["credit"] or 0)
+    return {"debit": debit, "credit": credit, "net": debit - credit}
+
+
+@dataclass
+class LedgerRow:
+    posting: Posting
+    account: str
+    against: list[str] = field(default_factory=list)
+
+    @property
+    def tx(self):
+        return self.posting.transaction
+
+    @property
+    def debit(self) -> int | None:
+        return self.posting.amount_pence if self.posting.amount_pence > 0 else None
+
+    @property
+    def credit(self) -> int | None:
+        return -self.posting.amount_pence if self.posting.amount_pence < 0 else None
+
+
+def ledger_rows(postings) -> list[LedgerRow]:
+    """The postings (one page of them) with their account names and the accounts on the other side of each
+    transaction. Three queries whatever the page size."""
+    page = list(postings.select_related("transaction", "period", "account__scheme", "account__partner"))
+    tx_ids = {p.transaction_id for p in page}
+    others: dict[int, list[Posting]] = defaultdict(list)
+    for p in (
+        Posting.objects.filter(transaction_id__in=tx_ids)
+        .select_related("account__scheme", "account__partner")
+        .order_by("id")
+    ):
+        others[p.transaction_id].append(p)
+    rows = []
+    for p in page:
+        against = [account_label(o.account) for o in others[p.transaction_id] if (o.amount_pence > 0) != (p.amount_pence > 0)]
+        rows.append(LedgerRow(p, account_label(p.account), against))
+    return rows
+
+
+LEDGER_HEADERS = ["Date", "Month", "Transaction", "Kind", "Reference", "Description", "Account", "Against", "Debit", "Credit"]
+
+
+def ledger_sheet(pool: Pool, f: LedgerFilter, chunk: int = 2000) -> exports.Sheet:
+    """Every posting matching the filter (not only one page), for download."""
+    postings = ledger_postings(pool, f)
+    labels = month_labels(pool)
+
+    def rows():
+        for start in range(0, postings.count(), chunk):
+            for r in ledger_rows(postings[start : start + chunk]):
+                yield [
+                    r.tx.value_date,
+                    labels[r.posting.period.number - 1],
+                    r.tx.idempotency_key,
+                    TRANSACTION_KIND_LABELS.get(r.tx.kind, r.tx.kind),
+                    r.tx.reference,
+                    r.tx.reason,
+                    r.account,
+                    "; ".join(r.against),
+                    r.debit,
+                    r.credit,
+                ]
+
+    return exports.Sheet(
+        title=f"Ledger: {pool}",
+        headers=LEDGER_HEADERS,
+        rows=rows(),
+        notes=f.describe(pool) or ["Every posting in the pool"],
+        totals=True,
+    )
+
+
+def transaction_postings(pool: Pool, tx_id: int):
+    """One transaction with its postings (and what reverses it, or what it reverses)."""
+    from jointcare.pool.models import LedgerTransaction
+
+    tx = (
+        LedgerTransaction.objects.filter(pool=pool, pk=tx_id)
+        .select_related("period", "posted_by", "reverses")
+        .first()
+    )
+    if tx is None:
+        raise NotFound(f"{pool} has no transaction {tx_id}")
+    postings = list(tx.postings.select_related("account__scheme", "account__partner").order_by("id"))
+    reversed_by = LedgerTransaction.objects.filter(reverses=tx).first()
+    return tx, [(p, account_label(p.account)) for p in postings], reversed_by
+
+
+# ------------------------------------------------------------------------------------------------ contributions
+
+
+@dataclass
+class Instalment:
+    month: int  # 1 = April
+    label: str
+    due_on: dt.date
+    due: int
+    received: int  # received in this month
+    covered: int  # how much of this instalment the receipts to date pay (oldest instalment first)
+    status: str  # "paid", "part paid", "overdue", "not yet due"
+
+
+@dataclass
+class PartnerContributions:
+    partner: object
+    due_year: int
+    due_to_date: int
+    received: int
+    instalments: list[Instalment]
+
+    @property
+    def arrears(self) -> int:
+        return max(0, self.due_to_date - self.received)
+
+
+def contributions_schedule(pool: Pool, today: dt.date | None = None) -> list[PartnerContributions]:
+    """Pooled cash contributions due and received, by partner and instalment, as at `today`.
+
+    Due: each pooled cash contribution's instalments (month -> pence), due on the first day of the month.
+    Received: the credits to the partner's contribution account, by month. Receipts pay the oldest instalment
+    first; an instalment whose month has begun and that the receipts do not yet cover is overdue, and the
+    arrears are what is due to date less what has been received. Two queries.
+    """
+    today = today or timezone.localdate()
+    starts = domain.period_months(pool.financial_year)
+    labels = month_labels(pool)
+    due: dict[int, list[int]] = defaultdict(lambda: [0] * 12)
+    orgs = {}
+    for c in pool.contributions.select_related("partner").order_by("partner__name", "id"):
+        orgs.setdefault(c.partner_id, c.partner)
+        if c.type == domain.ContributionType.POOLED and c.form == domain.ContributionForm.CASH:
+            for k, v in c.instalments.items():
+                due[c.partner_id][int(k) - 1] += v
+    received: dict[int, list[int]] = defaultdict(lambda: [0] * 12)
+    for pid, number, total in (
+        MonthlyBalance.objects.filter(account__pool=pool, account__kind=AccountKind.CONTRIBUTION)
+        .values_list("account__partner_id", "period__number", "amount_pence")
+    ):
+        received[pid][number - 1] += -(total or 0)
+    out = []
+    for pid, org in orgs.items():
+        d, r = due[pid], received[pid]
+        if not any(d) and not any(r):
+            continue
+        paid_in = sum(r)
+        before = 0
+        rows = []
+        for m in range(12):
+            if not d[m] and not r[m]:
+                continue
+            covered = max(0, min(d[m], paid_in - before))
+            before += d[m]
+            if not d[m]:
+                status = "received"
+            elif covered >= d[m]:
+                status = "paid"
+            elif covered:
+                status = "part paid"
+            else:
+                status = "overdue" if starts[m] <= today else "not yet due"
+            rows.append(Instalment(m + 1, labels[m], starts[m], d[m], r[m], covered, status))
+        due_to_date = sum(d[m] for m in range(12) if starts[m] <= today)
+        out.append(PartnerContributions(org, sum(d), due_to_date, paid_in, rows))
+    return out
+
+
+def contributions_sheet(pool: Pool, today: dt.date | None = None) -> exports.Sheet:
+    rows = []
+    for pc in contributions_schedule(pool, today):
+        for i in pc.instalments:
+            rows.append([pc.partner.name, i.label, i.due_on, i.due, i.received, i.status])
+    today = today or timezone.localdate()
+    return exports.Sheet(
+        title=f"Contributions due and received: {pool}",
+        headers=["Partner", "Month", "Due on", "Due", "Received", "Status"],
+        rows=rows,
+        notes=[f"Status as at {today.day} {today:%B %Y}. Receipts pay the oldest instalment first."],
+        totals=True,
+    )
