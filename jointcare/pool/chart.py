@@ -52,17 +52,25 @@ class Chart:
     last_actuals: int
 
 
-def nice_step(span: int, max_ticks: int = MAX_TICKS) -> int:
-    """The smallest of 1, 2, 2.5 and 5 times a power of ten (in pence) that covers `span` in at most
-    `max_ticks` steps."""
-    span = max(span, 1)
+def _nice_steps():
+    """1, 2, 2.5 and 5 times each power of ten, in pence, smallest first."""
     exp = 0
     while True:
         for mult in (Fraction(1), Fraction(2), Fraction(5, 2), Fraction(5)):
             step = mult * 10**exp
-            if step.denominator == 1 and step * max_ticks >= span:
-                return int(step)
+            if step.denominator == 1:
+                yield int(step)
         exp += 1
+
+
+def nice_step(high: int, low: int = 0, max_ticks: int = MAX_TICKS) -> int:
+    """The smallest nice step whose multiples reach from `low` (at most 0) up to `high` (at least 1) in at most
+    `max_ticks` steps."""
+    high, low = max(high, 1), min(low, 0)
+    for step in _nice_steps():
+        if _ceil_div(high, step) + _ceil_div(-low, step) <= max_ticks:
+            return step
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def money_tick(pence: int, unit: int) -> str:
@@ -97,7 +105,7 @@ def cumulative_chart(
     cum_f = [0, *accumulate(forecast)]
     values = cum_b + cum_a + cum_f
     high, low = max(values), min(values)
-    step = nice_step(max(high, 0) - min(low, 0))
+    step = nice_step(high, low)
     top_value = step * _ceil_div(max(high, 1), step)
     low_value = -step * _ceil_div(-low, step) if low < 0 else 0
     span = top_value - low_value

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jointcare import exports
 from jointcare.accounts.access import can, requires
 from jointcare.errors import ServiceError
-from jointcare.money import MoneyError, parse_pounds
+from jointcare.money import MoneyError, format_pence, parse_pounds
 from jointcare.organisations.forms import error_list
 from jointcare.pool import agreement_file, chart, domain, forms, imports, queries, reports, services
 from jointcare.pool.domain import AccountKind
@@ -632,7 +632,7 @@ def _setup_contributions(request, draft: dict):
     names = {str(o.pk): o.name for o in parties}
 
     def describe(item: dict) -> str:
-        return f"{names.get(item['partner'], 'an unknown partner')}: £{item['amount']} ({item['type']}, {item['schedule']})"
+        return f"{names.get(item['partner'], 'an unknown partner')}: {_pounds(item['amount'])} ({item['type']}, {item['schedule']})"
 
     return _setup_items(
         request, draft, "contributions", "contributions", forms.ContributionStep, "setup_contributions.jinja",
@@ -645,7 +645,7 @@ def _setup_schemes(request, draft: dict):
     areas = [(a.value, domain.SERVICE_AREA_LABELS[a]) for a in domain.ServiceArea]
 
     def describe(item: dict) -> str:
-        return f"{item['name']} ({item['code']}): £{item['budget']}"
+        return f"{item['name']} ({item['code']}): {_pounds(item['budget'])}"
 
     return _setup_items(
         request, draft, "schemes", "schemes", forms.SchemeStep, "setup_schemes.jinja",
@@ -734,6 +734,7 @@ def setup_check(request):
             "areas": domain.SERVICE_AREA_LABELS,
             "methods": dict(forms.METHODS),
             "underspends": dict(forms.UNDERSPENDS),
+            "pounds": _pounds,
         },
         status=status,
     )
@@ -744,6 +745,14 @@ def _pence(text: str) -> int:
         return parse_pounds(str(text))
     except MoneyError:
         return 0
+
+
+def _pounds(text: str) -> str:
+    """An amount as entered, shown as money where it reads as money (£1,000,000.00), else as it was typed."""
+    try:
+        return format_pence(parse_pounds(str(text)))
+    except MoneyError:
+        return str(text)
 
 
 @requires("pool.edit")
