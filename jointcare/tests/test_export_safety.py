@@ -13,7 +13,6 @@ import re
 import zipfile
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from jointcare import exports
@@ -22,6 +21,7 @@ from jointcare.organisations.models import Organisation
 from jointcare.partnerships.models import Agreement
 from jointcare.pool import imports, queries, services
 from jointcare.pool.domain import AccountKind
+from jointcare.tests import crawl
 
 pytestmark = pytest.mark.django_db
 
@@ -70,31 +70,20 @@ def everyone(user_factory):
     return user_factory("eve", roles=[r.value for r in Role])
 
 
-def _patterns(patterns, namespace=None):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _patterns(p.url_patterns, p.namespace or namespace)
-        elif isinstance(p, URLPattern) and p.name and namespace not in ("admin", "api"):
-            yield f"{namespace}:{p.name}" if namespace else p.name, list(p.pattern.converters)
-
-
 def _page_urls(pool):
-    tx = pool.transactions.first()
-    org = pool.host
-    values = {
-        "pool": {"pk": [pool.pk], "kind": list(queries.REPORT_KINDS), "tx_id": [tx.pk], "number": [1], "step": ["agreement"]},
-        "partnerships": {"pk": [pool.agreement_id]},
-        "organisations": {"pk": [org.pk], "code": [org.code]},
-    }
-    for name, params in _patterns(get_resolver().url_patterns):
-        options = values.get(name.split(":")[0], {})
-        if any(p not in options for p in params):
-            pytest.fail(f"no value to request {name} with: add one for {params}")
-        combos = [{}]
-        for p in params:
-            combos = [{**c, p: v} for c in combos for v in options[p]]
-        for kwargs in combos:
-            yield name, reverse(name, kwargs=kwargs or None)
+    return crawl.page_urls(
+        {
+            "pool": {
+                "pk": [pool.pk],
+                "kind": list(queries.REPORT_KINDS),
+                "tx_id": [pool.transactions.first().pk],
+                "number": [1],
+                "step": ["agreement"],
+            },
+            "partnerships": {"pk": [pool.agreement_id]},
+            "organisations": {"pk": [pool.host_id], "code": [pool.host.code]},
+        }
+    )
 
 
 def _api_urls(client, pool):
