@@ -106,12 +106,17 @@ def _money_columns(sheet: Sheet) -> list[bool]:
 
 def to_csv(sheet: Sheet) -> bytes:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([safe_text(str(h)) for h in sheet.headers])
-    money = _money_columns(sheet)
-    for row in sheet.rows:
-        w.writerow([_csv_cell(v, m) for v, m in zip(row, money, strict=True)])
+    write_csv(buf, sheet.headers, sheet.rows, money=sheet.money, lineterminator="\r\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def write_csv(stream, headers: Sequence[str], rows: Iterable[Sequence], *, money: Collection[str] = (), lineterminator="\n") -> None:
+    """CSV to a text stream (a file, or a command's output), every cell made safe as `to_csv` does."""
+    w = csv.writer(stream, lineterminator=lineterminator)
+    w.writerow([safe_text(str(h)) for h in headers])
+    flags = [h in money for h in headers]
+    for row in rows:
+        w.writerow([_csv_cell(v, m) for v, m in zip(row, flags, strict=True)])
 
 
 def _csv_cell(value, money: bool):
