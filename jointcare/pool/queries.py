@@ -8,14 +8,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from jointcare import exports
 from jointcare.errors import NotFound
 from jointcare.pool import domain, reports
 from jointcare.pool.domain import AccountKind, TransactionKind
-from jointcare.pool.models import Account, MonthlyBalance, Pool, Posting
+from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Period, Pool, Posting
 
 # ------------------------------------------------------------------------------------------------ reports
 
@@ -160,7 +160,9 @@ class LedgerFilter:
 
 
 def ledger_postings(pool: Pool, f: LedgerFilter):
-    """Postings matching the filter, in ledger order (month, then transaction, then posting)."""
+    """Postings matching the filter, in the order they were posted (filter by month for one month's).
+
+    Ordered by id alone, so a page is read straight from the primary key, never by sorting every posting."""
     accounts = Account.objects.filter(pool=pool)
     if f.scheme is not None:
         accounts = accounts.filter(scheme=f.scheme)
@@ -168,12 +170,19 @@ def ledger_postings(pool: Pool, f: LedgerFilter):
         accounts = accounts.filter(partner=f.partner)
     if f.account:
         accounts = accounts.filter(kind=f.account)
-    qs = Posting.objects.filter(account__in=accounts.values("pk"))
+    ids = list(accounts.values_list("pk", flat=True))
+    if f.scheme is not None or f.partner is not None or f.account or f.month:
+        qs = Posting.objects.filter(account_id__in=ids)
+    else:
+        # Every account of the pool: nearly every posting matches, so reading the table in order beats looking
+        # each posting up through the (account, month) index, which SQLite would otherwise choose (seconds,
+        # rather than a fraction of one, at a million postings). `+ 0` keeps the index out of it.
+        qs = Posting.objects.annotate(account_of_pool=F("account_id") + 0).filter(account_of_pool__in=ids)
     if f.month:
-        qs = qs.filter(period__pool=pool, period__number=f.month)
+        qs = qs.filter(period_id__in=Period.objects.filter(pool=pool, number=f.month).values("pk"))
     if f.kind:
         qs = qs.filter(transaction__kind=f.kind)
-    return qs.order_by("period__number", "transaction__value_date", "transaction_id", "id")
+    return qs.order_by("id")
 
 
 def ledger_totals(postings) -> dict:
@@ -186,58 +195,89 @@ def ledger_totals(postings) -> dict:
     return {"debit": debit, "credit": credit, "net": debit - credit}
 
 
+@dataclass(frozen=True)
+class LedgerTx:
+    pk: int
+    idempotency_key: str
+    kind: str
+    value_date: dt.date
+    reason: str
+    reference: str
+
+
 @dataclass
 class LedgerRow:
-    posting: Posting
+    posting_id: int
+    tx: LedgerTx
+    month: int  # 1 = April
     account: str
+    amount: int
     against: list[str] = field(default_factory=list)
 
     @property
-    def tx(self):
-        return self.posting.transaction
-
-    @property
     def debit(self) -> int | None:
-        return self.posting.amount_pence if self.posting.amount_pence > 0 else None
+        return self.amount if self.amount > 0 else None
 
     @property
     def credit(self) -> int | None:
-        return -self.posting.amount_pence if self.posting.amount_pence < 0 else None
+        return -self.amount if self.amount < 0 else None
 
 
-def ledger_rows(postings) -> list[LedgerRow]:
-    """The postings (one page of them) with their account names and the accounts on the other side of each
-    transaction. Three queries whatever the page size."""
-    page = list(postings.select_related("transaction", "period", "account__scheme", "account__partner"))
-    tx_ids = {p.transaction_id for p in page}
-    others: dict[int, list[Posting]] = defaultdict(list)
-    for p in (
-        Posting.objects.filter(transaction_id__in=tx_ids)
-        .select_related("account__scheme", "account__partner")
-        .order_by("id")
+def ledger_rows(pool: Pool, postings) -> list[LedgerRow]:
+    """The postings (a page, or a chunk of a download) with their transactions, account names and the accounts
+    on the other side of each transaction. Five small queries whatever the number of postings; plain values
+    rather than model instances, so a download of many thousands of postings stays quick."""
+    found = list(postings.values_list("id", "transaction_id", "account_id", "period_id", "amount_pence"))
+    tx_ids = {t for _, t, *_ in found}
+    labels = {
+        a.pk: account_label(a) for a in Account.objects.filter(pool=pool).select_related("scheme", "partner")
+    }
+    months = dict(pool.periods.values_list("pk", "number"))
+    txs = {
+        pk: LedgerTx(pk, key, kind, day, reason, reference)
+        for pk, key, kind, day, reason, reference in LedgerTransaction.objects.filter(pk__in=tx_ids).values_list(
+            "pk", "idempotency_key", "kind", "value_date", "reason", "reference"
+        )
+    }
+    sides: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for tx_id, account_id, amount in (
+        Posting.objects.filter(transaction_id__in=tx_ids).order_by("id").values_list("transaction_id", "account_id", "amount_pence")
     ):
-        others[p.transaction_id].append(p)
+        sides[tx_id].append((account_id, amount))
     rows = []
-    for p in page:
-        against = [account_label(o.account) for o in others[p.transaction_id] if (o.amount_pence > 0) != (p.amount_pence > 0)]
-        rows.append(LedgerRow(p, account_label(p.account), against))
+    for posting_id, tx_id, account_id, period_id, amount in found:
+        against = [labels.get(a, str(a)) for a, x in sides[tx_id] if (x > 0) != (amount > 0)]
+        rows.append(LedgerRow(posting_id, txs[tx_id], months.get(period_id, 0), labels.get(account_id, str(account_id)), amount, against))
     return rows
 
 
 LEDGER_HEADERS = ["Date", "Month", "Transaction", "Kind", "Reference", "Description", "Account", "Against", "Debit", "Credit"]
 
 
+def ledger_page(pool: Pool, postings, number: int, size: int):
+    """One page of the postings (Django's Paginator over their ids) and its rows."""
+    from django.core.paginator import Paginator
+
+    page = Paginator(postings.values_list("id", flat=True), size).page(number)
+    return page, ledger_rows(pool, Posting.objects.filter(pk__in=list(page.object_list)).order_by("id"))
+
+
 def ledger_sheet(pool: Pool, f: LedgerFilter, chunk: int = 2000) -> exports.Sheet:
-    """Every posting matching the filter (not only one page), for download."""
+    """Every posting matching the filter (not only one page), for download, read in chunks by id."""
     postings = ledger_postings(pool, f)
     labels = month_labels(pool)
 
     def rows():
-        for start in range(0, postings.count(), chunk):
-            for r in ledger_rows(postings[start : start + chunk]):
+        last = 0
+        while True:
+            batch = ledger_rows(pool, postings.filter(id__gt=last)[:chunk])
+            if not batch:
+                return
+            last = batch[-1].posting_id
+            for r in batch:
                 yield [
                     r.tx.value_date,
-                    labels[r.posting.period.number - 1],
+                    labels[r.month - 1],
                     r.tx.idempotency_key,
                     TRANSACTION_KIND_LABELS.get(r.tx.kind, r.tx.kind),
                     r.tx.reference,
@@ -259,8 +299,6 @@ def ledger_sheet(pool: Pool, f: LedgerFilter, chunk: int = 2000) -> exports.Shee
 
 def transaction_postings(pool: Pool, tx_id: int):
     """One transaction with its postings (and what reverses it, or what it reverses)."""
-    from jointcare.pool.models import LedgerTransaction
-
     tx = (
         LedgerTransaction.objects.filter(pool=pool, pk=tx_id)
         .select_related("period", "posted_by", "reverses")

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import yaml
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -215,10 +215,10 @@ def ledger(request, pk: int):
         return exports.export_response(queries.ledger_sheet(pool, f), q["format"], exports.filename(*parts))
     postings = queries.ledger_postings(pool, f)
     totals = queries.ledger_totals(postings)
-    paginator = Paginator(postings, LEDGER_PAGE_SIZE)
-    if q["page"] and q["page"] > paginator.num_pages:
-        raise Http404("There is no such page")
-    page = paginator.page(q["page"] or 1)
+    try:
+        page, rows = queries.ledger_page(pool, postings, q["page"] or 1, LEDGER_PAGE_SIZE)
+    except EmptyPage:
+        raise Http404("There is no such page") from None
     labels = queries.month_labels(pool)
     query = urlencode(f.query())
     return render(
@@ -230,7 +230,7 @@ def ledger(request, pk: int):
             "filter": f,
             "described": f.describe(pool),
             "page": page,
-            "rows": queries.ledger_rows(page.object_list),
+            "rows": rows,
             "totals": totals,
             "query": query,
             "labels": labels,
