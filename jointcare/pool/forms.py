@@ -7,7 +7,7 @@ from django import forms
 
 from jointcare.errors import FieldError
 from jointcare.exports import FORMATS
-from jointcare.pool.domain import AccountKind, TransactionKind
+from jointcare.pool.domain import AccountKind, TransactionKind, parse_financial_year
 
 # ------------------------------------------------------------------------------------------------ query strings
 
@@ -138,6 +138,16 @@ class AgreementStep(forms.Form):
     def __init__(self, *args, agreements=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agreement"].choices = [(str(a.pk), a.name) for a in agreements]
+
+    def clean_financial_year(self):
+        text = self.cleaned_data["financial_year"]
+        try:
+            year = parse_financial_year(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if not 2000 <= year <= 2099:
+            raise forms.ValidationError("Enter a financial year between 2000-01 and 2099-00, for example 2026-27")
+        return text
 
 
 class PoolStep(forms.Form):

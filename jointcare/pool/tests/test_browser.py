@@ -31,7 +31,7 @@ def test_monitoring_import_and_settle_pages(page, live_server, pool, finance, ar
     page.click("button:has-text('Sign in')")
     page.wait_for_url(f"**/pools/{pool.pk}/monitoring")
     assert page.locator("figure svg[role='img'] title").count() == 1
-    assert page.locator("#chart-data tbody tr").count() == 12
+    assert page.locator("#chart-data tbody tr").count() == 13  # twelve months and the year
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / "pool-monitoring.png", full_page=True)
 

@@ -84,6 +84,8 @@ def test_each_answer_is_checked_where_it_is_given(signed_in, parties, partners):
     signed_in.post("/pools/new")
     r = answer(signed_in, "agreement", {"agreement": parties.pk, "financial_year": "soon"}, status=400)
     assert 'href="#financial_year"' in r.content.decode() and "is not a financial year" in r.content.decode()
+    r = answer(signed_in, "agreement", {"agreement": parties.pk, "financial_year": "999999999"}, status=400)
+    assert "Enter a financial year between 2000-01 and 2099-00" in r.content.decode()
     r = answer(signed_in, "agreement", {"financial_year": "2026-27"}, status=400)
     assert "Choose the agreement the pool belongs to" in r.content.decode()
     answer(signed_in, "agreement", {"agreement": parties.pk, "financial_year": "2026-27"})
