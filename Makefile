@@ -15,11 +15,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-assets: node_modules/.installed
+assets: node_modules/.installed build/static/nhsuk-frontend.css
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The site's NHS.UK stylesheet, built from the npm package with every asset served by the site itself.
+build/static/nhsuk-frontend.css: assets/nhsuk-frontend.scss node_modules/.installed
+	npm run --silent build
 
 run: install
 	$(BIN)/jointcare migrate --noinput -v 0
@@ -41,4 +45,4 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) node_modules var test-artefacts
+	rm -rf $(VENV) node_modules build var test-artefacts

@@ -116,6 +116,7 @@ def main() -> None:
 
 
 def make_pool():
+    from jointcare.money import split_largest_remainder
     from jointcare.organisations.models import Organisation
     from jointcare.partnerships.models import Agreement
     from jointcare.pool import services
@@ -146,7 +147,11 @@ def make_pool():
         name="Benchmark pool",
         host=council,
         risk_reserve_pence=10**8,
-        contributions=[services.ContributionSpec(p, 10**11, schedule="monthly") for p in partners],
+        # pooled contributions equal the schemes' budgets plus the reserve (the pool's validation)
+        contributions=[
+            services.ContributionSpec(p, amount, schedule="monthly")
+            for p, amount in zip(partners, split_largest_remainder(40 * 5 * 10**9 + 10**8, [1, 1, 1]), strict=True)
+        ],
         schemes=[
             services.SchemeSpec(
                 f"S{i:02d}",
@@ -184,6 +189,7 @@ def generate(pool, n_postings: int, spend: list[int], cash: int) -> None:
                 pool.pk,
                 periods[m],
                 f"gen:{i}",
+                "",  # no digest: generated rows are never posted again
                 "actual",
                 f"2026-{(m + 3) % 12 + 1:02d}-01",
                 "setup",
@@ -205,7 +211,7 @@ def generate(pool, n_postings: int, spend: list[int], cash: int) -> None:
             pid += 4
 
     tx_cols = (
-        "(id, pool_id, period_id, idempotency_key, kind, value_date, source, reason, reference, posted_at)"
+        "(id, pool_id, period_id, idempotency_key, digest, kind, value_date, source, reason, reference, posted_at)"
     )
     p_cols = "(id, transaction_id, account_id, period_id, amount_pence)"
     with transaction.atomic(), connection.cursor() as cur:
@@ -228,12 +234,12 @@ def generate(pool, n_postings: int, spend: list[int], cash: int) -> None:
                 chunk.append(row)
                 if len(chunk) == 100_000:
                     raw.executemany(
-                        f"INSERT INTO pool_ledgertransaction {tx_cols} VALUES (?,?,?,?,?,?,?,?,?,?)", chunk
+                        f"INSERT INTO pool_ledgertransaction {tx_cols} VALUES (?,?,?,?,?,?,?,?,?,?,?)", chunk
                     )
                     chunk = []
             if chunk:
                 raw.executemany(
-                    f"INSERT INTO pool_ledgertransaction {tx_cols} VALUES (?,?,?,?,?,?,?,?,?,?)", chunk
+                    f"INSERT INTO pool_ledgertransaction {tx_cols} VALUES (?,?,?,?,?,?,?,?,?,?,?)", chunk
                 )
             chunk = []
             for row in posting_rows():

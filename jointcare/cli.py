@@ -1,6 +1,6 @@
 """The `jointcare` command: Django's management commands with the project's own on top.
 
-    jointcare serve [ADDR:PORT]     run the web server (default 127.0.0.1:8000)
+    jointcare serve [ADDR:PORT]     run the web server (default 127.0.0.1:8000): gunicorn in production
     jointcare migrate               create or update the database
     jointcare load-reference        load the shipped reference data (idempotent)
     jointcare load-population FILE  optional LSOA populations to weight coterminosity
@@ -9,6 +9,7 @@
     jointcare createuser USERNAME --role ROLE [...]
     jointcare token create --user NAME | list | revoke ID
     jointcare pool ... / jointcare ledger check
+    jointcare backup FILE / jointcare restore FILE [--force]
     jointcare help                  every command
 """
 
@@ -17,8 +18,6 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"serve": "runserver"}
-
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcare.settings")
@@ -26,14 +25,15 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in ("-h", "--help"):
         print(__doc__)
         return
-    command = args[0]
-    command = ALIASES.get(command, command).replace("-", "_")
-    rest = args[1:]
-    if command == "runserver" and not any(not a.startswith("-") for a in rest):
-        rest = ["127.0.0.1:8000", *rest]
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["jointcare", command, *rest])
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - reads the settings, which refuse a bad configuration
+    except ImproperlyConfigured as exc:
+        sys.exit(f"jointcare: {exc}")
+    execute_from_command_line(["jointcare", args[0].replace("-", "_"), *args[1:]])
 
 
 if __name__ == "__main__":

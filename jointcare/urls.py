@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from jointcare.accounts import views as account_views
@@ -15,7 +14,6 @@ urlpatterns = [
     path("partnerships/", include("jointcare.partnerships.urls")),
     path("pools/", include("jointcare.pool.urls")),
     path("audit/", include("jointcare.audit.urls")),
-    path("django-admin/", admin.site.urls),
 ]
 
 handler404 = "jointcare.views.not_found"

@@ -33,6 +33,7 @@ class TokenOut(Schema):
     name: str
     prefix: str
     created_at: datetime
+    expires_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
 
@@ -40,18 +41,18 @@ class TokenOut(Schema):
 def _token_out(t: ApiToken) -> TokenOut:
     return TokenOut(
         id=t.id, user=t.user.username, name=t.name, prefix=t.prefix, created_at=t.created_at,
-        last_used_at=t.last_used_at, revoked_at=t.revoked_at,
+        expires_at=t.expires_at, last_used_at=t.last_used_at, revoked_at=t.revoked_at,
     )
 
 
 @router.get("/tokens", response=list[TokenOut], summary="API tokens (administrators)")
 def list_tokens(request):
-    check(api_user(request), "users.manage")
+    check(api_user(request), "tokens.manage")
     return [_token_out(t) for t in ApiToken.objects.select_related("user").order_by("id")]
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke an API token (administrators)")
 def revoke(request, token_id: int):
     user = api_user(request)
-    check(user, "users.manage")
+    check(user, "tokens.manage")
     return _token_out(services.revoke_token(user, token_id))

@@ -1,7 +1,13 @@
-"""Roles and what each may do. Pure: no Django import."""
+"""Roles, the access policy and the sign-in rules. Pure: no Django import.
+
+A role says what a user may do; the user's relationship to the thing they act on says where. The policy is
+one table of (role, relationship, action) rows: a user may take an action on a target when any of their
+roles and any of their relationships to that target have a row. Decision record 0040 explains each choice.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -31,37 +37,131 @@ ROLE_LABELS = {
     Role.ADMINISTRATOR: "System administrator",
 }
 
+
+class Relationship(StrEnum):
+    """What ties a user to the target of an action. A user may hold several at once."""
+
+    # Every signed-in user, whatever the target (or when there is none: lists, reference data, creating).
+    ANY = "any"
+    # The user's organisation is a party to the partnership agreement (of the board, of the pool), or hosts
+    # the pool. For an organisation: it is the user's own, or a party to an agreement the user's is party to.
+    PARTY = "party"
+    # The user's organisation is the host party of the agreement, or the host of the pool.
+    HOST = "host"
+    # The user holds a current seat on the agreement's board.
+    BOARD_SEAT = "board_seat"
+    # The user is named on the target: the pool's manager.
+    NAMED = "named"
+    # A local organisation no partnership has taken up yet (not a party, no board member's organisation).
+    UNCLAIMED = "unclaimed"
+    # Person records (integrated care, next): the user is in the person's care team.
+    CARE_RELATIONSHIP = "care_relationship"
+
+
 ALL_ROLES = frozenset(Role)
 CARE_ROLES = frozenset({Role.CARE_COORDINATOR, Role.SOCIAL_WORKER, Role.COMMUNITY_MATRON})
+PARTNERSHIP_STAFF = frozenset({Role.COMMISSIONER, Role.FINANCE_OFFICER, Role.BOARD_MEMBER, Role.ANALYST})
 
-# Capability -> roles that hold it. Administrators hold every capability.
-CAPABILITIES: dict[str, frozenset[Role]] = {
-    "reference.view": ALL_ROLES,
-    "organisations.view": ALL_ROLES,
-    "organisations.edit": frozenset({Role.COMMISSIONER}),
-    "partnerships.view": ALL_ROLES,
-    "partnerships.edit": frozenset({Role.COMMISSIONER}),
-    "partnerships.decide": frozenset({Role.COMMISSIONER, Role.BOARD_MEMBER}),
-    "pool.view": frozenset({Role.COMMISSIONER, Role.FINANCE_OFFICER, Role.BOARD_MEMBER, Role.ANALYST}),
-    "pool.edit": frozenset({Role.COMMISSIONER, Role.FINANCE_OFFICER}),
-    "pool.post": frozenset({Role.FINANCE_OFFICER}),
-    "pool.close": frozenset({Role.FINANCE_OFFICER}),
-    "pool.commit": frozenset({Role.FINANCE_OFFICER, Role.COMMISSIONER} | CARE_ROLES),
-    "audit.view": frozenset(),
-    "users.manage": frozenset(),
-}
+C = Role.COMMISSIONER
+F = Role.FINANCE_OFFICER
+B = Role.BOARD_MEMBER
+A = Role.ADMINISTRATOR
+ANY, PARTY, HOST, SEAT, NAMED, UNCLAIMED = (
+    Relationship.ANY,
+    Relationship.PARTY,
+    Relationship.HOST,
+    Relationship.BOARD_SEAT,
+    Relationship.NAMED,
+    Relationship.UNCLAIMED,
+)
+
+# The policy. Each line: action, relationship, the roles allowed with that relationship.
+# Administrators appear only where named: they run the system, they do not move money or decide.
+POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
+    # action                  relationship  roles
+    ("reference.view",        ANY,          ALL_ROLES),
+    ("reference.manage",      ANY,          frozenset({A})),
+    ("organisations.view",    ANY,          ALL_ROLES),
+    ("organisations.create",  ANY,          frozenset({C})),
+    # Reference organisations (ODS/GSS records from the shipped data) give no relationship but ANY: nobody
+    # edits them here; `load-reference` updates them. Local ones are kept by commissioners of their partners.
+    ("organisations.edit",    PARTY,        frozenset({C})),
+    ("organisations.edit",    UNCLAIMED,    frozenset({C})),
+    # Agreements and decision logs are public documents of public bodies: every signed-in user may read them.
+    ("partnerships.view",     ANY,          ALL_ROLES),
+    ("partnerships.create",   ANY,          frozenset({C})),
+    ("partnerships.edit",     PARTY,        frozenset({C})),
+    # Meetings and decisions are recorded by people who sit on that board.
+    ("partnerships.decide",   SEAT,         frozenset({C, B})),
+    # Pools: the money of the partners, seen by their staff and the board that oversees it.
+    ("pool.view",             PARTY,        PARTNERSHIP_STAFF),
+    ("pool.view",             SEAT,         frozenset({C, B})),
+    ("pool.view",             NAMED,        frozenset({F})),
+    ("pool.create",           PARTY,        frozenset({C, F})),
+    ("pool.edit",             PARTY,        frozenset({C, F})),
+    ("pool.edit",             NAMED,        frozenset({F})),
+    # Money needs a finance role. Any party's finance officer records spend; the host's finance officers
+    # (or the named pool manager) close months, reopen them and settle the year.
+    ("pool.post",             PARTY,        frozenset({F})),
+    ("pool.post",             NAMED,        frozenset({F})),
+    ("pool.commit",           PARTY,        frozenset({F})),
+    ("pool.commit",           NAMED,        frozenset({F})),
+    ("pool.close",            HOST,         frozenset({F})),
+    ("pool.close",            NAMED,        frozenset({F})),
+    ("pool.reopen",           HOST,         frozenset({F})),
+    ("pool.reopen",           NAMED,        frozenset({F})),
+    ("pool.settle",           HOST,         frozenset({F})),
+    ("pool.settle",           NAMED,        frozenset({F})),
+    # The audit trail: administrators see all of it; a pool's manager sees their pool's.
+    ("audit.view",            ANY,          frozenset({A})),
+    ("audit.view",            NAMED,        frozenset({F})),
+    ("users.manage",          ANY,          frozenset({A})),
+    ("tokens.manage",         ANY,          frozenset({A})),
+    # Person records arrive with integrated care: ("person.view", CARE_RELATIONSHIP, CARE_ROLES), ...
+)
+
+POLICY: frozenset[tuple[Role, Relationship, str]] = frozenset(
+    (role, relationship, action) for action, relationship, roles in POLICY_LINES for role in roles
+)
+ACTIONS: frozenset[str] = frozenset(action for action, _, _ in POLICY_LINES)
+_ROLE_ACTIONS = frozenset((role, action) for role, _, action in POLICY)
+# Actions that change something (the rest only read).
+WRITES: frozenset[str] = frozenset(a for a in ACTIONS if not a.endswith(".view"))
 
 
-def has_capability(roles: set[str] | frozenset[str], capability: str) -> bool:
-    if Role.ADMINISTRATOR in roles:
-        return True
-    try:
-        allowed = CAPABILITIES[capability]
-    except KeyError:
-        raise KeyError(f"unknown capability {capability!r}") from None
-    return any(role in allowed for role in roles)
+def _known(action: str) -> None:
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
 
 
-def throttled(failures_in_window: int, max_failures: int) -> bool:
-    """Refuse a sign-in once the failures within the window reach the limit."""
-    return failures_in_window >= max_failures
+def allowed(roles: Iterable[str], relationships: Iterable[str], action: str) -> bool:
+    """May a user with these roles, so related to the target, take the action? Unknown actions are errors."""
+    _known(action)
+    relationships = set(relationships)
+    return any((role, rel, action) in POLICY for role in roles for rel in relationships)
+
+
+def possible(roles: Iterable[str], action: str) -> bool:
+    """Could a user with these roles take the action on some target (with the right relationship)?"""
+    _known(action)
+    return any((role, action) in _ROLE_ACTIONS for role in roles)
+
+
+def relationships_granting(roles: Iterable[str], action: str) -> frozenset[Relationship]:
+    """The relationships under which these roles may take the action: what a list must filter by."""
+    _known(action)
+    roles = set(roles)
+    return frozenset(rel for r, rel, a in POLICY if a == action and r in roles)
+
+
+# --- sign-in -----------------------------------------------------------------------------------------
+
+
+def account_limit(max_failures: int, address_suspect: bool) -> int:
+    """Attempts a username may have in the window before it is refused unchecked.
+
+    From an address that has run up its own limit of failures only usernames with no failure yet are checked
+    (one attempt each): a colleague behind the same address who types the right password still gets in, while
+    guessing from that address gets one try per account instead of `max_failures`.
+    """
+    return 1 if address_suspect else max_failures

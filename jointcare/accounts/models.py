@@ -27,24 +27,41 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for API clients. Only its SHA-256 digest is stored; the token is shown once."""
+    """A bearer token for API clients. Only its SHA-256 digest is stored; the token is shown once.
+
+    Refused after `expires_at` or once revoked. `last_used_at` is kept to within five minutes.
+    """
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return f"revoked {timezone.localtime(self.revoked_at):%Y-%m-%d %H:%M}"
+        if self.expires_at <= timezone.now():
+            return f"expired {timezone.localtime(self.expires_at):%Y-%m-%d %H:%M}"
+        return "active"
 
 
-class SignInFailure(models.Model):
-    """A failed sign-in attempt, kept for throttling."""
+class SignInCounter(models.Model):
+    """Sign-in attempts counted in the current window, for one username ("user:ann") or address ("address:...").
 
-    username = models.CharField(max_length=150, db_index=True)
-    address = models.CharField(max_length=64, blank=True, db_index=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    A username's count is taken before its password is checked, by one conditional UPDATE, so parallel
+    attempts can never check more passwords than the limit; a right password sets it back to zero.
+    An address counts its failures.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started = models.DateTimeField(default=timezone.now)

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Router, Schema
 
-from jointcare.accounts.access import api_user, check
+from jointcare.accounts.access import api_user, audit_filter, check_somewhere
 from jointcare.audit.models import AuditEntry
 
 router = Router(tags=["audit"])
@@ -22,8 +22,10 @@ class AuditOut(Schema):
 
 @router.get("/", response=list[AuditOut], summary="Audit entries, newest first")
 def list_entries(request, object_type: str = "", object_id: str = "", action: str = "", limit: int = 100):
-    check(api_user(request), "audit.view")
-    qs = AuditEntry.objects.all()
+    user = api_user(request)
+    check_somewhere(user, "audit.view")
+    scope = audit_filter(user)  # administrators: everything; a pool's manager: that pool's entries
+    qs = AuditEntry.objects.filter(scope) if scope is not None else AuditEntry.objects.none()
     if object_type:
         qs = qs.filter(object_type=object_type)
     if object_id:

@@ -1,14 +1,15 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from jointcare.accounts.access import requires
+from jointcare.accounts.access import audit_filter, requires
 from jointcare.audit.domain import changed_fields
 from jointcare.audit.models import AuditEntry
 
 
 @requires("audit.view")
 def entry_list(request):
-    qs = AuditEntry.objects.all()
+    scope = audit_filter(request.user)  # administrators: everything; a pool's manager: that pool's entries
+    qs = AuditEntry.objects.filter(scope) if scope is not None else AuditEntry.objects.none()
     filters = {k: request.GET.get(k, "").strip() for k in ("action", "object_type", "object_id", "actor")}
     if filters["action"]:
         qs = qs.filter(action__startswith=filters["action"])

@@ -135,7 +135,7 @@ def detail(request, org_id: int):
 @router.post("", response={201: OrganisationOut, **ERRORS}, summary="Add an organisation")
 def create(request, payload: OrganisationIn):
     user = api_user(request)
-    check(user, "organisations.edit")
+    check(user, "organisations.create")
     data = payload.dict()
     data["kind"] = data["kind"].value
     data["sector"] = data["sector"].value if data["sector"] else None
@@ -146,7 +146,8 @@ def create(request, payload: OrganisationIn):
 @router.patch("/{org_id}", response={200: OrganisationOut, **ERRORS}, summary="Change an organisation")
 def update(request, org_id: int, payload: OrganisationPatch):
     user = api_user(request)
-    check(user, "organisations.edit")
+    org = services.by_id(org_id)
+    check(user, "organisations.edit", org)
     changes = payload.dict(exclude_unset=True)
     for key in ("kind", "sector"):
         if changes.get(key) is not None:
@@ -154,5 +155,5 @@ def update(request, org_id: int, payload: OrganisationPatch):
     for key in ("name", "kind", "sector", "active"):
         if key in changes and changes[key] is None:
             changes.pop(key)
-    org = services.update_organisation(user, services.by_id(org_id), **changes)
+    org = services.update_organisation(user, org, **changes)
     return out(services.by_id(org.pk))

@@ -52,12 +52,12 @@ def organisation_list(request):
             "kinds": _kinds(),
             "sectors": _sectors(),
             "query": query,
-            "can_edit": can(request.user, "organisations.edit"),
+            "can_edit": can(request.user, "organisations.create"),
         },
     )
 
 
-@requires("organisations.view")
+@requires("organisations.view", scope="organisation")
 def organisation_detail(request, pk: int):
     org = Organisation.objects.select_related("parent").filter(pk=pk).first()
     if org is None:
@@ -75,7 +75,7 @@ def organisation_detail(request, pk: int):
             "chain": services.parent_chain(org),
             "children": children,
             "parties": parties,
-            "can_edit": can(request.user, "organisations.edit"),
+            "can_edit": can(request.user, "organisations.edit", org),
         },
     )
 
@@ -122,7 +122,7 @@ def _service_args(form) -> dict:
     return data
 
 
-@requires("organisations.edit")
+@requires("organisations.create")
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
     form = OrganisationForm(request.POST or None, initial={"active": True})
@@ -136,7 +136,7 @@ def organisation_create(request):
     return _form_page(request, form, status=400 if request.method == "POST" else 200)
 
 
-@requires("organisations.edit")
+@requires("organisations.edit", scope="organisation")
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, pk: int):
     org = Organisation.objects.select_related("parent").filter(pk=pk).first()

@@ -163,6 +163,9 @@ class MemberIn(Schema):
     voting: bool = True
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
+    username: str | None = Field(
+        None, max_length=150, description="The member's own jointcare user, who then holds the seat (records meetings)"
+    )
 
 
 class MeetingIn(Schema):
@@ -317,6 +320,17 @@ def _choose_org(organisation_id, organisation_code, prefix: str = ""):
     return organisations.resolve(pk=organisation_id, code=organisation_code, field=field)
 
 
+def _seat_holder(username: str | None):
+    if not username:
+        return None
+    from jointcare.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise FieldError(f"No user called '{username}'", field="username")
+    return user
+
+
 # --- endpoints -------------------------------------------------------------------------------------
 
 
@@ -333,7 +347,7 @@ def list_agreements(request, filters: Query[AgreementFilters]):
 @router.post("", response={201: AgreementOut, **ERRORS}, summary="Create a draft agreement with its parties")
 def create_agreement(request, payload: AgreementIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
+    check(user, "partnerships.create")
     parties = [
         (_choose_org(p.organisation_id, p.organisation_code, f"parties.{i}."), p.role.value)
         for i, p in enumerate(payload.parties)
@@ -353,22 +367,24 @@ def get_agreement(request, agreement_id: int):
 @router.patch("/{agreement_id}", response={200: AgreementOut, **ERRORS}, summary="Change an agreement's details")
 def patch_agreement(request, agreement_id: int, payload: AgreementPatch):
     user = api_user(request)
-    check(user, "partnerships.edit")
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
     changes = payload.dict(exclude_unset=True)
     if changes.get("kind") is not None:
         changes["kind"] = changes["kind"].value
     for key in ("name", "kind", "starts_on"):
         if key in changes and changes[key] is None:
             raise FieldError(f"{key} cannot be empty", field=key)
-    agreement = services.update_agreement(user, services.get_agreement(agreement_id), **changes)
+    agreement = services.update_agreement(user, agreement, **changes)
     return _detail(agreement)
 
 
 @router.post("/{agreement_id}/status", response={200: AgreementOut, **ERRORS}, summary="Start or end an agreement")
 def change_status(request, agreement_id: int, payload: AgreementStatusIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
-    agreement = services.change_status(user, services.get_agreement(agreement_id), payload.status.value)
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    agreement = services.change_status(user, agreement, payload.status.value)
     return _detail(agreement)
 
 
@@ -382,8 +398,8 @@ def list_parties(request, agreement_id: int):
 @router.post("/{agreement_id}/parties", response={201: PartyOut, **ERRORS}, summary="Add a party")
 def add_party(request, agreement_id: int, payload: PartyIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
     agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
     org = _choose_org(payload.organisation_id, payload.organisation_code)
     party = services.add_party(user, agreement, org, payload.role.value)
     return Status(201, _party(party))
@@ -398,8 +414,9 @@ def get_board(request, agreement_id: int):
 @router.post("/{agreement_id}/board", response={201: BoardOut, **ERRORS}, summary="Create the agreement's board")
 def create_board(request, agreement_id: int, payload: BoardIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
-    board = services.create_board(user, services.get_agreement(agreement_id), **payload.dict())
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    board = services.create_board(user, agreement, **payload.dict())
     return Status(201, _board(board))
 
 
@@ -412,11 +429,13 @@ def list_members(request, agreement_id: int):
 @router.post("/{agreement_id}/board/members", response={201: MemberOut, **ERRORS}, summary="Add a board member")
 def add_member(request, agreement_id: int, payload: MemberIn):
     user = api_user(request)
-    check(user, "partnerships.edit")
-    board = _need_board(services.get_agreement(agreement_id))
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.edit", agreement)
+    board = _need_board(agreement)
     org = _choose_org(payload.organisation_id, payload.organisation_code)
-    data = payload.dict(exclude={"organisation_id", "organisation_code"})
+    data = payload.dict(exclude={"organisation_id", "organisation_code", "username"})
     data["basis"] = data["basis"].value
+    data["user"] = _seat_holder(payload.username)
     member = services.add_board_member(user, board, organisation=org, **data)
     return Status(201, _member(BoardMember.objects.select_related("organisation", "user").get(pk=member.pk)))
 
@@ -430,8 +449,9 @@ def list_meetings(request, agreement_id: int):
 @router.post("/{agreement_id}/meetings", response={201: MeetingOut, **ERRORS}, summary="Record a board meeting")
 def record_meeting(request, agreement_id: int, payload: MeetingIn):
     user = api_user(request)
-    check(user, "partnerships.decide")
-    board = _need_board(services.get_agreement(agreement_id))
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.decide", agreement)
+    board = _need_board(agreement)
     meeting = services.record_meeting(
         user, board, held_on=payload.held_on, title=payload.title, location=payload.location, attendees=payload.attendee_ids
     )
@@ -447,8 +467,9 @@ def list_decisions(request, agreement_id: int):
 @router.post("/{agreement_id}/decisions", response={201: DecisionOut, **ERRORS}, summary="Record a decision")
 def record_decision(request, agreement_id: int, payload: DecisionIn):
     user = api_user(request)
-    check(user, "partnerships.decide")
-    board = _need_board(services.get_agreement(agreement_id))
+    agreement = services.get_agreement(agreement_id)
+    check(user, "partnerships.decide", agreement)
+    board = _need_board(agreement)
     meeting = Meeting.objects.filter(board=board, pk=payload.meeting_id).first()
     if meeting is None:
         raise NotFound(f"No meeting {payload.meeting_id} of this board", field="meeting_id")

@@ -156,7 +156,7 @@ def build() -> Demo:
         name=AGREEMENT_NAME,
         kind="section_75_pooled_fund",
         starts_on=dt.date(2025, 4, 1),
-        ends_on=dt.date(2026, 3, 31),
+        ends_on=None,  # until terminated: the pools of every year since lie within it
         legal_basis="Section 75 of the National Health Service Act 2006",
         scope=(
             "Better Care Fund services for adults in Trafford: reablement and intermediate care, hospital discharge, "

@@ -104,6 +104,7 @@ class MemberForm(forms.Form):
         },
     )
     starts_on = forms.DateField(required=False, error_messages=DATE_ERRORS)
+    username = forms.CharField(required=False, max_length=150)
     FIELD_MAP = {"organisation": "organisation_code"}
 
 

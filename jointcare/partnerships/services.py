@@ -328,6 +328,9 @@ def add_board_member(
     problem = membership_error(basis, organisation.sector, is_party)
     if problem:
         _fail([problem])
+    if user is not None and user.organisation_id != organisation.pk:
+        # A seat gives its holder the board's rights (decision 0040): only someone of that organisation holds it.
+        _fail([("username", f"The user {user.username} is not of {organisation.name}: a seat is held by someone of the member's organisation")])
     member = BoardMember.objects.create(
         board=board,
         person_name=person_name,

@@ -10,7 +10,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jointcare.accounts.access import can, requires
+from jointcare.accounts.access import can, requires, your_agreements
+from jointcare.accounts.models import User
 from jointcare.errors import ServiceError
 from jointcare.organisations import services as organisations
 from jointcare.organisations.domain import Kind
@@ -150,15 +151,16 @@ def agreement_list(request):
             "kinds": _kind_items("Any kind"),
             "statuses": [{"value": "", "text": "Any status"}]
             + [{"value": s.value, "text": STATUS_LABELS[s]} for s in AgreementStatus],
-            "can_edit": can(request.user, "partnerships.edit"),
+            "can_edit": can(request.user, "partnerships.create"),
+            "yours": your_agreements(request.user),
         },
     )
 
 
-@requires("partnerships.edit")
+@requires("partnerships.create")
 @require_http_methods(["GET", "POST"])
 def agreement_create(request):
-    form = AgreementForm(request.POST or None)
+    form = AgreementForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         form.is_valid()  # fills cleaned_data with the fields that are valid; the host is checked either way
         data = dict(form.cleaned_data)
@@ -194,7 +196,7 @@ def agreement_create(request):
     )
 
 
-@requires("partnerships.view")
+@requires("partnerships.view", scope="agreement")
 @with_agreement()
 def agreement_detail(request, agreement: Agreement):
     parties = list(agreement.parties.select_related("organisation").order_by("role", "organisation__name"))
@@ -220,13 +222,13 @@ def agreement_detail(request, agreement: Agreement):
             "meetings": meetings,
             "decisions": decisions,
             "transitions": [{"value": t.value, "label": STATUS_LABELS[t]} for t in transitions],
-            "can_edit": can(request.user, "partnerships.edit") and agreement.status != AgreementStatus.ENDED,
-            "can_decide": can(request.user, "partnerships.decide"),
+            "can_edit": can(request.user, "partnerships.edit", agreement) and agreement.status != AgreementStatus.ENDED,
+            "can_decide": can(request.user, "partnerships.decide", agreement),
         },
     )
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement()
 def agreement_edit(request, agreement: Agreement):
@@ -248,7 +250,7 @@ def agreement_edit(request, agreement: Agreement):
     )
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_POST
 @with_agreement()
 def agreement_status(request, agreement: Agreement):
@@ -262,7 +264,7 @@ def agreement_status(request, agreement: Agreement):
     return redirect("partnerships:detail", agreement.pk)
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement()
 def party_add(request, agreement: Agreement):
@@ -292,7 +294,7 @@ def party_add(request, agreement: Agreement):
     )
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement()
 def board_create(request, agreement: Agreement):
@@ -311,7 +313,7 @@ def board_create(request, agreement: Agreement):
     return _page(request, "board_form.jinja", {"title": "Create the board", "agreement": agreement}, form)
 
 
-@requires("partnerships.edit")
+@requires("partnerships.edit", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement(board=True)
 def member_add(request, agreement: Agreement, board: Board):
@@ -320,8 +322,11 @@ def member_add(request, agreement: Agreement, board: Board):
         org = _chosen_organisation(
             form, "organisation_code", "organisation_id", "Choose the member's organisation, or enter its ODS or GSS code"
         )
-        if org is not None:
-            data = form.cleaned_data
+        data = dict(form.cleaned_data)
+        holder = User.objects.filter(username=data["username"]).first() if data["username"] else None
+        if data["username"] and holder is None:
+            form.add_error("username", f"No user called '{data['username']}'")
+        elif org is not None:
             try:
                 services.add_board_member(
                     request.user,
@@ -332,6 +337,7 @@ def member_add(request, agreement: Agreement, board: Board):
                     voting=data["voting"] == "yes",
                     position=data["position"],
                     starts_on=data["starts_on"],
+                    user=holder,
                 )
             except ServiceError as exc:
                 add_service_error(form, exc, MemberForm.FIELD_MAP)
@@ -353,7 +359,7 @@ def member_add(request, agreement: Agreement, board: Board):
     )
 
 
-@requires("partnerships.decide")
+@requires("partnerships.decide", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement(board=True)
 def meeting_record(request, agreement: Agreement, board: Board):
@@ -390,7 +396,7 @@ def meeting_record(request, agreement: Agreement, board: Board):
     )
 
 
-@requires("partnerships.decide")
+@requires("partnerships.decide", scope="agreement")
 @require_http_methods(["GET", "POST"])
 @with_agreement(board=True)
 def decision_record(request, agreement: Agreement, board: Board):

@@ -1,10 +1,14 @@
 """A pool as a readable YAML document: parse and validate (errors name the key path), create, export.
 
-The layout is documented with a full example in docs/pool-agreement-file.md.
+The layout is documented with a full example in docs/pool-agreement-file.md. Parsing checks the document's
+shape (keys, types, amounts, partner keys); the pool itself is then validated as a whole by
+`domain.validate_pool`, the same function `services.create_pool` runs, so every problem is reported at its key
+path in one go. Export writes a document that parses back to the same pool (fractions exactly).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import yaml
@@ -25,26 +29,33 @@ class _Errors:
     def add(self, path: str, message: str) -> None:
         self.items.append({"field": path, "message": message})
 
+    def under(self, *prefixes: str) -> bool:
+        return any(i["field"] == p or i["field"].startswith((p + ".", p + "[")) for i in self.items for p in prefixes)
 
-def _money(value, path: str, errors: _Errors, *, allow_zero=True) -> int | None:
+
+def _money(value, path: str, errors: _Errors) -> int | None:
+    """Pounds (a number or text such as '1,234.56') as pence; signs and bounds are checked with the pool."""
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        errors.add(path, f"'{value}' is not an amount of money (use pounds with up to two decimals, e.g. 1234.56)")
+        return None
     if isinstance(value, float):
         value = f"{value:.2f}" if round(value, 2) == value else str(value)
     try:
-        pence = parse_pounds(value if isinstance(value, int) else str(value))
+        return parse_pounds(value if isinstance(value, int) else str(value))
     except MoneyError as exc:
         errors.add(path, str(exc))
         return None
-    if pence < 0 or (pence == 0 and not allow_zero):
-        errors.add(path, "must be more than zero" if not allow_zero else "must not be negative")
-        return None
-    return pence
 
 
 def _percent(value, path: str, errors: _Errors) -> Fraction | None:
+    """A percentage: 50, 33.33, '12.5%' or an exact fraction such as '100/3'; returned as a share (0..1)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        errors.add(path, f"'{value}' is not a percentage (e.g. 50, 33.33 or 100/3)")
+        return None
     try:
         f = Fraction(str(value).rstrip("%").strip())
     except (ValueError, ZeroDivisionError):
-        errors.add(path, f"'{value}' is not a percentage (e.g. 50 or 33.33)")
+        errors.add(path, f"'{value}' is not a percentage (e.g. 50, 33.33 or 100/3)")
         return None
     if f < 0 or f > 100:
         errors.add(path, "must be between 0 and 100")
@@ -129,9 +140,7 @@ def parse(data: dict) -> services.PoolSpec:
     partners: dict[str, object] = {}
     raw_partners = data.get("partners") or {}
     if not isinstance(raw_partners, dict) or not raw_partners:
-        e.add(
-            "partners", "must map a short key to each partner organisation (ODS or GSS code, or exact name)"
-        )
+        e.add("partners", "must map a short key to each partner organisation (ODS or GSS code, or exact name)")
         raw_partners = {}
     for key, ref in raw_partners.items():
         org = _find_org(str(ref))
@@ -162,48 +171,32 @@ def parse(data: dict) -> services.PoolSpec:
             e.add(path, "must be a mapping")
             continue
         org = partner(c.get("partner"), f"{path}.partner")
-        amount = _money(c.get("amount"), f"{path}.amount", e, allow_zero=False) if "amount" in c else None
         if "amount" not in c:
             e.add(f"{path}.amount", "is required")
+        amount = _money(c.get("amount"), f"{path}.amount", e) if "amount" in c else None
         ctype = _choice(c.get("type", "pooled"), domain.ContributionType, f"{path}.type", e)
         form = _choice(c.get("form", "cash"), domain.ContributionForm, f"{path}.form", e)
         schedule = _choice(c.get("schedule", "quarterly"), domain.Schedule, f"{path}.schedule", e)
         custom = []
         if schedule == domain.Schedule.CUSTOM:
             raw = c.get("instalments")
-            if not isinstance(raw, dict) or not raw:
-                e.add(
-                    f"{path}.instalments",
-                    "a custom schedule needs instalments: {month number (1 = April): amount}",
-                )
-            else:
-                for month, value in raw.items():
-                    if not isinstance(month, int) or not 1 <= month <= 12:
-                        e.add(f"{path}.instalments.{month}", "the month must be 1 (April) to 12 (March)")
-                        continue
-                    pence = _money(value, f"{path}.instalments.{month}", e)
-                    if pence is not None:
-                        custom.append((month, pence))
-                if amount is not None and sum(p for _, p in custom) != amount:
-                    e.add(
-                        f"{path}.instalments",
-                        f"add up to {format_pence(sum(p for _, p in custom))}, not the amount {format_pence(amount)}",
-                    )
+            if raw is not None and not isinstance(raw, dict):
+                e.add(f"{path}.instalments", "must map month numbers (1 = April) to amounts")
+            for month, value in (raw if isinstance(raw, dict) else {}).items():
+                if isinstance(month, bool) or not isinstance(month, int):
+                    e.add(f"{path}.instalments.{month}", "the month must be 1 (April) to 12 (March)")
+                    continue
+                pence = _money(value, f"{path}.instalments.{month}", e)
+                if pence is not None:
+                    custom.append((month, pence))
         if None not in (org, amount, ctype, form, schedule):
             contributions.append(
                 services.ContributionSpec(
-                    org,
-                    amount,
-                    ctype.value,
-                    form.value,
-                    schedule.value,
-                    custom,
-                    str(c.get("description", "")),
+                    org, amount, ctype.value, form.value, schedule.value, custom, str(c.get("description", ""))
                 )
             )
 
     schemes = []
-    codes = set()
     raw_schemes = data.get("schemes") or []
     if not isinstance(raw_schemes, list):
         e.add("schemes", "must be a list")
@@ -217,9 +210,6 @@ def parse(data: dict) -> services.PoolSpec:
             if key not in s:
                 e.add(f"{path}.{key}", "is required")
         code = str(s.get("code", ""))
-        if code in codes:
-            e.add(f"{path}.code", f"'{code}' is used by another scheme")
-        codes.add(code)
         area = (
             _choice(s.get("service_area"), domain.ServiceArea, f"{path}.service_area", e)
             if "service_area" in s
@@ -232,19 +222,15 @@ def parse(data: dict) -> services.PoolSpec:
         if not isinstance(raw_f, dict):
             e.add(f"{path}.funders", "must map partner keys to percentages")
             raw_f = {}
-        total = Fraction(0)
         for key, pct in raw_f.items():
             org = partner(key, f"{path}.funders.{key}")
             share = _percent(pct, f"{path}.funders.{key}", e)
             if share is not None:
-                total += share
-                bp = share * 10000
+                bp = share * domain.BASIS_POINTS
                 if bp.denominator != 1:
                     e.add(f"{path}.funders.{key}", "give the share to at most two decimal places")
                 elif org is not None:
                     funders.append((org, int(bp)))
-        if raw_f and total != 1:
-            e.add(f"{path}.funders", f"shares add up to {float(total * 100):g}%, not 100%")
         if None not in (area, lead, budget) and code:
             schemes.append(services.SchemeSpec(code, str(s["name"]), area.value, lead, budget, funders))
 
@@ -256,26 +242,17 @@ def parse(data: dict) -> services.PoolSpec:
         if key not in {"method", "shares", "caps", "excess_to", "underspend"}:
             e.add(f"risk_share.{key}", "unknown key (expected method, shares, caps, excess_to, underspend)")
     method = _choice(rs.get("method", "pro_rata"), domain.Method, "risk_share.method", e)
-    underspend = _choice(
-        rs.get("underspend", "return_pro_rata"), domain.Underspend, "risk_share.underspend", e
-    )
+    underspend = _choice(rs.get("underspend", "return_pro_rata"), domain.Underspend, "risk_share.underspend", e)
     fixed: dict[str, str] = {}
-    if method == domain.Method.FIXED:
-        raw = rs.get("shares")
-        if not isinstance(raw, dict) or not raw:
-            e.add("risk_share.shares", "fixed shares need a percentage for each partner")
-            raw = {}
-        total = Fraction(0)
-        for key, pct in raw.items():
-            org = partner(key, f"risk_share.shares.{key}")
-            share = _percent(pct, f"risk_share.shares.{key}", e)
-            if share is not None and org is not None:
-                fixed[str(org.pk)] = str(share)
-                total += share
-        if raw and total != 1:
-            e.add("risk_share.shares", f"shares add up to {float(total * 100):g}%, not 100%")
-    elif rs.get("shares"):
-        e.add("risk_share.shares", "shares are only used with method: fixed")
+    raw = rs.get("shares") or {}
+    if not isinstance(raw, dict):
+        e.add("risk_share.shares", "must map partner keys to percentages")
+        raw = {}
+    for key, pct in raw.items():
+        org = partner(key, f"risk_share.shares.{key}")
+        share = _percent(pct, f"risk_share.shares.{key}", e)
+        if share is not None and org is not None:
+            fixed[str(org.pk)] = str(share)
     caps: dict[str, object] = {}
     raw_caps = rs.get("caps") or {}
     if not isinstance(raw_caps, dict):
@@ -283,32 +260,43 @@ def parse(data: dict) -> services.PoolSpec:
         raw_caps = {}
     for key, cap in raw_caps.items():
         org = partner(key, f"risk_share.caps.{key}")
-        if cap == "contribution":
-            value = "contribution"
-        else:
-            value = _money(cap, f"risk_share.caps.{key}", e)
+        value = "contribution" if cap == "contribution" else _money(cap, f"risk_share.caps.{key}", e)
         if org is not None and value is not None:
             caps[str(org.pk)] = value
     excess_to = partner(rs["excess_to"], "risk_share.excess_to") if rs.get("excess_to") else None
 
-    if e.items:
-        first = e.items[0]
-        raise FieldError(f"{first['field']}: {first['message']}", errors=e.items)
-    return services.PoolSpec(
+    spec = services.PoolSpec(
         agreement=agreement,
-        financial_year=year,
-        name=str(pool["name"]),
+        financial_year=year if year is not None else 0,
+        name=str(pool.get("name", "")),
         host=host,
         manager=manager,
-        risk_reserve_pence=reserve or 0,
-        method=method.value,
+        risk_reserve_pence=reserve if reserve is not None else 0,
+        method=(method or domain.Method.PRO_RATA).value,
         fixed_shares=fixed,
         caps=caps,
         excess_to=excess_to,
-        underspend=underspend.value,
+        underspend=(underspend or domain.Underspend.RETURN_PRO_RATA).value,
         contributions=contributions,
         schemes=schemes,
     )
+    # The pool as a whole, by the same function creation runs; partners named by their keys in this file.
+    # While parts of it could not be read, problems that follow from the missing parts are left out.
+    keys = {org.pk: key for key, org in partners.items()}
+    draft = services.draft_of(spec, keys)
+    if year is None or agreement is None:
+        draft = dataclasses.replace(draft, financial_year=2000, agreement_starts=None, agreement_ends=None)
+    incomplete = e.under("contributions", "schemes", "pool.risk_reserve", "partners")
+    for problem in domain.validate_pool(draft):
+        if incomplete and problem.code in ("totals", "not_contributing"):
+            continue
+        if year is None and problem.path == "pool.financial_year":
+            continue
+        e.add(problem.path, problem.message)
+    if e.items:
+        first = e.items[0]
+        raise FieldError(f"{first['field']}: {first['message']}", errors=e.items)
+    return spec
 
 
 def create_from_text(actor, text: str) -> Pool:
@@ -319,19 +307,39 @@ def _pounds(pence: int) -> str:
     return format_pence(pence, symbol=False).replace(",", "")
 
 
-def _key(org) -> str:
-    return (org.code or org.name).lower().replace(" ", "_")
+def _pct(f: Fraction) -> int | float | str:
+    """A percentage written so that it parses back exactly: 50, 33.33, or '100/3' when no short decimal is
+    exact."""
+    if f.denominator == 1:
+        return int(f)
+    as_float = float(f)
+    if Fraction(str(as_float)) == f:
+        return as_float
+    return f"{f.numerator}/{f.denominator}"
 
 
 def export(pool: Pool) -> str:
-    """The pool as an agreement document that `create_from_text` reads back (for another agreement or year)."""
-    orgs = {}
-    for c in pool.contributions.select_related("partner"):
-        orgs[c.partner_id] = c.partner
-    for s in pool.schemes.select_related("lead"):
-        orgs.setdefault(s.lead_id, s.lead)
-    orgs.setdefault(pool.host_id, pool.host)
-    keys = {pk: _key(o) for pk, o in orgs.items()}
+    """The pool as an agreement document that `create_from_text` reads back (for another agreement or year).
+    Every organisation the pool names (partners, leads, funders, the host and every role in the risk-share
+    rule) gets a key, unique even when two organisations share a name."""
+    from jointcare.organisations.models import Organisation
+
+    ids = [c.partner_id for c in pool.contributions.all()]
+    schemes = list(pool.schemes.select_related("lead").prefetch_related("funders"))
+    for s in schemes:
+        ids += [s.lead_id, *(f.partner_id for f in s.funders.all())]
+    ids += [pool.host_id, *(int(k) for k in pool.fixed_shares), *(int(k) for k in pool.caps)]
+    if pool.excess_to_id:
+        ids.append(pool.excess_to_id)
+    found = Organisation.objects.in_bulk(set(ids))
+    keys: dict[int, str] = {}
+    for pk in dict.fromkeys(ids):
+        org = found[pk]
+        base = (org.code or org.name).lower().replace(" ", "_")
+        key, n = base, 2
+        while key in keys.values():
+            key, n = f"{base}_{n}", n + 1
+        keys[pk] = key
     doc = {
         "pool": {
             "name": pool.name,
@@ -341,7 +349,7 @@ def export(pool: Pool) -> str:
             **({"manager": pool.manager.username} if pool.manager_id else {}),
             "risk_reserve": _pounds(pool.risk_reserve_pence),
         },
-        "partners": {keys[pk]: (o.code or o.name) for pk, o in orgs.items()},
+        "partners": {keys[pk]: (found[pk].code or found[pk].name) for pk in keys},
         "contributions": [],
         "schemes": [],
         "risk_share": {"method": pool.method, "underspend": pool.underspend},
@@ -361,7 +369,7 @@ def export(pool: Pool) -> str:
         if c.description:
             item["description"] = c.description
         doc["contributions"].append(item)
-    for s in pool.schemes.prefetch_related("funders"):
+    for s in schemes:
         item = {
             "code": s.code,
             "name": s.name,
@@ -369,10 +377,7 @@ def export(pool: Pool) -> str:
             "lead": keys[s.lead_id],
             "budget": _pounds(s.budget_pence),
         }
-        funders = {
-            keys.get(f.partner_id, str(f.partner_id)): _pct(Fraction(f.share_basis_points, 100))
-            for f in s.funders.all()
-        }
+        funders = {keys[f.partner_id]: _pct(Fraction(f.share_basis_points, 100)) for f in s.funders.all()}
         if funders:
             item["funders"] = funders
         doc["schemes"].append(item)
@@ -380,13 +385,7 @@ def export(pool: Pool) -> str:
     if pool.fixed_shares:
         rs["shares"] = {keys[int(k)]: _pct(Fraction(v) * 100) for k, v in pool.fixed_shares.items()}
     if pool.caps:
-        rs["caps"] = {
-            keys[int(k)]: (v if v == "contribution" else _pounds(int(v))) for k, v in pool.caps.items()
-        }
+        rs["caps"] = {keys[int(k)]: (v if v == "contribution" else _pounds(int(v))) for k, v in pool.caps.items()}
     if pool.excess_to_id:
         rs["excess_to"] = keys[pool.excess_to_id]
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
-
-
-def _pct(f: Fraction):
-    return int(f) if f.denominator == 1 else float(f)

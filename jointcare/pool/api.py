@@ -11,8 +11,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from jointcare.accounts.access import api_user, check
 from jointcare import exports
+from jointcare.accounts.access import api_user, check, check_somewhere, scoped
 from jointcare.errors import FieldError, NotFound
 from jointcare.pool import agreement_file, imports, queries, reports, services
 from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Pool
@@ -96,8 +96,9 @@ def _out(pool: Pool) -> dict:
 
 @router.get("", response={200: list[PoolOut], **ERRORS}, summary="Pooled budgets")
 def list_pools(request):
-    check(api_user(request), "pool.view")
-    return [_out(p) for p in Pool.objects.select_related("agreement", "host", "manager")]
+    user = api_user(request)
+    check_somewhere(user, "pool.view")
+    return [_out(p) for p in scoped(user, "pool.view", Pool.objects.select_related("agreement", "host", "manager"))]
 
 
 class DocumentIn(Schema):
@@ -107,30 +108,34 @@ class DocumentIn(Schema):
 @router.post("", response={201: PoolOut, **ERRORS}, summary="Create a pool from an agreement document (YAML)")
 def create_pool(request, payload: DocumentIn):
     user = api_user(request)
-    check(user, "pool.edit")
-    return Status(201, _out(agreement_file.create_from_text(user, payload.document)))
+    check_somewhere(user, "pool.create")
+    spec = agreement_file.parse(agreement_file.load(payload.document))
+    check(user, "pool.create", spec.agreement)  # a party to the agreement it names
+    return Status(201, _out(services.create_pool(user, spec)))
 
 
 @router.get("/{pool_id}", response={200: PoolOut, **ERRORS}, summary="One pool")
 def pool_detail(request, pool_id: int):
-    check(api_user(request), "pool.view")
-    return _out(_pool(pool_id))
+    pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
+    return _out(pool)
 
 
 @router.get(
     "/{pool_id}/agreement", response={200: None, **ERRORS}, summary="The pool as an agreement document"
 )
 def export_agreement(request, pool_id: int):
-    check(api_user(request), "pool.view")
-    return HttpResponse(agreement_file.export(_pool(pool_id)), content_type="application/yaml; charset=utf-8")
+    pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
+    return HttpResponse(agreement_file.export(pool), content_type="application/yaml; charset=utf-8")
 
 
 @router.get(
     "/{pool_id}/accounts", response={200: list[dict], **ERRORS}, summary="Accounts and their balances"
 )
 def accounts(request, pool_id: int):
-    check(api_user(request), "pool.view")
     pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
     totals = dict(
         MonthlyBalance.objects.filter(account__pool=pool)
         .values("account_id")
@@ -155,8 +160,9 @@ def accounts(request, pool_id: int):
     summary="Budget monitoring by scheme, partner, month",
 )
 def monitoring(request, pool_id: int, through: Annotated[int | None, Field(ge=0, le=12)] = None):
-    check(api_user(request), "pool.view")
-    data = reports.monitoring(_pool(pool_id), through)
+    pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
+    data = reports.monitoring(pool, through)
     return {
         "through": data["through"],
         "method": "actuals to the reporting month; then commitments, else the run rate",
@@ -212,10 +218,11 @@ def _tx(tx: LedgerTransaction) -> dict:
 )
 def post_transaction(request, pool_id: int, payload: TransactionIn):
     user = api_user(request)
-    check(user, "pool.post")
+    pool = _pool(pool_id)
+    check(user, "pool.post", pool)
     tx = services.post_transaction(
         user,
-        _pool(pool_id),
+        pool,
         key=payload.key,
         value_date=payload.value_date,
         reason=payload.reason,
@@ -238,7 +245,7 @@ class ReasonIn(Schema):
 )
 def reverse(request, pool_id: int, tx_id: int, payload: ReasonIn):
     user = api_user(request)
-    check(user, "pool.post")
+    check(user, "pool.post", _pool(pool_id))
     tx = LedgerTransaction.objects.filter(pool_id=pool_id, pk=tx_id).first()
     if tx is None:
         raise NotFound(f"pool {pool_id} has no transaction {tx_id}")
@@ -248,8 +255,9 @@ def reverse(request, pool_id: int, tx_id: int, payload: ReasonIn):
 @router.post("/{pool_id}/periods/{number}/close", response={200: dict, **ERRORS}, summary="Close a month")
 def close_period(request, pool_id: int, number: int):
     user = api_user(request)
-    check(user, "pool.close")
-    period = services.close_period(user, _pool(pool_id), number)
+    pool = _pool(pool_id)
+    check(user, "pool.close", pool)
+    period = services.close_period(user, pool, number)
     return {"number": period.number, "month": period.label, "closed": period.closed}
 
 
@@ -268,8 +276,9 @@ class CommitmentIn(Schema):
 )
 def commit(request, pool_id: int, payload: CommitmentIn):
     user = api_user(request)
-    check(user, "pool.commit")
-    scheme = _pool(pool_id).schemes.filter(code=payload.scheme).first()
+    pool = _pool(pool_id)
+    check(user, "pool.commit", pool)
+    scheme = pool.schemes.filter(code=payload.scheme).first()
     if scheme is None:
         raise FieldError(f"'{payload.scheme}' is not a scheme code in pool {pool_id}", field="scheme")
     c = services.create_commitment(
@@ -285,9 +294,10 @@ def commit(request, pool_id: int, payload: CommitmentIn):
 )
 def import_actuals(request, pool_id: int, file: File[UploadedFile], dry_run: Form[bool] = False):
     user = api_user(request)
-    check(user, "pool.post")
+    pool = _pool(pool_id)
+    check(user, "pool.post", pool)
     result = imports.import_actuals(
-        user, _pool(pool_id), file.name or "upload.csv", file.read(), dry_run=dry_run
+        user, pool, file.name or "upload.csv", file.read(), dry_run=dry_run
     )
     return result.as_dict()
 
@@ -299,8 +309,9 @@ class SettleIn(Schema):
 @router.post("/{pool_id}/settle", response={200: dict, **ERRORS}, summary="Settle the year-end risk share")
 def settle(request, pool_id: int, payload: SettleIn):
     user = api_user(request)
-    check(user, "pool.close")
-    return services.settle_pool(user, _pool(pool_id), dry_run=payload.dry_run)
+    pool = _pool(pool_id)
+    check(user, "pool.settle", pool)
+    return services.settle_pool(user, pool, dry_run=payload.dry_run)
 
 
 @router.get(
@@ -309,8 +320,8 @@ def settle(request, pool_id: int, payload: SettleIn):
     summary="A report (monitoring, statement, quarterly, year-end) as JSON, CSV or XLSX",
 )
 def report(request, pool_id: int, kind: str, format: Literal["json", "csv", "xlsx"] = "json"):
-    check(api_user(request), "pool.view")
     pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
     sheet = queries.report_sheet(pool, kind)
     if format == "json":
         return JsonResponse([dict(zip(sheet.headers, r, strict=True)) for r in sheet.rows], safe=False)
@@ -321,6 +332,23 @@ def report(request, pool_id: int, kind: str, format: Literal["json", "csv", "xls
     "/{pool_id}/ledger-check", response={200: dict, **ERRORS}, summary="Check the pool's ledger invariants"
 )
 def ledger_check(request, pool_id: int):
-    check(api_user(request), "pool.view")
-    problems = reports.ledger_check(_pool(pool_id))
+    pool = _pool(pool_id)
+    check(api_user(request), "pool.view", pool)
+    problems = reports.ledger_check(pool)
     return {"ok": not problems, "problems": problems}
+
+
+class ReopenIn(Schema):
+    reason: str
+
+
+@router.post(
+    "/{pool_id}/reopen",
+    response={200: PoolOut, **ERRORS},
+    summary="Reopen a settled pool for late invoices (reverses the settlement, with the reason)",
+)
+def reopen(request, pool_id: int, payload: ReopenIn):
+    user = api_user(request)
+    pool = _pool(pool_id)
+    check(user, "pool.reopen", pool)
+    return _out(services.reopen_pool(user, pool, payload.reason))

@@ -173,7 +173,8 @@ def _commitments(pool: Pool, from_month: int, rng: random.Random) -> list[tuple]
 
 
 def build_demo_pools(agreement, users: dict) -> list[Pool]:
-    """Pools for last financial year (settled, every month closed) and this one (months to date closed)."""
+    """Pools for last financial year (settled, every month closed) and this one (every month before the last
+    complete one closed)."""
     finance = users.get("finance_officer")
     commissioner = users.get("commissioner") or finance
     host, nhs = _partners(agreement)
@@ -209,7 +210,6 @@ def build_demo_pools(agreement, users: dict) -> list[Pool]:
         else:
             for number in range(1, 12):
                 services.close_period(finance, pool, number)
-            services.settle_pool(finance, pool)
-            services.close_period(finance, pool, 12)
+            services.settle_pool(finance, pool)  # closes March
         pools.append(pool)
     return pools

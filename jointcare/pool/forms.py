@@ -142,11 +142,9 @@ class AgreementStep(forms.Form):
     def clean_financial_year(self):
         text = self.cleaned_data["financial_year"]
         try:
-            year = parse_financial_year(text)
+            parse_financial_year(text)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from None
-        if not 2000 <= year <= 2099:
-            raise forms.ValidationError("Enter a financial year between 2000-01 and 2099-00, for example 2026-27")
         return text
 
 
@@ -290,16 +288,27 @@ class RiskShareStep(forms.Form):
         return data
 
 
+def partner_keys(organisations: dict[int, object]) -> dict[int, str]:
+    """The key each partner has in the answers' agreement document: its name, so that problems read
+    'Test ICB funds the scheme but pays nothing into the pool'; with its code (or id) where names repeat."""
+    names = [o.name for o in organisations.values()]
+    return {
+        pk: o.name if names.count(o.name) == 1 else f"{o.name} ({o.ods_code or o.gss_code or pk})"
+        for pk, o in organisations.items()
+    }
+
+
 def setup_document(draft: dict, organisations: dict[int, object], *, agreement_name: str | None = None) -> dict:
-    """The answers so far as an agreement document (docs/pool-agreement-file.md). Partners are keyed `p<id>`
-    and named by their ODS or GSS code, or their name where they have neither."""
+    """The answers so far as an agreement document (docs/pool-agreement-file.md). Partners are keyed by name
+    (`partner_keys`) and identified by their ODS or GSS code, or their name where they have neither."""
+    keys = partner_keys(organisations)
     used: list[int] = []
 
     def ref(pk) -> str:
         pk = int(pk)
         if pk not in used:
             used.append(pk)
-        return f"p{pk}"
+        return keys.get(pk, f"organisation {pk}")
 
     risk = draft.get("risk") or {}
     pool: dict = {
@@ -339,19 +348,19 @@ def setup_document(draft: dict, organisations: dict[int, object], *, agreement_n
     for pk in used:
         org = organisations.get(pk)
         if org is not None:
-            partners[f"p{pk}"] = org.ods_code or org.gss_code or org.name
+            partners[keys[pk]] = org.ods_code or org.gss_code or org.name
     return {"pool": pool, "partners": partners, "contributions": contributions, "schemes": schemes, "risk_share": rule}
 
 
-def field_for(path: str, prefix: str, fields) -> str | None:
-    """The form field an error's key path names, below `prefix` (e.g. `contributions[0]`):
-    `.amount` -> amount, `.instalments.3` -> instalment_3, `.funders.p12` -> funder_12, `.caps.p12` -> cap_amount_12.
-    None when the error belongs to the step as a whole."""
+def field_for(path: str, prefix: str, fields, keys: dict[str, int]) -> str | None:
+    """The form field an error's key path names, below `prefix` (e.g. `contributions[0]`): `.amount` -> amount,
+    `.instalments.3` -> instalment_3, `.funders.<partner>` -> funder_<id>, `.caps.<partner>` -> cap_amount_<id>
+    (`keys`: partner key -> organisation id). None when the error belongs to the step as a whole."""
     rest = path[len(prefix) :].lstrip(".")
-    parts = rest.split(".")
+    parts = rest.split(".", 1)
     candidates = [parts[0]]
     if len(parts) == 2:
-        key = parts[1].removeprefix("p")
+        key = parts[1] if parts[0] == "instalments" else keys.get(parts[1], parts[1])
         candidates = {
             "instalments": [f"instalment_{key}"],
             "funders": [f"funder_{key}"],
@@ -364,7 +373,7 @@ def field_for(path: str, prefix: str, fields) -> str | None:
     return None
 
 
-def add_document_errors(form: forms.Form, errors: list[dict], prefixes: dict[str, str]) -> bool:
+def add_document_errors(form: forms.Form, errors: list[dict], prefixes: dict[str, str], keys: dict[str, int]) -> bool:
     """Put the document errors whose key path begins with one of `prefixes` (path prefix -> the prefix to strip)
     on the form's fields; True if there were any."""
     found = False
@@ -372,7 +381,7 @@ def add_document_errors(form: forms.Form, errors: list[dict], prefixes: dict[str
         path = e.get("field") or ""
         for prefix, strip in prefixes.items():
             if path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "["):
-                form.add_error(field_for(path, strip, form.fields), e["message"])
+                form.add_error(field_for(path, strip, form.fields, keys), e["message"])
                 found = True
                 break
     return found

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from jointcare.errors import FieldError
-from jointcare.money import MoneyError, format_pence, parse_pounds
+from jointcare.money import MoneyError, check_amount, format_pence, parse_pounds
 from jointcare.pool import domain, services
 from jointcare.pool.domain import AccountKind, TransactionKind
-from jointcare.pool.models import LedgerTransaction, Pool
+from jointcare.pool.models import Pool
 
 REQUIRED = ("reference", "date", "scheme", "amount")
 OPTIONAL = ("partner", "supplier", "description")
@@ -190,7 +190,7 @@ def import_actuals(
             row_errors.append(("scheme", f"'{_text(cell('scheme'))}' is not a scheme in {pool}"))
         amount = None
         try:
-            amount = _amount(cell("amount"))
+            amount = check_amount(_amount(cell("amount")))
             if amount <= 0:
                 row_errors.append(("amount", "the amount must be more than zero (post credits as reversals)"))
         except MoneyError as exc:
@@ -211,46 +211,41 @@ def import_actuals(
             reason += f" ({partner.name})"
         parsed.append((n, ref, day, scheme, amount, reason))
 
-    # references imported before: the same details are skipped, different details are an error
-    keys = [f"actual:{ref}" for _, ref, *_ in parsed]
-    previous = {}
-    for start in range(0, len(keys), 900):
-        for tx in LedgerTransaction.objects.filter(pool=pool, idempotency_key__in=keys[start : start + 900]):
-            previous[tx.idempotency_key] = tx
-    if previous:
-        posted_detail = {}
-        from jointcare.pool.models import Posting
-
-        for p in Posting.objects.filter(transaction__in=previous.values(), amount_pence__gt=0).select_related(
-            "account"
-        ):
-            posted_detail[p.transaction_id] = (p.account.scheme_id, p.amount_pence)
+    # references imported before: the same details (the same payload digest) are skipped, different details
+    # are an error; looked up in chunks, so any number of rows works on SQLite
     entries = []
     for n, ref, day, scheme, amount, reason in parsed:
-        old = previous.get(f"actual:{ref}")
-        if old is not None:
-            if posted_detail.get(old.pk) == (scheme.pk, amount) and old.value_date == day:
-                result.skipped += 1
-                continue
+        entries.append(
+            (
+                n,
+                services.Entry(
+                    key=f"actual:{ref}",
+                    value_date=day,
+                    postings=[(spend_accounts[scheme.pk], amount), (cash, -amount)],
+                    reason=reason[:300],
+                    kind=TransactionKind.ACTUAL,
+                    reference=ref,
+                ),
+            )
+        )
+    previous = services.existing_digests(pool, [e.key for _, e in entries])
+    todo = []
+    for n, entry in entries:
+        old = previous.get(entry.key)
+        if old is None:
+            result.total_pence += entry.postings[0][1]
+            todo.append(entry)
+        elif old[1] == entry.digest:
+            result.skipped += 1
+        else:
             errors.append(
                 {
                     "row": n,
                     "field": "reference",
-                    "message": f"reference '{ref}' was imported before with different details",
+                    "message": f"reference '{entry.reference}' was imported before with different details",
                 }
             )
-            continue
-        result.total_pence += amount
-        entries.append(
-            services.Entry(
-                key=f"actual:{ref}",
-                value_date=day,
-                postings=[(spend_accounts[scheme.pk], amount), (cash, -amount)],
-                reason=reason,
-                kind=TransactionKind.ACTUAL,
-                reference=ref,
-            )
-        )
+    entries = todo
     if errors:
         errors.sort(key=lambda e: e["row"])
         first = errors[0]

@@ -4,18 +4,29 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from jointcare.money import MAX_AMOUNT_PENCE, MAX_BALANCE_PENCE
 from jointcare.pool.domain import (
+    POOL_STATE_LABELS,
     SERVICE_AREA_LABELS,
     AccountKind,
     ContributionForm,
     ContributionType,
     Method,
+    PoolState,
     Schedule,
     ServiceArea,
     TransactionKind,
     Underspend,
     financial_year_label,
 )
+
+
+def _amount_within(field: str, name: str, *, signed: bool = False, limit: int = MAX_AMOUNT_PENCE):
+    """A CHECK that an amount of money is within the platform's bounds (and not negative unless `signed`)."""
+    low = -limit if signed else 0
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__gte": low, f"{field}__lte": limit}), name=name
+    )
 
 
 class AppendOnlyError(Exception):
@@ -56,8 +67,14 @@ class Pool(models.Model):
     )
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     risk_reserve_pence = models.BigIntegerField(default=0)
+    status = models.CharField(
+        max_length=20,
+        choices=[(s.value, POOL_STATE_LABELS[s]) for s in PoolState],
+        default=PoolState.OPEN.value,
+        help_text="Where the pool is in its year (domain.periods: the transition table)",
+    )
     method = models.CharField(
-        max_length=20, choices=[(m.value, m.value) for m in Method], default=Method.PRO_RATA
+        max_length=20, choices=[(m.value, m.value) for m in Method], default=Method.PRO_RATA.value
     )
     fixed_shares = models.JSONField(
         default=dict, blank=True, help_text="partner code -> share as 'n/d' or percent"
@@ -67,7 +84,7 @@ class Pool(models.Model):
         "organisations.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     underspend = models.CharField(
-        max_length=20, choices=[(u.value, u.value) for u in Underspend], default=Underspend.RETURN_PRO_RATA
+        max_length=20, choices=[(u.value, u.value) for u in Underspend], default=Underspend.RETURN_PRO_RATA.value
     )
     settled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -77,7 +94,8 @@ class Pool(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "financial_year"], name="pool_once_per_agreement_year"
-            )
+            ),
+            _amount_within("risk_reserve_pence", "pool_reserve_within_bounds"),
         ]
 
     def __str__(self) -> str:
@@ -86,6 +104,10 @@ class Pool(models.Model):
     @property
     def year_label(self) -> str:
         return financial_year_label(self.financial_year)
+
+    @property
+    def status_label(self) -> str:
+        return POOL_STATE_LABELS[PoolState(self.status)]
 
 
 class Contribution(models.Model):
@@ -100,6 +122,7 @@ class Contribution(models.Model):
 
     class Meta:
         ordering = ["pool", "id"]
+        constraints = [_amount_within("amount_pence", "contribution_within_bounds")]
 
 
 class Scheme(models.Model):
@@ -114,7 +137,10 @@ class Scheme(models.Model):
 
     class Meta:
         ordering = ["pool", "code"]
-        constraints = [models.UniqueConstraint(fields=["pool", "code"], name="scheme_code_once_per_pool")]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "code"], name="scheme_code_once_per_pool"),
+            _amount_within("budget_pence", "budget_within_bounds"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -201,6 +227,7 @@ class LedgerTransaction(AppendOnlyModel):
         Period, on_delete=models.PROTECT, related_name="transactions", db_constraint=False
     )
     idempotency_key = models.CharField(max_length=120)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the payload (domain.payload_digest)")
     kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in TransactionKind])
     value_date = models.DateField()
     source = models.CharField(max_length=80, help_text="Where it came from: import file, service, settlement")
@@ -242,6 +269,7 @@ class Posting(AppendOnlyModel):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["account", "period"], name="posting_account_period")]
+        constraints = [_amount_within("amount_pence", "posting_within_bounds", signed=True)]
 
 
 class MonthlyBalance(models.Model):
@@ -253,7 +281,10 @@ class MonthlyBalance(models.Model):
     postings = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "period"], name="monthly_once_per_account")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "period"], name="monthly_once_per_account"),
+            _amount_within("amount_pence", "monthly_balance_within_bounds", signed=True, limit=MAX_BALANCE_PENCE),
+        ]
 
 
 class Commitment(models.Model):
@@ -274,15 +305,19 @@ class Commitment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["scheme", "period", "source", "reference"], name="commitment_once_per_source_month"
-            )
+            ),
+            _amount_within("amount_pence", "commitment_within_bounds"),
         ]
         indexes = [models.Index(fields=["pool", "scheme", "period"], name="commitment_scheme_period")]
 
 
 class Settlement(models.Model):
-    """The year-end risk share as settled: the explanation and the ledger transaction it posted."""
+    """A year-end risk share as settled: the explanation, the partner statements and the ledger transaction it
+    posted. Reopening the pool keeps it as history (with who reopened it, when, why, and the reversal posted);
+    at most one settlement of a pool is in force."""
 
-    pool = models.OneToOneField(Pool, on_delete=models.PROTECT, related_name="settlement")
+    pool = models.ForeignKey(Pool, on_delete=models.PROTECT, related_name="settlements")
+    number = models.PositiveSmallIntegerField(help_text="1 for the first settlement, 2 after one reopening, ...")
     transaction = models.OneToOneField(
         LedgerTransaction, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -292,3 +327,24 @@ class Settlement(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     settled_at = models.DateTimeField(default=timezone.now)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reopen_reason = models.CharField(max_length=300, blank=True)
+    reversal = models.OneToOneField(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pool", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "number"], name="settlement_number_once_per_pool"),
+            models.UniqueConstraint(
+                fields=["pool"], condition=models.Q(reopened_at__isnull=True), name="one_settlement_in_force"
+            ),
+        ]
+
+    @property
+    def in_force(self) -> bool:
+        return self.reopened_at is None

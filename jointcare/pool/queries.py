@@ -1,5 +1,6 @@
 """Read-only queries behind the pool's pages and downloads: report sheets, the ledger and its filters, and
-contributions due and received. Nothing here writes; every list is a fixed number of queries at any volume.
+contributions due and received laid out for the page. Figures come from `services` (their one source); this
+module arranges them and lists postings. Nothing here writes; every list is a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q, Sum
-from django.utils import timezone
 
 from jointcare import exports
 from jointcare.errors import NotFound
-from jointcare.pool import domain, reports
+from jointcare.pool import reports, services
 from jointcare.pool.domain import AccountKind, TransactionKind
-from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Period, Pool, Posting
+from jointcare.pool.models import Account, LedgerTransaction, Period, Pool, Posting
 
 # ------------------------------------------------------------------------------------------------ reports
 
@@ -314,91 +314,41 @@ def transaction_postings(pool: Pool, tx_id: int):
 # ------------------------------------------------------------------------------------------------ contributions
 
 
-@dataclass
-class Instalment:
-    month: int  # 1 = April
-    label: str
-    due_on: dt.date
-    due: int
-    received: int  # received in this month
-    covered: int  # how much of this instalment the receipts to date pay (oldest instalment first)
-    status: str  # "paid", "part paid", "overdue", "not yet due"
+def instalment_status(instalment: dict, today: dt.date) -> str:
+    """paid, part paid, overdue (its month has begun and nothing is received) or not yet due."""
+    due, got = instalment["due_pence"], instalment["received_pence"]
+    if got >= due:
+        return "paid"
+    if got:
+        return "part paid"
+    return "overdue" if instalment["due_date"] <= today else "not yet due"
 
 
-@dataclass
-class PartnerContributions:
-    partner: object
-    due_year: int
-    due_to_date: int
-    received: int
-    instalments: list[Instalment]
-
-    @property
-    def arrears(self) -> int:
-        return max(0, self.due_to_date - self.received)
-
-
-def contributions_schedule(pool: Pool, today: dt.date | None = None) -> list[PartnerContributions]:
-    """Pooled cash contributions due and received, by partner and instalment, as at `today`.
-
-    Due: each pooled cash contribution's instalments (month -> pence), due on the first day of the month.
-    Received: the credits to the partner's contribution account, by month. Receipts pay the oldest instalment
-    first; an instalment whose month has begun and that the receipts do not yet cover is overdue, and the
-    arrears are what is due to date less what has been received. Two queries.
-    """
-    today = today or timezone.localdate()
-    starts = domain.period_months(pool.financial_year)
-    labels = month_labels(pool)
-    due: dict[int, list[int]] = defaultdict(lambda: [0] * 12)
-    orgs = {}
-    for c in pool.contributions.select_related("partner").order_by("partner__name", "id"):
-        orgs.setdefault(c.partner_id, c.partner)
-        if c.type == domain.ContributionType.POOLED and c.form == domain.ContributionForm.CASH:
-            for k, v in c.instalments.items():
-                due[c.partner_id][int(k) - 1] += v
-    received: dict[int, list[int]] = defaultdict(lambda: [0] * 12)
-    for pid, number, total in (
-        MonthlyBalance.objects.filter(account__pool=pool, account__kind=AccountKind.CONTRIBUTION)
-        .values_list("account__partner_id", "period__number", "amount_pence")
-    ):
-        received[pid][number - 1] += -(total or 0)
-    out = []
-    for pid, org in orgs.items():
-        d, r = due[pid], received[pid]
-        if not any(d) and not any(r):
-            continue
-        paid_in = sum(r)
-        before = 0
-        rows = []
-        for m in range(12):
-            if not d[m] and not r[m]:
-                continue
-            covered = max(0, min(d[m], paid_in - before))
-            before += d[m]
-            if not d[m]:
-                status = "received"
-            elif covered >= d[m]:
-                status = "paid"
-            elif covered:
-                status = "part paid"
-            else:
-                status = "overdue" if starts[m] <= today else "not yet due"
-            rows.append(Instalment(m + 1, labels[m], starts[m], d[m], r[m], covered, status))
-        due_to_date = sum(d[m] for m in range(12) if starts[m] <= today)
-        out.append(PartnerContributions(org, sum(d), due_to_date, paid_in, rows))
-    return out
+def contributions_by_partner(pool: Pool, today: dt.date | None = None) -> dict:
+    """`services.contributions_schedule` (the one source of what is due, received and in arrears), with each
+    partner's instalments beside it and each instalment's status, for the page and its download."""
+    schedule = services.contributions_schedule(pool, today)
+    by_partner: dict[int, list[dict]] = defaultdict(list)
+    for i in schedule["instalments"]:
+        by_partner[i["partner_id"]].append({**i, "status": instalment_status(i, schedule["as_at"])})
+    return {
+        **schedule,
+        "partners": [{**p, "instalments": by_partner[p["partner_id"]]} for p in schedule["partners"]],
+    }
 
 
 def contributions_sheet(pool: Pool, today: dt.date | None = None) -> exports.Sheet:
-    rows = []
-    for pc in contributions_schedule(pool, today):
-        for i in pc.instalments:
-            rows.append([pc.partner.name, i.label, i.due_on, i.due, i.received, i.status])
-    today = today or timezone.localdate()
+    data = contributions_by_partner(pool, today)
+    rows = [
+        [i["partner"], i["month"], i["due_date"], i["due_pence"], i["received_pence"], i["received_on"], i["arrears_pence"], i["status"]]
+        for p in data["partners"]
+        for i in p["instalments"]
+    ]
+    day = data["as_at"]
     return exports.Sheet(
         title=f"Contributions due and received: {pool}",
-        headers=["Partner", "Month", "Due on", "Due", "Received", "Status"],
+        headers=["Partner", "Month", "Due on", "Due", "Received", "Received on", "Arrears", "Status"],
         rows=rows,
-        notes=[f"Status as at {today.day} {today:%B %Y}. Receipts pay the oldest instalment first."],
+        notes=[f"As at {day.day} {day:%B %Y}. An instalment is due on the first day of its month."],
         totals=True,
     )

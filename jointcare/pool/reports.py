@@ -1,172 +1,35 @@
-"""Read-only views of a pool: budget monitoring, partner statements, quarterly and year-end reports, the
-ledger check, and CSV/XLSX export. Aggregation happens in the database (GROUP BY over the monthly balance
-summary or the postings), never by looping over postings in Python.
+"""Read-only views of a pool: budget monitoring, partner statements, quarterly and year-end reports and the
+ledger check (their CSV and XLSX downloads are written by jointcare.exports).
 
-Forecast outturn (see domain.forecast_by_month): actuals for months up to the reporting month; for each later
-month the commitments where there are any, else the run rate (average monthly actuals to date). The reporting
-month is the later of the last closed period and the last complete month before today.
+Every figure comes from `services.monitoring` (the one source: budgets phased together, the funders' split,
+the forecast), so every report's totals agree with monitoring to the penny. Aggregation happens in the
+database (GROUP BY over the monthly balance summary or the postings), never by looping over postings in
+Python.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass
-
 from django.db import connection
-from django.db.models import Sum
-from django.utils import timezone
 
-from jointcare.money import format_pence, split_largest_remainder
+from jointcare.money import format_pence
 from jointcare.pool import domain, services
-from jointcare.pool.domain import AccountKind
+from jointcare.pool.domain import MONTH_NAMES
 from jointcare.pool.models import (
     Account,
-    Commitment,
     LedgerTransaction,
     MonthlyBalance,
     Period,
     Pool,
     Posting,
-    Settlement,
 )
+from jointcare.pool.services import Line, monitoring, reporting_month
 
-MONTH_NAMES = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
+__all__ = ["MONTH_NAMES", "Line", "month_labels", "monitoring", "reporting_month"]
 
 
 def month_labels(financial_year: int) -> list[str]:
     """'Apr 2026' .. 'Mar 2027': the twelve months of a financial year, each with its year."""
     return [m.strftime("%b %Y") for m in domain.period_months(financial_year)]
-
-
-def reporting_month(pool: Pool, today: dt.date | None = None) -> int:
-    today = today or timezone.localdate()
-    start, end = domain.financial_year_bounds(pool.financial_year)
-    if today > end:
-        complete = 12
-    elif today < start:
-        complete = 0
-    else:
-        complete = domain.period_number(pool.financial_year, today) - 1
-    closed = (
-        pool.periods.filter(closed=True).order_by("-number").values_list("number", flat=True).first() or 0
-    )
-    return max(complete, closed)
-
-
-@dataclass
-class Line:
-    key: str
-    name: str
-    lead: str
-    budget: list[int]
-    commitments: list[int]
-    actuals: list[int]
-    forecast: list[int]
-
-    @property
-    def totals(self) -> dict:
-        budget, forecast = sum(self.budget), sum(self.forecast)
-        return {
-            "budget": budget,
-            "commitments": sum(self.commitments),
-            "actuals": sum(self.actuals),
-            "forecast": forecast,
-            "variance": forecast - budget,
-            "rag": domain.rag_status(budget, forecast).value,
-        }
-
-    def as_dict(self) -> dict:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "lead": self.lead,
-            **{f"{k}_pence" if k != "rag" else k: v for k, v in self.totals.items()},
-            "months": [
-                {
-                    "month": MONTH_NAMES[i],
-                    "budget_pence": self.budget[i],
-                    "commitments_pence": self.commitments[i],
-                    "actuals_pence": self.actuals[i],
-                    "forecast_pence": self.forecast[i],
-                }
-                for i in range(12)
-            ],
-        }
-
-
-def _twelve() -> list[int]:
-    return [0] * 12
-
-
-def monitoring(pool: Pool, through: int | None = None) -> dict:
-    """Budget, commitments, actuals, forecast outturn, variance and RAG per scheme and partner by month."""
-    through = reporting_month(pool) if through is None else through
-    actual = defaultdict(_twelve)
-    for scheme_id, number, total in (
-        MonthlyBalance.objects.filter(account__pool=pool, account__kind=AccountKind.SPEND)
-        .values("account__scheme_id", "period__number")
-        .annotate(total=Sum("amount_pence"))
-        .values_list("account__scheme_id", "period__number", "total")
-    ):
-        actual[scheme_id][number - 1] = total or 0
-    committed = defaultdict(_twelve)
-    for scheme_id, number, total in (
-        Commitment.objects.filter(pool=pool)
-        .values("scheme_id", "period__number")
-        .annotate(total=Sum("amount_pence"))
-        .values_list("scheme_id", "period__number", "total")
-    ):
-        committed[scheme_id][number - 1] = total or 0
-    schemes = list(pool.schemes.select_related("lead").prefetch_related("funders__partner"))
-    lines = []
-    for s in schemes:
-        a, c = actual[s.pk], committed[s.pk]
-        lines.append(
-            Line(
-                s.code,
-                s.name,
-                s.lead.name,
-                domain.phase_budget(s.budget_pence),
-                c,
-                a,
-                domain.forecast_by_month(a, c, through),
-            )
-        )
-    # partners: each scheme's figures split by its funders' shares (the lead funds it all if none are given)
-    names = services.partner_names(pool)
-    partner_lines: dict[int, Line] = {
-        pid: Line(str(pid), name, "", _twelve(), _twelve(), _twelve(), _twelve())
-        for pid, name in names.items()
-    }
-    for s, line in zip(schemes, lines, strict=True):
-        funders = [(f.partner_id, f.share_basis_points) for f in s.funders.all()] or [(s.lead_id, 1)]
-        for pid, _ in funders:
-            partner_lines.setdefault(
-                pid, Line(str(pid), str(pid), "", _twelve(), _twelve(), _twelve(), _twelve())
-            )
-        weights = [w for _, w in funders]
-        for attr in ("budget", "commitments", "actuals", "forecast"):
-            values = getattr(line, attr)
-            for m in range(12):
-                if values[m]:
-                    for (pid, _), part in zip(
-                        funders, split_largest_remainder(values[m], weights), strict=True
-                    ):
-                        getattr(partner_lines[pid], attr)[m] += part
-    total = Line("total", "All schemes", "", _twelve(), _twelve(), _twelve(), _twelve())
-    for line in lines:
-        for attr in ("budget", "commitments", "actuals", "forecast"):
-            for m in range(12):
-                getattr(total, attr)[m] += getattr(line, attr)[m]
-    return {
-        "pool": pool,
-        "through": through,
-        "through_label": MONTH_NAMES[through - 1] if through else "none",
-        "schemes": lines,
-        "partners": list(partner_lines.values()),
-        "total": total,
-    }
 
 
 def monitoring_table(data: dict) -> tuple[list[str], list[list]]:
@@ -213,16 +76,25 @@ def monitoring_table(data: dict) -> tuple[list[str], list[list]]:
 # ----------------------------------------------------------------------------------------- reports
 
 
-def partner_statements(pool: Pool) -> dict:
-    """As settled, if settled; otherwise a projection from the actuals to date."""
-    settled = Settlement.objects.filter(pool=pool).first()
+def partner_statements(pool: Pool, today=None) -> dict:
+    """As settled, if settled; otherwise a projection on the outturn monitoring forecasts (the actuals after
+    the year), marked `provisional`."""
+    settled = services.settlement_in_force(pool)
     if settled:
-        return {"settled": True, "statements": settled.statements, "lines": settled.result["lines"]}
-    result = services.compute_risk_share(pool)
+        return {
+            "settled": True,
+            "provisional": False,
+            "basis": "actuals",
+            "statements": settled.statements,
+            "lines": settled.result["lines"],
+        }
+    preview = services.preview_settlement(pool, today)
     return {
         "settled": False,
-        "statements": services.partner_statements(pool, result),
-        "lines": [line.as_dict() for line in result.lines],
+        "provisional": True,
+        "basis": preview["basis"],
+        "statements": preview["statements"],
+        "lines": preview["lines"],
     }
 
 
@@ -255,45 +127,38 @@ def quarterly(pool: Pool, through: int | None = None) -> tuple[list[str], list[l
     return headers, rows
 
 
-def year_end_by_source(pool: Pool) -> tuple[list[str], list[list]]:
-    """Per funding source (partner and contribution type/form): amount, and its share of scheme budgets and
-    of actual spend by the schemes' funder shares."""
+def year_end_by_source(pool: Pool, through: int | None = None) -> tuple[list[str], list[list]]:
+    """One row per partner: its contributions by type and form, the cash received, and its share of the
+    schemes' budgets and of their actual spend by the funders' shares (each once, from monitoring)."""
     headers = [
         "Partner",
-        "Type",
-        "Form",
-        "Contribution",
+        "Pooled cash",
+        "Pooled in kind",
+        "Aligned",
         "Received",
         "Share of budgets",
         "Share of actual spend",
     ]
-    received = dict(
-        MonthlyBalance.objects.filter(account__pool=pool, account__kind=AccountKind.CONTRIBUTION)
-        .values("account__partner_id")
-        .annotate(t=Sum("amount_pence"))
-        .values_list("account__partner_id", "t")
-    )
-    spent = services.outturn(pool)
-    budget_share: dict[int, int] = defaultdict(int)
-    spend_share: dict[int, int] = defaultdict(int)
-    for s in pool.schemes.prefetch_related("funders"):
-        funders = [(f.partner_id, f.share_basis_points) for f in s.funders.all()] or [(s.lead_id, 1)]
-        w = [x for _, x in funders]
-        for (pid, _), part in zip(funders, split_largest_remainder(s.budget_pence, w), strict=True):
-            budget_share[pid] += part
-        for (pid, _), part in zip(funders, split_largest_remainder(spent.get(s.pk, 0), w), strict=True):
-            spend_share[pid] += part
+    data = monitoring(pool, through)
+    lines = {line.partner_id: line for line in data["partners"]}
+    paid = services.money_in(pool)
+    amounts: dict[int, dict[str, int]] = {}
+    for c in pool.contributions.all():
+        kind = "aligned" if c.type == "aligned" else c.form
+        amounts.setdefault(c.partner_id, {"cash": 0, "in_kind": 0, "aligned": 0})[kind] += c.amount_pence
     rows = []
-    for c in pool.contributions.select_related("partner").order_by("partner__name", "type", "form"):
+    for pid, line in sorted(lines.items(), key=lambda kv: (kv[1].name, kv[0])):
+        a = amounts.get(pid, {"cash": 0, "in_kind": 0, "aligned": 0})
+        in_kind_pooled = a["in_kind"]
         rows.append(
             [
-                c.partner.name,
-                c.type,
-                c.form,
-                c.amount_pence,
-                -(received.get(c.partner_id) or 0) if c.form == "cash" else c.amount_pence,
-                budget_share[c.partner_id],
-                spend_share[c.partner_id],
+                line.name,
+                a["cash"],
+                in_kind_pooled,
+                a["aligned"],
+                paid.get(pid, 0) - in_kind_pooled,
+                line.totals["budget"],
+                line.totals["actuals"],
             ]
         )
     return headers, rows

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jointcare import exports
-from jointcare.accounts.access import can, requires
+from jointcare.accounts.access import can, can_somewhere, check, requires, scoped
 from jointcare.errors import ServiceError
 from jointcare.money import MoneyError, format_pence, parse_pounds
 from jointcare.organisations.forms import error_list
@@ -46,15 +46,15 @@ def _ledger_url(pool: Pool, **query) -> str:
 
 @requires("pool.view")
 def pool_list(request):
-    pools = Pool.objects.select_related("agreement", "host")
+    pools = scoped(request.user, "pool.view", Pool.objects.select_related("agreement", "host"))
     return render(
         request,
         "pool/list.jinja",
-        {"title": "Pooled budgets", "pools": pools, "can_edit": can(request.user, "pool.edit")},
+        {"title": "Pooled budgets", "pools": pools, "can_edit": can_somewhere(request.user, "pool.create")},
     )
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def pool_detail(request, pk: int):
     pool = _pool(pk)
     contributions = list(pool.contributions.select_related("partner"))
@@ -72,27 +72,17 @@ def pool_detail(request, pk: int):
             "schemes_total": sum(s.budget_pence for s in schemes),
             "periods": periods,
             "month_labels": queries.month_labels(pool),
-            "closable": _closable(pool, periods),
-            "can_close": can(request.user, "pool.close"),
-            "can_post": can(request.user, "pool.post"),
+            "actions": services.available_actions(pool),
+            "can_close": can(request.user, "pool.close", pool),
+            "can_post": can(request.user, "pool.post", pool),
+            "can_settle": can(request.user, "pool.settle", pool),
+            "can_reopen": can(request.user, "pool.reopen", pool),
             "reports": queries.REPORT_TITLES,
         },
     )
 
 
-def _closable(pool: Pool, periods) -> int | None:
-    """The month a Close button is offered for: the first open month, once it has ended (months close in order).
-    March is closed by settling."""
-    if pool.settled_at:
-        return None
-    first_open = next((p for p in periods if not p.closed), None)
-    if first_open is None or first_open.number == 12:
-        return None
-    next_month_starts = domain.period_months(pool.financial_year)[first_open.number]
-    return first_open.number if next_month_starts <= timezone.localdate() else None
-
-
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def agreement_download(request, pk: int):
     pool = _pool(pk)
     resp = HttpResponse(agreement_file.export(pool), content_type="application/yaml; charset=utf-8")
@@ -104,7 +94,7 @@ def agreement_download(request, pk: int):
 # ------------------------------------------------------------------------------------------------ monitoring
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def monitoring(request, pk: int):
     pool = _pool(pk)
     codes = list(pool.schemes.values_list("code", flat=True))
@@ -154,7 +144,7 @@ def monitoring(request, pk: int):
     )
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def report(request, pk: int, kind: str):
     if kind not in queries.REPORT_KINDS:
         raise Http404("There is no such report")
@@ -201,7 +191,7 @@ def _ledger_filter(pool: Pool, request) -> tuple[queries.LedgerFilter, dict]:
     return f, {"q": q, "schemes": schemes, "partners": partners}
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def ledger(request, pk: int):
     pool = _pool(pk)
     f, ctx = _ledger_filter(pool, request)
@@ -250,7 +240,7 @@ def ledger(request, pk: int):
     )
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def transaction_detail(request, pk: int, tx_id: int):
     pool = _pool(pk)
     tx, postings, reversed_by = queries.transaction_postings(pool, tx_id)
@@ -273,7 +263,7 @@ def transaction_detail(request, pk: int, tx_id: int):
 # ------------------------------------------------------------------------------------------------ contributions
 
 
-@requires("pool.view")
+@requires("pool.view", scope="pool")
 def contributions(request, pk: int):
     pool = _pool(pk)
     q = read_query(ReportQuery(request.GET))
@@ -284,20 +274,19 @@ def contributions(request, pk: int):
             q["format"],
             exports.filename(pool.name, pool.year_label, "contributions"),
         )
-    schedule = queries.contributions_schedule(pool, today)
-    for pc in schedule:
-        pc.ledger = _ledger_url(pool, partner=pc.partner.pk, account=AccountKind.CONTRIBUTION.value)
+    data = queries.contributions_by_partner(pool, today)
+    ledger_links = {
+        p["partner_id"]: _ledger_url(pool, partner=p["partner_id"], account=AccountKind.CONTRIBUTION.value)
+        for p in data["partners"]
+    }
     return render(
         request,
         "pool/contributions.jinja",
         {
             "title": f"Contributions due and received: {pool}",
             "pool": pool,
-            "schedule": schedule,
-            "today": today,
-            "totals": {
-                k: sum(getattr(pc, k) for pc in schedule) for k in ("due_year", "due_to_date", "received", "arrears")
-            },
+            "data": data,
+            "ledger_links": ledger_links,
         },
     )
 
@@ -305,7 +294,7 @@ def contributions(request, pk: int):
 # ------------------------------------------------------------------------------------------------ writes
 
 
-@requires("pool.post")
+@requires("pool.post", scope="pool")
 @require_http_methods(["GET", "POST"])
 def import_actuals(request, pk: int):
     pool = _pool(pk)
@@ -338,7 +327,7 @@ def import_actuals(request, pk: int):
     )
 
 
-@requires("pool.close")
+@requires("pool.close", scope="pool")
 @require_POST
 def close_period(request, pk: int, number: int):
     pool = _pool(pk)
@@ -347,7 +336,7 @@ def close_period(request, pk: int, number: int):
     return redirect("pool:detail", pool.pk)
 
 
-@requires("pool.close")
+@requires("pool.settle", scope="pool")
 @require_http_methods(["GET", "POST"])
 def settle(request, pk: int):
     pool = _pool(pk)
@@ -358,7 +347,7 @@ def settle(request, pk: int):
         services.settle_pool(request.user, pool)
         messages.success(request, f"Settled the risk share of {pool}")
         return redirect("pool:report", pool.pk, "statement")
-    outcome = services.settle_pool(request.user, pool, dry_run=True)
+    outcome = services.preview_settlement(pool)
     statements = outcome["statements"]
     totals = {
         k: sum(s[k] for s in statements)
@@ -371,7 +360,7 @@ def settle(request, pk: int):
     )
 
 
-@requires("pool.close")
+@requires("pool.reopen", scope="pool")
 @require_http_methods(["GET", "POST"])
 def reopen(request, pk: int):
     """Reverse the year-end settlement, with a reason, so a late invoice can be posted; then settle again."""
@@ -444,6 +433,11 @@ def _document(draft: dict, parties: list, **kwargs) -> dict:
     return forms.setup_document(draft, {o.pk: o for o in parties}, **kwargs)
 
 
+def _keys(parties: list) -> dict[str, int]:
+    """Partner key in the answers' document -> organisation id."""
+    return {key: pk for pk, key in forms.partner_keys({o.pk: o for o in parties}).items()}
+
+
 def _document_errors(draft: dict, parties: list) -> list[dict]:
     try:
         agreement_file.parse(_document(draft, parties))
@@ -490,29 +484,20 @@ def _setup_page(request, template: str, step: str, context: dict, form=None, pro
     )
 
 
-@requires("pool.edit")
-def pool_create(request):
-    """Start: set the pool up step by step, or upload an agreement file."""
-    if request.method == "POST":
-        request.session.pop(SETUP_SESSION_KEY, None)
-        return redirect("pool:setup", "agreement")
-    return render(
-        request,
-        "pool/create.jinja",
-        {"title": "Set up a pooled budget", "draft": _draft(request), "steps": SETUP_STEPS},
-    )
-
-
-@requires("pool.edit")
+@requires("pool.create")
 @require_http_methods(["GET", "POST"])
-def pool_create_from_file(request):
+def pool_create(request):
+    """Set a pool up step by step (the question pages), or create it from an agreement file pasted or uploaded
+    here."""
     errors, text, status = [], request.POST.get("document", ""), 200
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is not None:
             text = upload.read().decode("utf-8", errors="replace")
         try:
-            pool = services.create_pool(request.user, agreement_file.parse(agreement_file.load(text)))
+            spec = agreement_file.parse(agreement_file.load(text))
+            check(request.user, "pool.create", spec.agreement)  # a party to the agreement it names
+            pool = services.create_pool(request.user, spec)
         except ServiceError as exc:
             errors, status = exc.errors, exc.status
         else:
@@ -520,20 +505,28 @@ def pool_create_from_file(request):
             return redirect("pool:detail", pool.pk)
     return render(
         request,
-        "pool/create_file.jinja",
-        {"title": "Create a pooled budget from an agreement file", "errors": errors, "document": text},
+        "pool/create.jinja",
+        {"title": "Set up a pooled budget", "draft": _draft(request), "steps": SETUP_STEPS, "errors": errors, "document": text},
         status=status,
     )
 
 
-@requires("pool.edit")
+@requires("pool.create")
+@require_POST
+def setup_start(request):
+    """Start the question pages afresh."""
+    request.session.pop(SETUP_SESSION_KEY, None)
+    return redirect("pool:setup", "agreement")
+
+
+@requires("pool.create")
 def agreement_template(request):
     resp = HttpResponse(AGREEMENT_TEMPLATE.read_bytes(), content_type="application/yaml; charset=utf-8")
     resp["Content-Disposition"] = 'attachment; filename="pool-agreement-template.yaml"'
     return resp
 
 
-@requires("pool.edit")
+@requires("pool.create")
 @require_http_methods(["GET", "POST"])
 def setup_step(request, step: str):
     if step not in SETUP_STEPS:
@@ -553,15 +546,16 @@ def setup_step(request, step: str):
 def _setup_agreement(request, draft: dict):
     from jointcare.partnerships.models import Agreement
 
-    agreements = list(Agreement.objects.order_by("name"))
+    agreements = list(scoped(request.user, "pool.create", Agreement.objects.order_by("name")))
     form = forms.AgreementStep(request.POST or None, agreements=agreements, initial=draft)
     if request.method == "POST" and form.is_valid():
         candidate = {**draft, **form.cleaned_data}
         if draft.get("agreement") and draft["agreement"] != candidate["agreement"]:
             for key in ("host", "contributions", "schemes", "risk"):
                 candidate.pop(key, None)
-        errors = _document_errors(candidate, _parties(candidate))
-        if not forms.add_document_errors(form, errors, {"pool.agreement": "pool", "pool.financial_year": "pool"}):
+        parties = _parties(candidate)
+        errors = _document_errors(candidate, parties)
+        if not forms.add_document_errors(form, errors, {"pool.agreement": "pool", "pool.financial_year": "pool"}, _keys(parties)):
             _save_draft(request, candidate)
             return _setup_next(request, "agreement")
     return _setup_page(request, "setup_agreement.jinja", "agreement", {"agreements": agreements}, form)
@@ -577,7 +571,7 @@ def _setup_pool(request, draft: dict):
         candidate = {**draft, **form.cleaned_data}
         errors = _document_errors(candidate, parties)
         prefixes = {p: "pool" for p in ("pool.name", "pool.host", "pool.manager")}
-        if not forms.add_document_errors(form, errors, prefixes):
+        if not forms.add_document_errors(form, errors, prefixes, _keys(parties)):
             _save_draft(request, candidate)
             return _setup_next(request, "pool")
     return _setup_page(request, "setup_pool.jinja", "pool", {"parties": parties}, form)
@@ -620,7 +614,7 @@ def _setup_items(request, draft: dict, step: str, key: str, form_class, template
         candidate = {**draft, key: candidate_items}
         errors = _document_errors(candidate, parties)
         prefix = f"{key}[{index}]"
-        if not forms.add_document_errors(form, errors, {prefix: prefix}):
+        if not forms.add_document_errors(form, errors, {prefix: prefix}, _keys(parties)):
             _save_draft(request, candidate)
             messages.success(request, f"{'Changed' if editing is not None else 'Added'} {describe(form.answer())}")
             return redirect(reverse("pool:setup", args=[step]) + ("?return=check" if request.GET.get("return") == "check" else ""))
@@ -680,13 +674,13 @@ def _setup_risk_share(request, draft: dict):
     if request.method == "POST" and form.is_valid():
         candidate = {**draft, "risk": form.answer()}
         errors = _document_errors(candidate, parties)
-        if not forms.add_document_errors(form, errors, {"risk_share": "risk_share", "pool.risk_reserve": "pool"}):
+        if not forms.add_document_errors(form, errors, {"risk_share": "risk_share", "pool.risk_reserve": "pool"}, _keys(parties)):
             _save_draft(request, candidate)
             return _setup_next(request, "risk-share")
     return _setup_page(request, "setup_risk.jinja", "risk-share", {"partners": partners}, form)
 
 
-@requires("pool.edit")
+@requires("pool.create")
 @require_http_methods(["GET", "POST"])
 def setup_check(request):
     """Check your answers, then create the pool."""
@@ -701,7 +695,9 @@ def setup_check(request):
     status = 200
     if request.method == "POST" and not errors:
         try:
-            pool = services.create_pool(request.user, agreement_file.parse(_document(draft, parties)))
+            spec = agreement_file.parse(_document(draft, parties))
+            check(request.user, "pool.create", spec.agreement)  # a party to the agreement it names
+            pool = services.create_pool(request.user, spec)
         except ServiceError as exc:
             errors, status = exc.errors, exc.status
         else:
@@ -755,7 +751,7 @@ def _pounds(text: str) -> str:
         return str(text)
 
 
-@requires("pool.edit")
+@requires("pool.create")
 def setup_download(request):
     """The answers so far as an agreement file, to keep or to upload later."""
     from jointcare.partnerships.models import Agreement

@@ -50,7 +50,7 @@ def everything_named(user_factory):
     csv.writer(buf).writerows([["reference", "date", "scheme", "amount", "supplier", "description"],
                                ["INV-1", "2026-04-03", "REAB", "1200.00", named("Supplier"), named("Description")]])
     imports.import_actuals(None, pool, "a.csv", buf.getvalue().encode())
-    services.receive_contribution(None, pool.contributions.get(partner=icb), dt.date(2026, 4, 10), 150000)
+    services.receive_contribution(None, pool.contributions.get(partner=icb), 1, dt.date(2026, 4, 10))
     user = user_factory("eve", roles=[r.value for r in Role], organisation=council)
     user.first_name = named("User")
     user.save()

@@ -42,6 +42,8 @@ def hostile_pool(db):
     icb = Organisation.objects.create(name=ICB, sector="nhs", kind="icb", ods_code="QZZ")
     council = Organisation.objects.create(name=COUNCIL, sector="council", kind="upper_tier_council", gss_code="E06000099")
     agreement = Agreement.objects.create(name=AGREEMENT, kind="section_75_pooled_fund", starts_on=dt.date(2026, 4, 1))
+    agreement.parties.create(organisation=council, role="host")
+    agreement.parties.create(organisation=icb, role="member")
     pool = services.create_pool(
         None,
         services.PoolSpec(
@@ -52,7 +54,7 @@ def hostile_pool(db):
             contributions=[services.ContributionSpec(icb, 600000), services.ContributionSpec(council, 400000, schedule="monthly")],
             schemes=[
                 services.SchemeSpec("REAB", SCHEME, "reablement", council, 500000, [(icb, 6000), (council, 4000)]),
-                services.SchemeSpec("EQUIP", SCHEME_TAB, "community_equipment", icb, 450000),
+                services.SchemeSpec("EQUIP", SCHEME_TAB, "community_equipment", icb, 500000),
             ],
         ),
     )
@@ -61,13 +63,14 @@ def hostile_pool(db):
     rows = buf.getvalue()
     imports.import_actuals(None, pool, "a.csv", rows.encode())
     contribution = pool.contributions.get(partner=icb)
-    services.receive_contribution(None, contribution, dt.date(2026, 4, 10), 150000)
+    services.receive_contribution(None, contribution, 1, dt.date(2026, 4, 10))
     return pool
 
 
 @pytest.fixture
-def everyone(user_factory):
-    return user_factory("eve", roles=[r.value for r in Role])
+def everyone(user_factory, hostile_pool):
+    """Every role, at the host partner: every page and download of the pool is open to them."""
+    return user_factory("eve", roles=[r.value for r in Role], organisation=hostile_pool.host)
 
 
 def _page_urls(pool):

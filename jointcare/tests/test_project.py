@@ -13,7 +13,9 @@ def test_migrations_match_models(db):
 def test_cli_help_lists_the_project_commands(capsys):
     cli.main(["--help"])
     out = capsys.readouterr().out
-    for command in ("serve", "load-reference", "demo", "coterminosity", "createuser", "token", "ledger check"):
+    for command in (
+        "serve", "load-reference", "demo", "coterminosity", "createuser", "token", "ledger check", "backup", "restore"
+    ):
         assert command in out
 
 

@@ -143,7 +143,7 @@ def test_production_refuses_default_secret_key():
 
 def test_production_turns_debug_off():
     code = (
-        "import os; os.environ.update(JOINTCARE_ENV='production', JOINTCARE_SECRET_KEY='x'*50, JOINTCARE_DEBUG='1',"
+        "import os; os.environ.update(JOINTCARE_ENV='production', JOINTCARE_SECRET_KEY='abcdefghij'*5, JOINTCARE_DEBUG='1',"
         "DJANGO_SETTINGS_MODULE='jointcare.settings'); from django.conf import settings; print(settings.DEBUG)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

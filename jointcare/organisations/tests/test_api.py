@@ -128,8 +128,8 @@ def test_malformed_json_is_4xx_not_500(api):
 
 
 def test_patch_unknown_and_bad_values(api):
-    org = factories.council()
-    response = api.send("patch", f"/organisations/{org.pk}", {"gss_code": "E54000007"})
+    org = factories.provider()  # a local organisation: reference ones are read-only
+    response = api.send("patch", f"/organisations/{org.pk}", {"gss_code": "E5400000"})
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "gss_code"
     assert api.send("patch", "/organisations/999999", {"name": "X"}).status_code == 404
 

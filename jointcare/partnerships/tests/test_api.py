@@ -8,8 +8,8 @@ from jointcare.partnerships.models import Agreement
 pytestmark = pytest.mark.django_db
 
 
-def _client(client, user_factory, username, roles):
-    _, token = create_token(None, user_factory(username, roles=roles))
+def _client(client, user_factory, username, roles, organisation=None):
+    _, token = create_token(None, user_factory(username, roles=roles, organisation=organisation))
 
     def call(method, path, body=None, **params):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
@@ -22,8 +22,9 @@ def _client(client, user_factory, username, roles):
 
 
 @pytest.fixture
-def api(client, user_factory):
-    return _client(client, user_factory, "comm", ["commissioner"])
+def api(client, user_factory, orgs):
+    """A commissioner of the council, which is a party to the agreements these tests make."""
+    return _client(client, user_factory, "comm", ["commissioner"], orgs["council"])
 
 
 def test_the_whole_journey(api, orgs):
@@ -45,7 +46,10 @@ def test_the_whole_journey(api, orgs):
     assert api("post", f"{path}/parties", {"organisation_code": "QOP", "role": "lead_commissioner"}).status_code == 201
     assert [p["organisation"]["code"] for p in api("get", f"{path}/parties").json()] == ["E08000009", "QOP", "02A"]
     assert api("post", f"{path}/board", {"name": "Joint board", "quorum": 2}).status_code == 201
-    m1 = api("post", f"{path}/board/members", {"person_name": "Cllr Ada", "organisation_code": "E08000009", "basis": "elected_councillor"})
+    m1 = api(
+        "post", f"{path}/board/members",
+        {"person_name": "Cllr Ada", "organisation_code": "E08000009", "basis": "elected_councillor", "username": "comm"},
+    )
     m2 = api("post", f"{path}/board/members", {"person_name": "Dr Ben", "organisation_id": orgs["sub"].pk, "basis": "appointed_by_nhs"})
     m3 = api(
         "post", f"{path}/board/members",
@@ -124,6 +128,8 @@ def test_members_must_come_from_parties_unless_co_opted(api, pooled, orgs):
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "organisation"
     response = api("post", f"/{pooled.pk}/board/members", {"person_name": "Di", "basis": "co_opted"})
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "organisation_id"
+    seat = {"person_name": "Jo", "organisation_id": orgs["council"].pk, "basis": "appointed_by_council", "username": "comm"}
+    assert api("post", f"/{pooled.pk}/board/members", seat).status_code == 201
     response = api("post", f"/{pooled.pk}/decisions", {"meeting_id": 12345, "summary": "x"})
     assert response.status_code == 404 and response.json()["errors"][0]["field"] == "meeting_id"
 
@@ -133,9 +139,13 @@ def test_capabilities(client, user_factory, pooled):
     assert analyst("get", f"/{pooled.pk}").status_code == 200
     assert analyst("post", "", {"name": "X", "kind": "duty_to_cooperate", "starts_on": "2025-04-01"}).status_code == 403
     assert analyst("post", f"/{pooled.pk}/status", {"status": "active"}).status_code == 403
-    member = _client(client, user_factory, "bm", ["board_member"])
+    council = pooled.parties.get(role="host").organisation
+    member = _client(client, user_factory, "bm", ["board_member"], council)
     assert member("post", f"/{pooled.pk}/board", {"name": "B"}).status_code == 403
-    commissioner = _client(client, user_factory, "comm", ["commissioner"])
+    commissioner = _client(client, user_factory, "comm", ["commissioner"], council)
     commissioner("post", f"/{pooled.pk}/board", {"name": "B"})
+    assert member("post", f"/{pooled.pk}/meetings", {"held_on": "2025-06-01"}).status_code == 403  # no seat yet
+    seat = {"person_name": "Cllr B", "organisation_id": council.pk, "basis": "elected_councillor", "username": "bm"}
+    assert commissioner("post", f"/{pooled.pk}/board/members", seat).status_code == 201
     assert member("post", f"/{pooled.pk}/meetings", {"held_on": "2025-06-01"}).status_code == 201
     assert client.get("/api/v1/partnerships").status_code == 401

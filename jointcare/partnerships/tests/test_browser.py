@@ -100,6 +100,7 @@ def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_s
     page.select_option("#organisation_id", label="Trafford (E08000009)")
     page.select_option("#basis", "elected_councillor")
     page.check("#voting")
+    page.fill("#username", "comm")  # the commissioner sits on the board, so may record its meetings
     page.click("button:has-text('Add member')")
     page.click("a:has-text('Add a board member')")
     page.fill("#person_name", "Dr Ben Sample")

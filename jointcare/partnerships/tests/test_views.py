@@ -9,8 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def commissioner(client, user_factory):
-    user = user_factory("comm", roles=["commissioner"])
+def commissioner(client, user_factory, orgs):
+    """A commissioner of the council, which is a party to the agreements these tests make."""
+    user = user_factory("comm", roles=["commissioner"], organisation=orgs["council"])
     client.force_login(user)
     return user
 
@@ -80,7 +81,8 @@ def test_create_a_partnership_with_a_board_through_the_pages(client, commissione
     board = Board.objects.get()
     response = client.post(
         f"/partnerships/{agreement.pk}/board/members/new",
-        {"person_name": "Cllr Ada Example", "organisation_code": "E08000009", "basis": "elected_councillor", "voting": "yes", "position": "Chair"},
+        {"person_name": "Cllr Ada Example", "organisation_code": "E08000009", "basis": "elected_councillor", "voting": "yes",
+         "position": "Chair", "username": "comm"},
     )
     assert response.status_code == 302
     client.post(
@@ -131,7 +133,9 @@ def test_form_errors_name_the_fields(client, commissioner, orgs, pooled):
 
 
 def test_a_refused_transition_is_explained(client, commissioner, orgs):
-    agreement = services.create_agreement(None, name="Solo", kind="duty_to_cooperate", starts_on="2025-04-01")
+    agreement = services.create_agreement(
+        None, name="Solo", kind="duty_to_cooperate", starts_on="2025-04-01", parties=[(orgs["council"], "host")]
+    )
     response = client.post(f"/partnerships/{agreement.pk}/status", {"status": "active"}, follow=True)
     assert "at least two parties" in response.content.decode()
     assert Agreement.objects.get().status == "draft"
@@ -144,9 +148,11 @@ def test_unknown_agreement_is_404(client, commissioner):
 
 def test_a_decision_can_be_recorded_at_an_earlier_meeting(client, user_factory, pooled, orgs):
     board = services.create_board(None, pooled, name="Board")
+    bea = user_factory("bea", roles=["board_member"], organisation=orgs["council"])
+    services.add_board_member(None, board, person_name="Bea", organisation=orgs["council"], basis="elected_councillor", user=bea)
     earlier = services.record_meeting(None, board, held_on="2025-05-01", title="May board")
     services.record_meeting(None, board, held_on="2025-06-01", title="June board")
-    client.force_login(user_factory("bea", roles=["board_member"]))
+    client.force_login(bea)
     response = client.post(
         f"/partnerships/{pooled.pk}/decisions/new", {"meeting": str(earlier.pk), "summary": "Agreed the May minutes"}
     )

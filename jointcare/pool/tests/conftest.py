@@ -39,15 +39,18 @@ def partners(db):
     council = Organisation.objects.create(
         name="Test Council", sector="council", kind="upper_tier_council", gss_code="E06000099"
     )
-    Agreement.objects.create(
+    agreement = Agreement.objects.create(
         name="Test Section 75", kind="section_75_pooled_fund", starts_on=dt.date(2026, 4, 1)
     )
+    agreement.parties.create(organisation=council, role="host")
+    agreement.parties.create(organisation=icb, role="member")
     return {"icb": icb, "council": council}
 
 
 @pytest.fixture
-def finance(user_factory):
-    return user_factory("fiona", roles=["finance_officer"])
+def finance(user_factory, partners):
+    """The host council's finance officer: access follows the partnership (decision 0040)."""
+    return user_factory("fiona", roles=["finance_officer"], organisation=partners["council"])
 
 
 @pytest.fixture
@@ -57,10 +60,27 @@ def pool(partners, finance):
     return agreement_file.create_from_text(finance, AGREEMENT_YAML)
 
 
-def close_year(actor, pool, through: int = 11) -> None:
-    """Close April .. February (the months a year-end settlement needs closed)."""
+AFTER_YEAR_END = dt.date(2027, 4, 15)  # for the 2026-27 pool of AGREEMENT_YAML
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the date the pool's services and reports take as today (everything else keeps the real clock):
+    `clock(dt.date(2027, 4, 15))`."""
+    from django.utils import timezone
+
+    def set_today(day: dt.date) -> None:
+        monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
+
+    return set_today
+
+
+def close_year(actor, pool, through: int = 11, today: dt.date | None = None) -> None:
+    """Close April .. `through` (by default to February, the months a year-end settlement needs closed), as
+    at `today` (by default after the pool's year, when every month has ended)."""
     from jointcare.pool import services
     from jointcare.pool.models import Period
 
-    for number in Period.objects.filter(pool=pool, closed=False, number__lte=through).values_list("number", flat=True):
-        services.close_period(actor, pool, number)
+    today = today or dt.date(pool.financial_year + 1, 4, 15)
+    for number in Period.objects.filter(pool=pool, closed=False, number__lte=min(through, 11)).values_list("number", flat=True):
+        services.close_period(actor, pool, number, today=today)

@@ -9,7 +9,7 @@ from jointcare.errors import FieldError
 from jointcare.pool import agreement_file, services
 from jointcare.pool.domain import AccountKind
 from jointcare.pool.models import LedgerTransaction
-from jointcare.pool.tests.conftest import AGREEMENT_YAML, close_year
+from jointcare.pool.tests.conftest import AFTER_YEAR_END, AGREEMENT_YAML, close_year
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +54,8 @@ def spend(finance, pool, code, pounds):
 
 def shares(outcome):
     return {
-        k.replace("Test ", ""): v // 100 if v % 100 == 0 else v / 100
-        for k, v in outcome["shares_pence"].items()
+        s["partner"].replace("Test ", ""): s["amount_pence"] // 100 if s["amount_pence"] % 100 == 0 else s["amount_pence"] / 100
+        for s in outcome["shares"]
     }
 
 
@@ -70,7 +70,7 @@ def test_rotherham_risk_pool_then_pro_rata_capped_at_contributions(partners, fin
     spend(finance, pool, "A", 575000)  # +100,000
     spend(finance, pool, "B", 455000)  # -20,000
     close_year(finance, pool)
-    out = services.settle_pool(finance, pool)
+    out = services.settle_pool(finance, pool, today=AFTER_YEAR_END)
     # net 80,000; reserve 50,000; remaining 30,000 at 60:40
     assert out["reserve_drawn_pence"] == 5_000_000
     assert shares(out) == {"ICB": 18000, "Council": 12000}
@@ -88,7 +88,7 @@ def test_rotherham_cap_binds(partners, finance):
     pool = make(finance, rule, icb="900000", council="100000", budget_a="500000", budget_b="500000")
     spend(finance, pool, "A", 1_700_000)  # overspend 1,200,000; council 10% = 120,000 > cap 100,000
     spend(finance, pool, "B", 500_000)
-    out = services.settle_pool(finance, pool, dry_run=True)
+    out = services.settle_pool(finance, pool, dry_run=True, today=AFTER_YEAR_END)
     assert shares(out) == {"ICB": 1_100_000, "Council": 100_000}
 
 
@@ -102,7 +102,7 @@ def test_transforming_care_fifty_fifty_on_excess_cost(partners, finance):
     pool = make(finance, rule)
     spend(finance, pool, "A", 512_345)
     spend(finance, pool, "B", 500_000)
-    out = services.settle_pool(finance, pool, dry_run=True)
+    out = services.settle_pool(finance, pool, dry_run=True, today=AFTER_YEAR_END)
     assert shares(out) == {"ICB": 6172.5, "Council": 6172.5}
 
 
@@ -116,7 +116,7 @@ def test_luton_fixed_share_host_bears_it(partners, finance):
     pool = make(finance, rule)
     spend(finance, pool, "A", 530_000)
     spend(finance, pool, "B", 480_000)
-    out = services.settle_pool(finance, pool, dry_run=True)
+    out = services.settle_pool(finance, pool, dry_run=True, today=AFTER_YEAR_END)
     assert shares(out) == {"ICB": 0, "Council": 10_000}
 
 
@@ -129,7 +129,7 @@ def test_herefordshire_no_risk_share(partners, finance):
     spend(finance, pool, "A", 530_000)  # council's scheme +30,000
     spend(finance, pool, "B", 480_000)  # icb's scheme -20,000
     close_year(finance, pool)
-    out = services.settle_pool(finance, pool)
+    out = services.settle_pool(finance, pool, today=AFTER_YEAR_END)
     assert shares(out) == {"ICB": -20_000, "Council": 30_000}
 
 
@@ -138,7 +138,7 @@ def test_underspend_carried_forward_is_posted(partners, finance):
     spend(finance, pool, "A", 400_000)
     spend(finance, pool, "B", 500_000)
     close_year(finance, pool)
-    out = services.settle_pool(finance, pool)
+    out = services.settle_pool(finance, pool, today=AFTER_YEAR_END)
     assert out["carried_forward_pence"] == 10_000_000
     cf = services.account_for(pool, AccountKind.CARRIED_FORWARD)
     assert sum(p.amount_pence for p in cf.postings.all()) == -10_000_000

@@ -58,7 +58,10 @@ def test_create_post_monitor_settle(client, partners, auth):
     r = client.get(f"/api/v1/pools/{pool_id}/reports/statement", **auth)
     assert len(r.json()) == 2
     r = client.post(f"/api/v1/pools/{pool_id}/periods/2/close", **auth)
-    assert r.json()["closed"]
+    assert r.status_code == 409 and "close April 2026 before May 2026" in r.json()["detail"]
+    for number in (1, 2):
+        r = client.post(f"/api/v1/pools/{pool_id}/periods/{number}/close", **auth)
+        assert r.json()["closed"]
     body["key"], body["postings"][0]["amount_pence"] = "k3", 500
     r = client.post(f"/api/v1/pools/{pool_id}/transactions", body, content_type="application/json", **auth)
     assert r.status_code == 409
@@ -76,8 +79,8 @@ def _file(content):
     return SimpleUploadedFile("a.csv", content, content_type="text/csv")
 
 
-def test_capabilities_are_checked(client, pool, user_factory):
-    analyst = user_factory("ana", roles=["analyst"])
+def test_capabilities_are_checked(client, pool, partners, user_factory):
+    analyst = user_factory("ana", roles=["analyst"], organisation=partners["icb"])
     _, token = account_services.create_token(None, analyst, "t")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     assert client.get(f"/api/v1/pools/{pool.pk}", **auth).status_code == 200
@@ -87,3 +90,17 @@ def test_capabilities_are_checked(client, pool, user_factory):
     _, token = account_services.create_token(None, carer, "t")
     assert client.get("/api/v1/pools", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403
     assert client.get("/api/v1/pools").status_code == 401
+
+
+def test_reopen_a_settled_pool(client, pool, finance, auth):
+    from jointcare.pool import services
+    from jointcare.pool.tests.conftest import AFTER_YEAR_END, close_year
+
+    r = client.post(f"/api/v1/pools/{pool.pk}/reopen", {"reason": "late"}, content_type="application/json", **auth)
+    assert r.status_code == 409 and "only a settled pool" in r.json()["detail"]
+    close_year(finance, pool)
+    services.settle_pool(finance, pool, today=AFTER_YEAR_END)
+    r = client.post(f"/api/v1/pools/{pool.pk}/reopen", {"reason": " "}, content_type="application/json", **auth)
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "reason"
+    r = client.post(f"/api/v1/pools/{pool.pk}/reopen", {"reason": "late invoice"}, content_type="application/json", **auth)
+    assert r.status_code == 200 and r.json()["settled"] is False

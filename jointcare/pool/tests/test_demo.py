@@ -1,8 +1,12 @@
-import pytest
+import datetime as dt
 
-from jointcare.partnerships.models import Agreement, Party
+import pytest
+from django.utils import timezone
+
+from jointcare.partnerships.models import Agreement
 from jointcare.pool import reports
 from jointcare.pool.demo import build_demo_pools
+from jointcare.pool.domain import financial_year_of
 from jointcare.pool.models import Posting, Settlement
 
 pytestmark = pytest.mark.django_db
@@ -10,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_pools(partners, finance, user_factory):
     agreement = Agreement.objects.get(name="Test Section 75")
-    Party.objects.create(agreement=agreement, organisation=partners["council"], role="host")
-    Party.objects.create(agreement=agreement, organisation=partners["icb"], role="member")
+    # the demo builds last year's pool and this year's: the agreement must cover both
+    Agreement.objects.filter(pk=agreement.pk).update(starts_on=dt.date(financial_year_of(timezone.localdate()) - 1, 4, 1))
+    agreement.refresh_from_db()
     users = {"finance_officer": finance, "commissioner": user_factory("joanna", roles=["commissioner"])}
     last, this = build_demo_pools(agreement, users)
     assert last.financial_year + 1 == this.financial_year

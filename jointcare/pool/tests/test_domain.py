@@ -107,14 +107,24 @@ def test_instalments():
 # ------------------------------------------------------------------ monitoring
 
 
-def test_forecast_uses_actuals_then_commitments_then_run_rate():
+def test_forecast_uses_actuals_then_the_larger_of_commitments_and_run_rate():
     actuals = [100, 200, 300] + [0] * 9
-    commitments = [0] * 3 + [50] + [0] * 8
+    commitments = [0] * 3 + [50, 900] + [0] * 7
     fc = d.forecast_by_month(actuals, commitments, through=3)
     assert fc[:3] == [100, 200, 300]
-    assert fc[3] == 50  # committed
-    assert fc[4:] == [200] * 8  # run rate: 600 / 3
-    assert sum(fc) == 600 + 50 + 1600
+    assert fc[3] == 200  # a commitment below the run rate (600 / 3) does not lower the month
+    assert fc[4] == 900  # one above it raises the month
+    assert fc[5:] == [200] * 7
+    assert sum(fc) == 600 + 200 + 900 + 1400
+
+
+def test_small_commitment_does_not_replace_the_run_rate():
+    """Finding 8: one £5 commitment in a month replaced a £100 run rate for that month."""
+    actuals = [100 * P, 100 * P] + [0] * 10
+    commitments = [0, 0, 5 * P] + [0] * 9
+    fc = d.forecast_by_month(actuals, commitments, through=2)
+    assert fc[2] == 100 * P
+    assert sum(fc) == 1200 * P
 
 
 def test_rag():
@@ -222,10 +232,12 @@ def test_underspend_returned_pro_rata_or_carried_forward():
 def test_rules_are_validated():
     with pytest.raises(d.RuleError, match="100%"):
         d.risk_share([], {"A": 1}, d.RiskRule(d.Method.FIXED, shares={"A": Fraction(1, 2)}))
-    with pytest.raises(d.RuleError, match="not a partner"):
+    with pytest.raises(d.RuleError, match="pays nothing into the pool") as refused:
         d.risk_share([], {"A": 1}, d.RiskRule(excess_to="Z"))
-    with pytest.raises(d.RuleError, match="lead commissioner"):
-        d.risk_share([scheme("s", "Z", 1, 2)], {"A": 1}, d.RiskRule())
+    assert refused.value.problems[0].path == "risk_share.excess_to"
+    with pytest.raises(d.RuleError, match="lead commissioner") as refused:
+        d.risk_share([scheme("s", "Z", 1, 2)], {"A": 1}, d.RiskRule(d.Method.LEAD_COMMISSIONER))
+    assert refused.value.problems[0].path == "schemes[0].lead"
 
 
 def test_settlement_postings_balance():
@@ -245,7 +257,7 @@ partner_names = ["P1", "P2", "P3", "P4"]
 def share_cases(draw):
     n = draw(st.integers(1, 4))
     partners = partner_names[:n]
-    contributions = {p: draw(st.integers(0, 10**9)) for p in partners}
+    contributions = {p: draw(st.integers(1, 10**9)) for p in partners}
     schemes = [
         d.SchemeResult(
             f"s{i}",

@@ -5,8 +5,9 @@ import pytest
 from openpyxl import Workbook
 
 from jointcare.errors import FieldError
-from jointcare.pool import imports, services
+from jointcare.pool import imports
 from jointcare.pool.models import LedgerTransaction, Posting
+from jointcare.pool.tests.conftest import close_year
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,7 @@ def test_reference_imported_before_with_other_details(pool, finance):
 
 
 def test_closed_month_row_is_rejected(pool, finance):
-    services.close_period(finance, pool, 2)
+    close_year(finance, pool, through=2)
     with pytest.raises(FieldError) as exc:
         imports.import_actuals(finance, pool, "a.csv", GOOD)
     assert exc.value.errors == [
@@ -99,3 +100,30 @@ def test_xlsx_import(pool, finance):
 def test_not_a_workbook(pool, finance):
     with pytest.raises(FieldError, match="XLSX"):
         imports.import_actuals(finance, pool, "x.xlsx", b"nope")
+
+
+def test_reimporting_a_file_binds_no_variable_per_row(pool, finance):
+    """Re-importing a file of more than 250,000 rows failed on SQLite with "too many SQL variables": the
+    look-up of the references imported before bound one variable per row, and 250,000 is the most the SQLite
+    here allows. The test lowers the limit to 999 (SQLite's old default, still that of many builds), so a file
+    of 2,500 rows meets the same failure in a fraction of the time."""
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a limit of SQLite")
+    connection.ensure_connection()
+    connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    try:
+        rows = 2_500
+        lines = ["reference,date,scheme,amount"]
+        lines += [f"R{i},2026-{4 + i % 9:02d}-{1 + i % 28:02d},{'REAB' if i % 2 else 'EQUIP'},{1 + i % 997}.{i % 100:02d}" for i in range(rows)]
+        content = ("\n".join(lines) + "\n").encode()
+        first = imports.import_actuals(finance, pool, "big.csv", content)
+        assert (first.rows, first.posted) == (rows, rows)
+        again = imports.import_actuals(finance, pool, "big.csv", content)
+        assert (again.posted, again.skipped) == (0, rows)
+        assert LedgerTransaction.objects.filter(pool=pool).count() == rows
+    finally:
+        connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 250_000)

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from jointcare.pool import domain, queries, reports, services
+from jointcare.pool import queries, reports, services
 from jointcare.pool.domain import AccountKind
 from jointcare.pool.models import Contribution
 
@@ -215,29 +215,31 @@ def test_transaction_page_shows_all_its_postings(signed_in, spent):
 
 def test_contributions_due_received_and_arrears(pool, finance):
     icb = Contribution.objects.get(pool=pool, partner__ods_code="QZZ")  # £6,000 quarterly
-    services.receive_contribution(finance, icb, dt.date(2026, 4, 10), 100000)
-    schedule = {pc.partner.name: pc for pc in queries.contributions_schedule(pool, dt.date(2026, 8, 15))}
-    icb_line = schedule["Test ICB"]
-    assert (icb_line.due_year, icb_line.due_to_date, icb_line.received, icb_line.arrears) == (600000, 300000, 100000, 200000)
-    assert [(i.label, i.due, i.received, i.status) for i in icb_line.instalments] == [
-        ("Apr 2026", 150000, 100000, "part paid"),
-        ("Jul 2026", 150000, 0, "overdue"),
-        ("Oct 2026", 150000, 0, "not yet due"),
-        ("Jan 2027", 150000, 0, "not yet due"),
+    services.receive_contribution(finance, icb, 1, dt.date(2026, 4, 10), 100000)
+    data = queries.contributions_by_partner(pool, dt.date(2026, 8, 15))
+    icb_line = next(p for p in data["partners"] if p["partner"] == "Test ICB")
+    assert (icb_line["due_in_year_pence"], icb_line["due_to_date_pence"], icb_line["received_pence"], icb_line["arrears_pence"]) == (
+        600000, 300000, 100000, 200000
+    )
+    assert [(i["month"], i["due_pence"], i["received_pence"], i["status"]) for i in icb_line["instalments"]] == [
+        ("April 2026", 150000, 100000, "part paid"),
+        ("July 2026", 150000, 0, "overdue"),
+        ("October 2026", 150000, 0, "not yet due"),
+        ("January 2027", 150000, 0, "not yet due"),
     ]
-    council = schedule["Test Council"]
-    assert council.due_to_date == sum(domain.instalments(400000, "monthly")[m] for m in range(1, 6))
-    assert council.arrears == council.due_to_date and len(council.instalments) == 12
+    council = next(p for p in data["partners"] if p["partner"] == "Test Council")
+    assert council["arrears_pence"] == council["due_to_date_pence"] and len(council["instalments"]) == 12
 
 
 def test_contributions_page_and_download(signed_in, pool, finance):
     icb = Contribution.objects.get(pool=pool, partner__ods_code="QZZ")
-    services.receive_contribution(finance, icb, dt.date(2026, 4, 10), 150000)
+    tx = services.receive_contribution(finance, icb, 1, dt.date(2026, 4, 10))
     body = signed_in.get(f"/pools/{pool.pk}/contributions").content.decode()
     assert "Test ICB" in body and "Paid" in body and 'class="nhsuk-table__row jc-total"' in body
+    assert f'href="/pools/{pool.pk}/ledger/{tx.pk}"' in body  # the receipt behind the figure
     r = signed_in.get(f"/pools/{pool.pk}/contributions?format=xlsx")
     ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
-    assert [c.value for c in ws[5]] == ["Partner", "Month", "Due on", "Due", "Received", "Status"]
+    assert [c.value for c in ws[5]] == ["Partner", "Month", "Due on", "Due", "Received", "Received on", "Arrears", "Status"]
     assert ws.cell(ws.max_row, 1).value == "Total" and ws.cell(ws.max_row, 4).value == pytest.approx(10000)
 
 
@@ -270,9 +272,10 @@ def test_only_the_next_ended_month_offers_a_close_button(signed_in, pool, monkey
     assert "Close Apr 2026" not in signed_in.get(f"/pools/{pool.pk}/").content.decode()
 
 
-def test_settled_pool_offers_reopening_not_settling(signed_in, pool, finance):
-    from jointcare.pool.tests.conftest import close_year
+def test_settled_pool_offers_reopening_not_settling(signed_in, pool, finance, clock):
+    from jointcare.pool.tests.conftest import AFTER_YEAR_END, close_year
 
+    clock(AFTER_YEAR_END)
     close_year(finance, pool)
     services.settle_pool(finance, pool)
     r = signed_in.get(f"/pools/{pool.pk}/settle")
@@ -286,16 +289,17 @@ def test_settled_pool_offers_reopening_not_settling(signed_in, pool, finance):
 
 
 @pytest.mark.skipif(not hasattr(services, "reopen_pool"), reason="services.reopen_pool(actor, pool, reason) arrives with the lifecycle")
-def test_reopen_reverses_the_settlement_with_the_reason(signed_in, pool, finance):
+def test_reopen_reverses_the_settlement_with_the_reason(signed_in, pool, finance, clock):
     from jointcare.audit.models import AuditEntry
-    from jointcare.pool.tests.conftest import close_year
+    from jointcare.pool.tests.conftest import AFTER_YEAR_END, close_year
 
+    clock(AFTER_YEAR_END)
     close_year(finance, pool)
     services.settle_pool(finance, pool)
     r = signed_in.post(f"/pools/{pool.pk}/reopen", {"reason": "Late invoice INV-9 for March", "confirm": "on"})
     assert r.status_code == 302
     pool.refresh_from_db()
-    assert pool.settled_at is None
+    assert pool.settled_at is None and "Reopened" in signed_in.get(r["Location"]).content.decode()
     reopening = AuditEntry.objects.filter(action__icontains="reopen").get()
     assert "Late invoice INV-9" in f"{reopening.summary} {reopening.after}"
 

@@ -11,6 +11,7 @@ from jointcare.errors import Conflict
 from jointcare.pool import reports, services
 from jointcare.pool.domain import AccountKind
 from jointcare.pool.models import LedgerTransaction, MonthlyBalance, Pool, Posting
+from jointcare.pool.tests.conftest import close_year
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,7 @@ def test_eight_threads_posting_to_one_scheme_lose_nothing(pool, finance):
 
 def test_closing_and_posting_serialise(pool, finance):
     spend, cash = _accounts(pool)
-    services.close_period(finance, pool, 5)
+    close_year(finance, pool, through=5)
     with pytest.raises(Conflict, match="closed"):
         services.post_transaction(
             finance,
@@ -109,8 +110,9 @@ def test_deferred_trigger_rejects_transaction_without_postings(pool, finance):
     with pytest.raises((IntegrityError, InternalError), match="unbalanced"):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(
-                "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, "
-                "reason, reference, posted_at) VALUES (%s, %s, 'raw', 'actual', '2026-08-01', 'raw', 'r', '', now())",
+                "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, "
+                "source, reason, reference, posted_at) VALUES (%s, %s, 'raw', '', 'actual', '2026-08-01', 'raw', 'r', '',"
+                " now())",
                 [pool.pk, period.pk],
             )
     assert not LedgerTransaction.objects.filter(idempotency_key="raw").exists()
@@ -198,8 +200,8 @@ def test_ledger_transaction_cannot_be_deleted_or_changed(pool, finance):
 def _raw_transaction(pool_id, period_id, key, reverses_id=None):
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, "
-            "reason, reference, posted_at, reverses_id) VALUES (%s, %s, %s, 'actual', '2026-08-01', 'raw', 'r', '', "
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source, "
+            "reason, reference, posted_at, reverses_id) VALUES (%s, %s, %s, '', 'actual', '2026-08-01', 'raw', 'r', '', "
             "now(), %s) RETURNING id",
             [pool_id, period_id, key, reverses_id],
         )
@@ -250,5 +252,78 @@ def test_period_and_pool_with_transactions_cannot_be_deleted(pool, finance):
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute(sql, [pk])
     # closing a month (an update that keeps its id and pool) is still allowed
-    services.close_period(finance, pool, 5)
+    close_year(finance, pool, through=5)
     assert reports.ledger_check() == []
+
+
+def _race(first, second):
+    """Run `first` in a database transaction that stays open until `second` (in another thread) has started
+    and is waiting on it; return what each returned or raised."""
+    import time
+
+    started, results = threading.Event(), {}
+
+    def one():
+        try:
+            with transaction.atomic():
+                results["first"] = first()
+                started.set()
+                time.sleep(0.5)  # the second request now waits on this one's row
+        except Exception as exc:  # noqa: BLE001
+            results["first"] = exc
+        finally:
+            started.set()
+            connections.close_all()
+
+    def two():
+        started.wait()
+        try:
+            results["second"] = second()
+        except Exception as exc:  # noqa: BLE001
+            results["second"] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one), threading.Thread(target=two)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results["first"], results["second"]
+
+
+def test_finding_7_a_concurrent_duplicate_returns_the_winner(pool, finance):
+    """The same key posted concurrently raised a unique violation (a 500)."""
+    spend, cash = _accounts(pool)
+
+    def post(day, key="dup"):
+        return lambda: services.post_transaction(
+            finance, pool, key=key, value_date=day, reason="r", postings=[(spend, 100), (cash, -100)]
+        )
+
+    first, second = _race(post(dt.date(2026, 8, 1)), post(dt.date(2026, 8, 1)))
+    assert isinstance(first, LedgerTransaction) and isinstance(second, LedgerTransaction)
+    assert first.pk == second.pk
+    # the same key for another month: the requests lock different months, so the loser meets the winner's row
+    # at the unique key, rolls back to its savepoint and answers 409, not IntegrityError
+    first, second = _race(post(dt.date(2026, 8, 1), "dup2"), post(dt.date(2026, 10, 1), "dup2"))
+    assert isinstance(first, LedgerTransaction)
+    assert isinstance(second, Conflict) and "already used for transaction" in second.message
+    assert LedgerTransaction.objects.filter(idempotency_key__startswith="dup").count() == 2
+    assert reports.ledger_check(pool) == []
+
+
+def test_finding_7_a_concurrent_bulk_with_a_key_taken_meanwhile_skips_it(pool, finance):
+    spend, cash = _accounts(pool)
+
+    def entries(keys, day):
+        return [services.Entry(k, day, [(spend.pk, 100), (cash.pk, -100)], "r") for k in keys]
+
+    first, second = _race(
+        lambda: services.post_transactions_bulk(finance, pool, entries(["k1"], dt.date(2026, 7, 1)), "a"),
+        lambda: services.post_transactions_bulk(
+            finance, pool, entries(["k2"], dt.date(2026, 9, 1)) + entries(["k1"], dt.date(2026, 7, 1)), "b"
+        ),
+    )
+    assert (first.posted, second.posted, second.skipped) == (1, 1, 1)
+    assert LedgerTransaction.objects.filter(pool=pool).count() == 2

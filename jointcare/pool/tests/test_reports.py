@@ -78,8 +78,8 @@ def test_ledger_check_finds_unbalanced_and_empty_transactions(pool, finance):
             [tx.pk, acct, tx.period_id],
         )
         cur.execute(
-            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, reason,"
-            " reference, posted_at) VALUES (%s, %s, 'empty', 'actual', '2026-04-01', 's', 'r', '', '2026-04-01')",
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source,"
+            " reason, reference, posted_at) VALUES (%s, %s, 'empty', '', 'actual', '2026-04-01', 's', 'r', '', '2026-04-01')",
             [pool.pk, tx.period_id],
         )
     text = "\n".join(reports.ledger_check(pool))
@@ -103,9 +103,9 @@ def test_ledger_check_finds_dangling_ledger_keys(pool, finance):
                 [tx_id, account_id, tx.period_id, 5],
             )
         cur.execute(
-            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, kind, value_date, source, reason,"
-            " reference, posted_at, reverses_id) VALUES (%s, %s, 'dangling', 'actual', '2026-04-01', 's', 'r', '',"
-            " '2026-04-01', %s)",
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source,"
+            " reason, reference, posted_at, reverses_id) VALUES (%s, %s, 'dangling', '', 'actual', '2026-04-01', 's', 'r',"
+            " '', '2026-04-01', %s)",
             [10**9, 10**9, 10**9],
         )
     text = "\n".join(reports.ledger_check())
@@ -114,3 +114,13 @@ def test_ledger_check_finds_dangling_ledger_keys(pool, finance):
     assert "1 transactions refer to a pool that does not exist" in text
     assert "1 transactions refer to a month that does not exist" in text
     assert "1 transactions reverse a transaction missing from their pool" in text
+
+
+def test_monitoring_refuses_a_reporting_month_outside_the_year(pool):
+    """`?through=13` on monitoring answered 500: the figures now refuse it as a field error."""
+    from jointcare.errors import FieldError
+
+    for through in (13, -1):
+        with pytest.raises(FieldError) as refused:
+            reports.monitoring(pool, through)
+        assert refused.value.field == "through"

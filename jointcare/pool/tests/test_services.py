@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from jointcare.pool.tests.conftest import close_year
+from jointcare.pool.tests.conftest import AFTER_YEAR_END, close_year
 
 from jointcare.audit.models import AuditEntry
 from jointcare.errors import Conflict, FieldError
@@ -62,11 +62,11 @@ def test_unbalanced_and_out_of_year_are_refused(pool, finance):
 
 
 def test_closed_period_refuses_postings(pool, finance):
-    services.close_period(finance, pool, 2)
+    close_year(finance, pool, through=2)
     with pytest.raises(Conflict, match="closed"):
         post(pool, finance, "k", dt.date(2026, 5, 3), [(spend(pool, "REAB"), 100), (cash(pool), -100)])
     with pytest.raises(Conflict, match="already closed"):
-        services.close_period(finance, pool, 2)
+        services.close_period(finance, pool, 2, today=AFTER_YEAR_END)
 
 
 def test_postings_are_append_only(pool, finance):
@@ -127,17 +127,17 @@ def test_settlement_posts_risk_share_and_statements(pool, finance):
     # Reablement budget 5000, spend 6000 (+1000); equipment budget 4500, spend 4300 (-200): net +800
     post(pool, finance, "a", dt.date(2026, 7, 1), [(spend(pool, "REAB"), 600000), (cash(pool), -600000)])
     post(pool, finance, "b", dt.date(2026, 7, 1), [(spend(pool, "EQUIP"), 430000), (cash(pool), -430000)])
-    dry = services.settle_pool(finance, pool, dry_run=True)
+    dry = services.settle_pool(finance, pool, dry_run=True, today=AFTER_YEAR_END)
     assert dry["reserve_drawn_pence"] == 50000
     # 300 left, 60:40
-    assert dry["shares_pence"] == {"Test ICB": 18000, "Test Council": 12000}
+    assert shares(dry) == {"Test ICB": 18000, "Test Council": 12000}
     assert LedgerTransaction.objects.filter(kind="settlement").count() == 0
     with pytest.raises(Conflict) as refused:
-        services.settle_pool(finance, pool)
-    assert "still open" in refused.value.message and "2026-04" in refused.value.message
-    assert dry["provisional"] is True
+        services.settle_pool(finance, pool, today=AFTER_YEAR_END)
+    assert "still open" in refused.value.message and "April 2026" in refused.value.message
+    assert dry["provisional"] is True and dry["basis"] == "actuals"
     close_year(finance, pool)
-    done = services.settle_pool(finance, pool)
+    done = services.settle_pool(finance, pool, today=AFTER_YEAR_END)
     assert done["provisional"] is False
     statements = {s["partner"]: s for s in done["statements"]}
     assert statements["Test ICB"]["money_in_pence"] == 600000
@@ -147,7 +147,11 @@ def test_settlement_posts_risk_share_and_statements(pool, finance):
     tx = LedgerTransaction.objects.get(kind="settlement")
     assert sum(p.amount_pence for p in tx.postings.all()) == 0
     with pytest.raises(Conflict):
-        services.settle_pool(finance, pool)
+        services.settle_pool(finance, pool, today=AFTER_YEAR_END)
+
+
+def shares(outcome) -> dict:
+    return {s["partner"]: s["amount_pence"] for s in outcome["shares"]}
 
 
 def test_bulk_keeps_awkward_text_exactly(pool, finance):

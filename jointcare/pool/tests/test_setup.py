@@ -4,7 +4,6 @@ from the same document, and the answers downloadable as that file."""
 import pytest
 import yaml
 
-from jointcare.partnerships import services as partnerships
 from jointcare.pool import agreement_file
 from jointcare.pool.models import Pool
 
@@ -14,12 +13,10 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture
 def parties(partners):
+    """The agreement, whose parties (the council hosting, the ICB) the pool's partners are chosen from."""
     from jointcare.partnerships.models import Agreement
 
-    agreement = Agreement.objects.get(name="Test Section 75")
-    partnerships.add_party(None, agreement, partners["council"], "host")
-    partnerships.add_party(None, agreement, partners["icb"], "member")
-    return agreement
+    return Agreement.objects.get(name="Test Section 75")
 
 
 @pytest.fixture
@@ -36,7 +33,7 @@ def answer(client, step, data, status=302):
 
 def fill_in(client, agreement, partners):
     icb, council = partners["icb"].pk, partners["council"].pk
-    assert client.post("/pools/new").status_code == 302
+    assert client.post("/pools/new/start").status_code == 302
     answer(client, "agreement", {"agreement": agreement.pk, "financial_year": "2026-27"})
     answer(client, "pool", {"name": "Better Care Fund", "host": council, "manager": "fiona"})
     answer(client, "contributions", {"action": "save", "partner": icb, "amount": "6000.00", "type": "pooled", "form": "cash", "schedule": "quarterly"})
@@ -81,11 +78,11 @@ def test_a_pool_set_up_through_the_form_is_the_pool_its_agreement_file_describes
 
 def test_each_answer_is_checked_where_it_is_given(signed_in, parties, partners):
     icb, council = partners["icb"].pk, partners["council"].pk
-    signed_in.post("/pools/new")
+    signed_in.post("/pools/new/start")
     r = answer(signed_in, "agreement", {"agreement": parties.pk, "financial_year": "soon"}, status=400)
     assert 'href="#financial_year"' in r.content.decode() and "is not a financial year" in r.content.decode()
     r = answer(signed_in, "agreement", {"agreement": parties.pk, "financial_year": "999999999"}, status=400)
-    assert "Enter a financial year between 2000-01 and 2099-00" in r.content.decode()
+    assert "&#39;999999999&#39; is not a financial year" in r.content.decode()
     r = answer(signed_in, "agreement", {"financial_year": "2026-27"}, status=400)
     assert "Choose the agreement the pool belongs to" in r.content.decode()
     answer(signed_in, "agreement", {"agreement": parties.pk, "financial_year": "2026-27"})
@@ -103,13 +100,16 @@ def test_each_answer_is_checked_where_it_is_given(signed_in, parties, partners):
     answer(signed_in, "contributions", {"action": "save", "partner": icb, "amount": "100", "type": "pooled", "form": "cash", "schedule": "monthly"})
     r = answer(signed_in, "schemes", {"action": "save", "code": "A", "name": "A", "service_area": "reablement", "lead": icb, "budget": "100",
                                       f"funder_{icb}": "50", f"funder_{council}": "40"}, status=400)
-    assert "shares add up to 90%, not 100%" in r.content.decode()
+    body = r.content.decode()
+    assert "shares add up to 90%, not 100%" in body
+    # problems name partners as people know them, against the partner's own box
+    assert "Test Council funds the scheme but pays nothing into the pool" in body and f'href="#funder_{council}"' in body
     r = answer(signed_in, "schemes", {"action": "save", "code": "A", "name": "A", "service_area": "reablement", "lead": icb, "budget": "100",
                                       f"funder_{icb}": "fifty"}, status=400)
     assert f'href="#funder_{icb}"' in r.content.decode()
     answer(signed_in, "schemes", {"action": "save", "code": "A", "name": "A", "service_area": "reablement", "lead": icb, "budget": "100"})
     r = answer(signed_in, "schemes", {"action": "save", "code": "A", "name": "B", "service_area": "reablement", "lead": icb, "budget": "1"}, status=400)
-    assert "is used by another scheme" in r.content.decode()
+    assert "&#39;A&#39; is also the code of schemes[0]" in r.content.decode()
     r = answer(signed_in, "risk-share", {"method": "fixed", "underspend": "return_pro_rata", f"share_{icb}": "30"}, status=400)
     assert "shares add up to 30%, not 100%" in r.content.decode()
     r = answer(signed_in, "risk-share", {"method": "pro_rata", "underspend": "return_pro_rata", f"cap_{icb}": "amount", f"cap_amount_{icb}": ""}, status=400)
@@ -148,5 +148,5 @@ def test_the_steps_need_the_agreement_first_and_the_capability(client, signed_in
     assert template.status_code == 200 and "risk_share" in yaml.safe_load(template.content)
     user_factory("ana", roles=["analyst"])
     client.login(username="ana", password=PASSWORD)
-    for path in ("/pools/new", "/pools/new/agreement", "/pools/new/check", "/pools/new/file", "/pools/new/agreement-template.yaml"):
+    for path in ("/pools/new", "/pools/new/agreement", "/pools/new/check", "/pools/new/agreement-template.yaml"):
         assert client.get(path).status_code == 403, path

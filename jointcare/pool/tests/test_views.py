@@ -80,12 +80,15 @@ def test_import_page_reports_rejected_rows(signed_in, pool):
     assert r.status_code == 200 and Posting.objects.count() == 2
 
 
-def test_create_close_and_settle(signed_in, partners):
-    r = signed_in.post("/pools/new/file", {"document": AGREEMENT_YAML.replace("budget: 5000.00", "budget: -1")})
+def test_create_close_and_settle(signed_in, partners, clock):
+    from jointcare.pool.tests.conftest import AFTER_YEAR_END
+
+    r = signed_in.post("/pools/new", {"document": AGREEMENT_YAML.replace("budget: 5000.00", "budget: -1")})
     assert r.status_code == 400 and b"schemes[0].budget" in r.content
-    r = signed_in.post("/pools/new/file", {"document": AGREEMENT_YAML})
+    r = signed_in.post("/pools/new", {"document": AGREEMENT_YAML})
     assert r.status_code == 302
     pk = int(r["Location"].strip("/").split("/")[-1])
+    clock(AFTER_YEAR_END)
     r = signed_in.post(f"/pools/{pk}/periods/1/close")
     assert r.status_code == 302
     r = signed_in.post(f"/pools/{pk}/settle")
@@ -98,11 +101,11 @@ def test_create_close_and_settle(signed_in, partners):
     assert r.status_code == 302 and "statement" in r["Location"]
 
 
-def test_capability_needed(client, pool, user_factory):
+def test_capability_needed(client, pool, partners, user_factory):
     user_factory("cara", roles=["care_coordinator"])
     client.login(username="cara", password=PASSWORD)
     assert client.get("/pools/").status_code == 403
-    user_factory("ana", roles=["analyst"])
+    user_factory("ana", roles=["analyst"], organisation=partners["icb"])
     client.login(username="ana", password=PASSWORD)
     assert client.get(f"/pools/{pool.pk}/").status_code == 200
     assert client.post(f"/pools/{pool.pk}/settle").status_code == 403

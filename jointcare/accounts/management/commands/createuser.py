@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", action="append", default=[], choices=[r.value for r in Role])
         parser.add_argument("--organisation", help="ODS or GSS code of the user's organisation")
-        parser.add_argument("--password", help="Password (prompted for when not given)")
+        parser.add_argument(
+            "--password", help="Password (prompted for when not given): at least 12 characters, not a common one"
+        )
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--email", default="")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,6 +22,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_empty=False, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "The demo is not built in production (JOINTCARE_ENV=production): its users' password is published. "
+                "Add real users with `jointcare createuser`."
+            )
         if demo.exists():
             if not if_empty:
                 raise CommandError(

@@ -1,11 +1,10 @@
-"""`jointcare pool ...`: create from an agreement file, import actuals, report, close months, settle."""
+"""`jointcare pool ...`: create from an agreement file, import actuals, report, close months, settle, reopen."""
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-
-from jointcare.accounts.access import check
+from jointcare.accounts.access import command_actor
 from jointcare.errors import ServiceError
 from jointcare import exports
 from jointcare.money import format_pence
@@ -42,29 +41,14 @@ def _list(pools) -> str:
     return "; ".join(f"{p.pk}: {p} ({p.agreement})" for p in pools[:20]) or "(no pools yet)"
 
 
-def actor_for(username: str | None, capability: str):
-    if not username:
-        return None
-    from jointcare.accounts.models import User
-
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise CommandError(f"--user: no user called '{username}'")
-    try:
-        check(user, capability)
-    except ServiceError as exc:
-        raise CommandError(exc.message) from exc
-    return user
-
-
 class Command(BaseCommand):
-    help = "Pooled budgets: create, export, import-actuals, report, close-period, settle, list."
+    help = "Pooled budgets: create, export, import-actuals, report, close-period, settle, reopen, list."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Create a pool from an agreement file (YAML)")
         create.add_argument("--from", dest="file", required=True)
-        create.add_argument("--user")
+        create.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
         export = sub.add_parser("export", help="Print a pool as an agreement file (YAML)")
         export.add_argument("pool")
         sub.add_parser("list", help="List pools")
@@ -72,7 +56,7 @@ class Command(BaseCommand):
         imp.add_argument("file")
         imp.add_argument("--pool", help="pool id, financial year or name (needed when there are several)")
         imp.add_argument("--dry-run", action="store_true")
-        imp.add_argument("--user")
+        imp.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
         rep = sub.add_parser(
             "report", help="monitoring, statement, quarterly or year-end, as a table, CSV or XLSX"
         )
@@ -80,15 +64,25 @@ class Command(BaseCommand):
         rep.add_argument("--pool")
         rep.add_argument("--format", choices=("table", "csv", "xlsx", "json"), default="table")
         rep.add_argument("--output", help="file to write (needed for xlsx)")
-        close = sub.add_parser("close-period", help="Close a month (1 = April .. 12 = March)")
+        close = sub.add_parser(
+            "close-period", help="Close a month once it has ended, in order (1 = April .. 11 = February)"
+        )
         close.add_argument("period", type=int)
         close.add_argument("--pool")
-        close.add_argument("--user")
-        settle = sub.add_parser("settle", help="Settle the year-end risk share")
+        close.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
+        settle = sub.add_parser(
+            "settle", help="Settle the year-end risk share (closes March and locks the pool); --dry-run to preview"
+        )
         settle.add_argument("pool")
         settle.add_argument("--dry-run", action="store_true")
         settle.add_argument("--format", choices=("text", "json"), default="text")
-        settle.add_argument("--user")
+        settle.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
+        reopen = sub.add_parser(
+            "reopen", help="Reopen a settled pool for late invoices: reverses the settlement and opens March"
+        )
+        reopen.add_argument("pool")
+        reopen.add_argument("--reason", required=True, help="why, e.g. the late invoices (kept in the audit)")
+        reopen.add_argument("--user", help="the user this is done as: their roles and partnership are checked (needed to write)")
 
     def handle(self, *args, **opts):
         try:
@@ -100,11 +94,12 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def do_create(self, opts):
-        actor = actor_for(opts.get("user"), "pool.edit")
         path = Path(opts["file"])
         if not path.exists():
             raise CommandError(f"--from: {path} does not exist")
-        pool = agreement_file.create_from_text(actor, path.read_text(encoding="utf-8"))
+        spec = agreement_file.parse(agreement_file.load(path.read_text(encoding="utf-8")))
+        actor = command_actor(opts.get("user"), "pool.create", spec.agreement)  # a party to the agreement it names
+        pool = services.create_pool(actor, spec)
         self.stdout.write(f"Created pool {pool.pk}: {pool} with {pool.schemes.count()} schemes")
 
     def do_export(self, opts):
@@ -112,15 +107,14 @@ class Command(BaseCommand):
 
     def do_list(self, opts):
         for p in Pool.objects.select_related("agreement", "host"):
-            state = "settled" if p.settled_at else "open"
-            self.stdout.write(f"{p.pk}\t{p.year_label}\t{p.name}\t{p.agreement}\thost {p.host}\t{state}")
+            self.stdout.write(f"{p.pk}\t{p.year_label}\t{p.name}\t{p.agreement}\thost {p.host}\t{p.status_label}")
 
     def do_import_actuals(self, opts):
-        actor = actor_for(opts.get("user"), "pool.post")
         path = Path(opts["file"])
         if not path.exists():
             raise CommandError(f"{path} does not exist")
         pool = find_pool(opts.get("pool"))
+        actor = command_actor(opts.get("user"), "pool.post", pool, required=not opts["dry_run"])
         result = imports.import_actuals(actor, pool, path.name, path.read_bytes(), dry_run=opts["dry_run"])
         self.stdout.write(("Dry run: " if opts["dry_run"] else "") + imports.describe(result))
 
@@ -155,14 +149,22 @@ class Command(BaseCommand):
                 )
             )
 
+    def do_reopen(self, opts):
+        pool = find_pool(opts["pool"])
+        actor = command_actor(opts.get("user"), "pool.reopen", pool)
+        pool = services.reopen_pool(actor, pool, opts["reason"])
+        self.stdout.write(f"Reopened {pool}: the settlement is reversed and March is open for late invoices")
+
     def do_close_period(self, opts):
-        actor = actor_for(opts.get("user"), "pool.close")
-        period = services.close_period(actor, find_pool(opts.get("pool")), opts["period"])
+        pool = find_pool(opts.get("pool"))
+        actor = command_actor(opts.get("user"), "pool.close", pool)
+        period = services.close_period(actor, pool, opts["period"])
         self.stdout.write(f"Closed {period.label}")
 
     def do_settle(self, opts):
-        actor = actor_for(opts.get("user"), "pool.close")
-        outcome = services.settle_pool(actor, find_pool(opts["pool"]), dry_run=opts["dry_run"])
+        pool = find_pool(opts["pool"])
+        actor = command_actor(opts.get("user"), "pool.settle", pool, required=not opts["dry_run"])
+        outcome = services.settle_pool(actor, pool, dry_run=opts["dry_run"])
         if opts["format"] == "json":
             self.stdout.write(json.dumps(outcome, indent=2))
             return
@@ -170,9 +172,9 @@ class Command(BaseCommand):
             ("DRY RUN: nothing posted\n" if opts["dry_run"] else "") + f"Risk share for {outcome['pool']}"
         )
         if outcome["provisional"]:
-            self.stdout.write(
-                "  PROVISIONAL: months still open, so outturn is not final: " + ", ".join(outcome["open_months"])
-            )
+            basis = "the forecast outturn" if outcome["basis"] == "forecast" else "the actuals to date"
+            still_open = f"; still open: {', '.join(outcome['open_months'])}" if outcome["open_months"] else ""
+            self.stdout.write(f"  PROVISIONAL: on {basis}, not yet settleable{still_open}")
         for line in outcome["lines"]:
             self.stdout.write(f"  {line['text']}")
         self.stdout.write("Partner statements:")

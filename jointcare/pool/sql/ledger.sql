@@ -1,32 +1,72 @@
-"""The ledger's keys checked per statement, not per row: no foreign-key constraints on posting -> transaction,
-posting -> account, transaction -> pool, transaction -> period and transaction -> reversed transaction.
+-- The pool ledger's guarantees in PostgreSQL (applied by migration 0001; other databases rely on the services
+-- and on `jointcare ledger check`). Decisions 0030, 0033 and 0035 explain each choice.
+--
+-- 1. Append-only: ledger transactions and postings refuse UPDATE and DELETE.
+-- 2. Balanced at commit: each INSERT statement queues, per ledger transaction it touched, the sum and count of
+--    the postings it added (new transactions with count 0); at commit a deferred constraint trigger adds up
+--    the queue and refuses any transaction whose added postings do not sum to zero, or any new transaction
+--    with fewer than two postings.
+-- 3. Keys checked once per statement (instead of per-row foreign keys): a posting's transaction and account
+--    exist, share a pool and a month; a transaction's pool and period exist and match, and a reversed
+--    transaction is in the same pool. The rows referred to are locked until commit, as a foreign key would.
+-- 4. An account with postings, and a period or pool with transactions, cannot be deleted or moved.
+--
+-- Errors: 23514 (check_violation) for 1 and 2, 23503 (foreign_key_violation) for 3 and 4; Django raises
+-- IntegrityError (or InternalError at commit).
 
-Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so each of these queued one referential check per row,
-run one by one at commit: about 70,000 per bulk call of 10,000 transactions (20,000 postings). On PostgreSQL
-this migration puts in their place, with nothing weaker (and two checks the keys alone did not make):
+-- 1. append-only ------------------------------------------------------------------------------------------
 
-- the statement-level AFTER INSERT trigger on pool_posting (which already queues the balance check, 0004) also
-  checks, in one query over the statement's new rows, that every posting's transaction and account exist, that
-  the account is in the transaction's pool and that the posting's month is the transaction's month;
-- a statement-level AFTER INSERT trigger on pool_ledgertransaction (which already queues new transactions for
-  the balance check) checks that every new transaction's pool and period exist, that the period is the pool's,
-  and that a reversed transaction exists in the same pool;
-- both first lock the accounts, periods and pools they refer to until commit (as a foreign key would), so a
-  concurrent delete waits and then sees the new rows;
-- ledger transactions are append-only in the database too (UPDATE or DELETE raises, as for postings, 0002);
-- an account with postings, a period or pool with transactions cannot be deleted, nor their ids (or, for
-  accounts and periods, their pool) changed.
+CREATE OR REPLACE FUNCTION pool_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are append-only: correct them by reversal', TG_TABLE_NAME USING ERRCODE = '23514';
+END;
+$$ LANGUAGE plpgsql;
 
-A failed check raises foreign_key_violation (23503), so Django reports IntegrityError. The user who posted
-(`posted_by`) keeps its foreign key: the users table belongs to another app. Other databases rely on the
-services and on `ledger check`, which reports dangling keys.
-"""
+CREATE TRIGGER pool_posting_append_only BEFORE UPDATE OR DELETE ON pool_posting
+    FOR EACH ROW EXECUTE FUNCTION pool_refuse_change();
+CREATE TRIGGER pool_transaction_append_only BEFORE UPDATE OR DELETE ON pool_ledgertransaction
+    FOR EACH ROW EXECUTE FUNCTION pool_refuse_change();
 
-import django.db.models.deletion
-from django.db import migrations, models
+-- 2. balanced at commit -----------------------------------------------------------------------------------
 
-CREATE = """
-CREATE OR REPLACE FUNCTION pool_queue_posting_check() RETURNS trigger AS $$
+CREATE TABLE pool_balance_check (
+    id bigserial PRIMARY KEY,
+    transaction_ids bigint[] NOT NULL,
+    sums numeric[] NOT NULL,
+    counts bigint[] NOT NULL,
+    new_transactions boolean NOT NULL
+);
+
+CREATE FUNCTION pool_check_balanced_at_commit() RETURNS trigger AS $$
+DECLARE
+    bad record;
+BEGIN
+    -- The first check to fire takes every queued row of this database transaction (others' rows are not
+    -- visible) and checks them at once; later firings find the queue empty and stop.
+    WITH taken AS (DELETE FROM pool_balance_check RETURNING transaction_ids, sums, counts, new_transactions),
+    items AS (
+        SELECT u.id, u.s, u.n, taken.new_transactions AS is_new
+          FROM taken, unnest(taken.transaction_ids, taken.sums, taken.counts) AS u(id, s, n)
+    )
+    SELECT id, SUM(s) AS total, SUM(n) AS n INTO bad FROM items
+     GROUP BY id
+    HAVING SUM(s) <> 0 OR (bool_or(is_new) AND SUM(n) < 2)
+     LIMIT 1;
+    IF bad.id IS NOT NULL THEN
+        RAISE EXCEPTION 'ledger transaction % is unbalanced: % postings added summing to % pence',
+            bad.id, bad.n, bad.total USING ERRCODE = '23514';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE CONSTRAINT TRIGGER pool_balance_checked_at_commit AFTER INSERT ON pool_balance_check
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION pool_check_balanced_at_commit();
+
+-- 2 and 3: what each INSERT statement queues and checks ---------------------------------------------------
+
+CREATE FUNCTION pool_queue_posting_check() RETURNS trigger AS $$
 DECLARE
     bad record;
 BEGIN
@@ -62,7 +102,7 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE OR REPLACE FUNCTION pool_queue_transaction_check() RETURNS trigger AS $$
+CREATE FUNCTION pool_queue_transaction_check() RETURNS trigger AS $$
 DECLARE
     bad record;
 BEGIN
@@ -99,11 +139,14 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-DROP TRIGGER IF EXISTS pool_transaction_append_only ON pool_ledgertransaction;
-CREATE TRIGGER pool_transaction_append_only BEFORE UPDATE OR DELETE ON pool_ledgertransaction
-    FOR EACH ROW EXECUTE FUNCTION pool_refuse_change();
+CREATE TRIGGER pool_posting_queue_check AFTER INSERT ON pool_posting
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pool_queue_posting_check();
+CREATE TRIGGER pool_transaction_queue_check AFTER INSERT ON pool_ledgertransaction
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pool_queue_transaction_check();
 
-CREATE OR REPLACE FUNCTION pool_refuse_referenced_delete() RETURNS trigger AS $$
+-- 4. what the ledger refers to stays ----------------------------------------------------------------------
+
+CREATE FUNCTION pool_refuse_referenced_delete() RETURNS trigger AS $$
 DECLARE
     used boolean;
 BEGIN
@@ -130,84 +173,9 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-DROP TRIGGER IF EXISTS pool_account_in_use ON pool_account;
 CREATE TRIGGER pool_account_in_use BEFORE DELETE OR UPDATE OF id, pool_id ON pool_account
     FOR EACH ROW EXECUTE FUNCTION pool_refuse_referenced_delete();
-DROP TRIGGER IF EXISTS pool_period_in_use ON pool_period;
 CREATE TRIGGER pool_period_in_use BEFORE DELETE OR UPDATE OF id, pool_id ON pool_period
     FOR EACH ROW EXECUTE FUNCTION pool_refuse_referenced_delete();
-DROP TRIGGER IF EXISTS pool_pool_in_use ON pool_pool;
 CREATE TRIGGER pool_pool_in_use BEFORE DELETE OR UPDATE OF id ON pool_pool
     FOR EACH ROW EXECUTE FUNCTION pool_refuse_referenced_delete();
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS pool_pool_in_use ON pool_pool;
-DROP TRIGGER IF EXISTS pool_period_in_use ON pool_period;
-DROP TRIGGER IF EXISTS pool_account_in_use ON pool_account;
-DROP FUNCTION IF EXISTS pool_refuse_referenced_delete();
-DROP TRIGGER IF EXISTS pool_transaction_append_only ON pool_ledgertransaction;
-"""
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        from importlib import import_module
-
-        schema_editor.execute(DROP, params=None)
-        # 0004's queue functions, without the key checks (the foreign keys come back as this migration unwinds)
-        schema_editor.execute(
-            import_module("jointcare.pool.migrations.0004_balance_check_by_deltas").CREATE, params=None
-        )
-
-
-def _fk(to, **kwargs):
-    return models.ForeignKey(
-        db_constraint=False, on_delete=django.db.models.deletion.PROTECT, to=to, **kwargs
-    )
-
-
-class Migration(migrations.Migration):
-    dependencies = [("pool", "0006_account_uniqueness")]
-
-    operations = [
-        migrations.AlterField(
-            model_name="ledgertransaction",
-            name="period",
-            field=_fk("pool.period", related_name="transactions"),
-        ),
-        migrations.AlterField(
-            model_name="ledgertransaction",
-            name="pool",
-            field=_fk("pool.pool", db_index=False, related_name="transactions"),
-        ),
-        migrations.AlterField(
-            model_name="ledgertransaction",
-            name="reverses",
-            field=models.OneToOneField(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="reversed_by",
-                to="pool.ledgertransaction",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="posting",
-            name="account",
-            field=_fk("pool.account", db_index=False, related_name="postings"),
-        ),
-        migrations.AlterField(
-            model_name="posting",
-            name="transaction",
-            field=_fk("pool.ledgertransaction", related_name="postings"),
-        ),
-        # after the fields, so that the constraints are gone before the triggers take over
-        migrations.RunPython(forwards, backwards),
-    ]

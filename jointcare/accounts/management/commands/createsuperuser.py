@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Not used: create administrators with `jointcare createuser NAME --role administrator`."
+
+    def add_arguments(self, parser):
+        parser.add_argument("args", nargs="*")
+        parser.add_argument("--noinput", "--no-input", action="store_true")
+        parser.add_argument("--username")
+        parser.add_argument("--email")
+
+    def handle(self, *args, **opts):
+        raise CommandError(
+            "jointcare has no superusers: create an administrator with "
+            "`jointcare createuser NAME --role administrator` (the password rules apply)"
+        )

@@ -1,0 +1,97 @@
+"""A small partnership world for the access tests: one user of every role in every relationship.
+
+Agreement "Test Section 75" (from the pool tests' fixtures): the council hosts, the ICB is a member; its board
+seats one user of each role from a co-opted voluntary organisation; its pool 2026-27 is hosted by the council.
+Users are named ROLE-TIE: TIE is how they stand to the partnership:
+
+    host      of the council (host party)          party   of the ICB (member party)
+    seat      of the charity, holding a board seat  named   of Salford, named pool manager when a test says so
+    outsider  of Salford, no tie at all
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from jointcare.accounts import services as accounts
+from jointcare.accounts.domain import Relationship, Role
+from jointcare.pool.tests.conftest import AGREEMENT_YAML, partners  # noqa: F401 (a fixture)
+
+TIES = ("host", "party", "seat", "named", "outsider")
+PASSWORD = "correct-horse-battery"
+
+
+def agreement_yaml(year: int) -> str:
+    """The pool tests' agreement document (for the same agreement) for another financial year."""
+    return re.sub(r"financial_year: \S+", f"financial_year: {year}-{(year + 1) % 100:02d}", AGREEMENT_YAML)
+
+
+@dataclass
+class World:
+    agreement: object
+    board: object
+    pool: object
+    orgs: dict
+    users: dict  # (role, tie) -> User
+
+    def user(self, role: Role, tie: str):
+        return self.users[(Role(role), tie)]
+
+
+# What each tie is to each kind of target, written out by hand (the resolver must agree, see test_access).
+P, H, S, N, U = (
+    Relationship.PARTY,
+    Relationship.HOST,
+    Relationship.BOARD_SEAT,
+    Relationship.NAMED,
+    Relationship.UNCLAIMED,
+)
+EXPECTED_TIES = {
+    "agreement": {"host": {P, H}, "party": {P}, "seat": {S}, "named": set(), "outsider": set()},
+    "pool": {"host": {P, H}, "party": {P}, "seat": {S}, "named": {N}, "outsider": set()},
+    # a local organisation that is a party to the agreement
+    "org:local": {"host": {P}, "party": {P}, "seat": set(), "named": set(), "outsider": set()},
+    # a local organisation in no partnership
+    "org:unclaimed": {tie: {U} for tie in TIES},
+    # a reference (ODS/GSS) organisation
+    "org:reference": {tie: set() for tie in TIES},
+}
+
+
+@pytest.fixture
+def world(partners, settings):  # noqa: F811
+    from jointcare.organisations.models import Organisation
+    from jointcare.partnerships import services as partnerships
+    from jointcare.pool import agreement_file
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # forty users, quickly
+    council, icb = partners["council"], partners["icb"]
+    salford = Organisation.objects.create(
+        name="Salford", sector="council", kind="upper_tier_council", gss_code="E08000006", source="reference"
+    )
+    charity = Organisation.objects.create(name="Riverside Carers", sector="voluntary", kind="provider")
+    local = Organisation.objects.create(name="Dunham Homes", sector="voluntary", kind="housing")
+    unclaimed = Organisation.objects.create(name="Newco Care", sector="independent", kind="provider")
+    agreement = council.parties.get().agreement
+    partnerships.add_party(None, agreement, local, "member")
+    board = partnerships.create_board(None, agreement, name="Joint board")
+    homes = {"host": council, "party": icb, "seat": charity, "named": salford, "outsider": salford}
+    users = {}
+    for role in Role:
+        for tie in TIES:
+            users[(role, tie)] = accounts.create_user(
+                None, username=f"{role.value}-{tie}", password=PASSWORD, roles=[role.value], organisation=homes[tie]
+            )
+        partnerships.add_board_member(
+            None, board, person_name=f"{role.label} seat", organisation=charity, basis="co_opted",
+            voting=False, user=users[(role, "seat")],
+        )
+    pool = agreement_file.create_from_text(None, AGREEMENT_YAML)
+    orgs = {
+        "council": council, "icb": icb, "salford": salford, "charity": charity,
+        "org:local": local, "org:unclaimed": unclaimed, "org:reference": salford,
+    }
+    return World(agreement=agreement, board=board, pool=pool, orgs=orgs, users=users)

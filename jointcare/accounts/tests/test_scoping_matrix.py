@@ -1,0 +1,323 @@
+"""The scoping matrix, generated from the policy table: every role x relationship x route, pages and API.
+
+Every page route and every API operation is mapped here to the action it needs and the target it acts on;
+a route missing from the map fails. For each mapped route, every user of the test world (a user of each role
+in each relationship to the partnership, see conftest) makes the request. Where `domain.allowed` says yes
+the answer is not 403; where it says no the answer is 403 and nothing in the database changed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import URLResolver, get_resolver, reverse
+
+from jointcare.accounts.domain import ACTIONS, Relationship, Role, allowed, possible
+from jointcare.accounts.tests.conftest import EXPECTED_TIES, TIES, agreement_yaml
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "public"  # no sign-in needed or no permission beyond it
+SOMEWHERE = "somewhere"  # no target: the user's roles must allow the action somewhere; the view scopes the rest
+ORGANISATION = "organisation"  # run once for each kind of organisation: local, unclaimed, reference
+ANY_ONLY_ACTIONS = {a for a in ACTIONS if not any(possible({r}, a) and not allowed({r}, {Relationship.ANY}, a) for r in Role)}
+
+# Pages: route name -> (method tested, action, target). GET for reads; POST for every route that writes.
+PAGES = {
+    "home": (PUBLIC,),
+    "sign-in": (PUBLIC,),
+    "sign-out": (PUBLIC,),
+    "data-sources": (PUBLIC,),
+    "organisations:list": ("GET", "organisations.view", SOMEWHERE),
+    "organisations:create": ("POST", "organisations.create", SOMEWHERE),
+    "organisations:find": ("GET", "organisations.view", SOMEWHERE),
+    "organisations:by-code": ("GET", "organisations.view", SOMEWHERE),
+    "organisations:detail": ("GET", "organisations.view", ORGANISATION),
+    "organisations:edit": ("POST", "organisations.edit", ORGANISATION),
+    "places:coterminosity": ("GET", "reference.view", SOMEWHERE),
+    "places:council-boundaries": ("GET", "reference.view", SOMEWHERE),
+    "partnerships:list": ("GET", "partnerships.view", SOMEWHERE),
+    "partnerships:create": ("POST", "partnerships.create", SOMEWHERE),
+    "partnerships:detail": ("GET", "partnerships.view", "agreement"),
+    "partnerships:edit": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:status": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:party-add": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:board-create": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:member-add": ("POST", "partnerships.edit", "agreement"),
+    "partnerships:meeting-record": ("POST", "partnerships.decide", "agreement"),
+    "partnerships:decision-record": ("POST", "partnerships.decide", "agreement"),
+    "pool:list": ("GET", "pool.view", SOMEWHERE),
+    # creating a pool acts on the agreement its document names (checked once the document is read)
+    "pool:create": ("POST", "pool.create", "agreement"),
+    "pool:detail": ("GET", "pool.view", "pool"),
+    "pool:agreement": ("GET", "pool.view", "pool"),
+    "pool:monitoring": ("GET", "pool.view", "pool"),
+    "pool:report": ("GET", "pool.view", "pool"),
+    "pool:import": ("POST", "pool.post", "pool"),
+    "pool:close-period": ("POST", "pool.close", "pool"),
+    "pool:settle": ("POST", "pool.settle", "pool"),
+    "audit:list": ("GET", "audit.view", SOMEWHERE),
+}
+
+# API: (method, path as in the OpenAPI document) -> (action, target).
+API = {
+    ("get", "/api/v1/me"): (PUBLIC,),
+    ("get", "/api/v1/tokens"): ("tokens.manage", SOMEWHERE),
+    ("post", "/api/v1/tokens/{token_id}/revoke"): ("tokens.manage", SOMEWHERE),
+    ("get", "/api/v1/coterminosity"): ("reference.view", SOMEWHERE),
+    ("get", "/api/v1/coterminosity/councils"): ("reference.view", SOMEWHERE),
+    ("get", "/api/v1/organisations"): ("organisations.view", SOMEWHERE),
+    ("post", "/api/v1/organisations"): ("organisations.create", SOMEWHERE),
+    ("get", "/api/v1/organisations/by-code/{code}"): ("organisations.view", SOMEWHERE),
+    ("get", "/api/v1/organisations/{org_id}"): ("organisations.view", ORGANISATION),
+    ("patch", "/api/v1/organisations/{org_id}"): ("organisations.edit", ORGANISATION),
+    ("get", "/api/v1/partnerships"): ("partnerships.view", SOMEWHERE),
+    ("post", "/api/v1/partnerships"): ("partnerships.create", SOMEWHERE),
+    ("get", "/api/v1/partnerships/{agreement_id}"): ("partnerships.view", "agreement"),
+    ("patch", "/api/v1/partnerships/{agreement_id}"): ("partnerships.edit", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/status"): ("partnerships.edit", "agreement"),
+    ("get", "/api/v1/partnerships/{agreement_id}/parties"): ("partnerships.view", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/parties"): ("partnerships.edit", "agreement"),
+    ("get", "/api/v1/partnerships/{agreement_id}/board"): ("partnerships.view", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/board"): ("partnerships.edit", "agreement"),
+    ("get", "/api/v1/partnerships/{agreement_id}/board/members"): ("partnerships.view", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/board/members"): ("partnerships.edit", "agreement"),
+    ("get", "/api/v1/partnerships/{agreement_id}/meetings"): ("partnerships.view", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/meetings"): ("partnerships.decide", "agreement"),
+    ("get", "/api/v1/partnerships/{agreement_id}/decisions"): ("partnerships.view", "agreement"),
+    ("post", "/api/v1/partnerships/{agreement_id}/decisions"): ("partnerships.decide", "agreement"),
+    ("get", "/api/v1/pools"): ("pool.view", SOMEWHERE),
+    ("post", "/api/v1/pools"): ("pool.create", "agreement"),
+    ("get", "/api/v1/pools/{pool_id}"): ("pool.view", "pool"),
+    ("get", "/api/v1/pools/{pool_id}/agreement"): ("pool.view", "pool"),
+    ("get", "/api/v1/pools/{pool_id}/accounts"): ("pool.view", "pool"),
+    ("get", "/api/v1/pools/{pool_id}/monitoring"): ("pool.view", "pool"),
+    ("post", "/api/v1/pools/{pool_id}/transactions"): ("pool.post", "pool"),
+    ("post", "/api/v1/pools/{pool_id}/transactions/{tx_id}/reverse"): ("pool.post", "pool"),
+    ("post", "/api/v1/pools/{pool_id}/periods/{number}/close"): ("pool.close", "pool"),
+    ("post", "/api/v1/pools/{pool_id}/commitments"): ("pool.commit", "pool"),
+    ("post", "/api/v1/pools/{pool_id}/actuals"): ("pool.post", "pool"),
+    ("post", "/api/v1/pools/{pool_id}/settle"): ("pool.settle", "pool"),
+    ("post", "/api/v1/pools/{pool_id}/reopen"): ("pool.reopen", "pool"),
+    ("get", "/api/v1/pools/{pool_id}/reports/{kind}"): ("pool.view", "pool"),
+    ("get", "/api/v1/pools/{pool_id}/ledger-check"): ("pool.view", "pool"),
+    ("get", "/api/v1/audit/"): ("audit.view", SOMEWHERE),
+}
+
+
+def _page_routes(patterns=None, namespace=None):
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern) != "api/v1/":
+                yield from _page_routes(p.url_patterns, p.namespace or namespace)
+        else:
+            yield (f"{namespace}:{p.name}" if namespace else p.name), p.callback
+
+
+def _api_operations(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    return {(method, path) for path, ops in paths.items() for method in ops}
+
+
+# --- the map covers every route ------------------------------------------------------------------------
+
+
+def test_every_page_route_is_mapped_and_declares_its_action_and_scope():
+    routes = dict(_page_routes())
+    assert set(routes) == set(PAGES), "map every page route to its action (or PUBLIC) in PAGES"
+    for name, view in routes.items():
+        entry = PAGES[name]
+        if entry[0] == PUBLIC:
+            assert not hasattr(view, "action"), name
+            continue
+        _, action, target = entry
+        assert getattr(view, "action", None) == action, f"{name}: @requires({action!r}, ...) expected"
+        scope = {"agreement": "agreement", "pool": "pool", ORGANISATION: "organisation"}.get(target)
+        if name == "pool:create":
+            scope = None  # the agreement is in the document; the view checks it once read
+        assert getattr(view, "scope", None) == scope, f"{name}: scope={scope!r} expected"
+
+
+def test_every_api_operation_is_mapped(client):
+    assert _api_operations(client) == set(API), "map every API operation to its action (or PUBLIC) in API"
+
+
+def test_every_action_of_the_table_is_used_or_reserved():
+    used = {entry[1] for entry in PAGES.values() if entry[0] != PUBLIC} | {e[0] for e in API.values() if e[0] != PUBLIC}
+    reserved = {"pool.edit", "pool.commit", "users.manage", "reference.manage"}  # API, CLI, next
+    assert ACTIONS - used <= reserved, ACTIONS - used - reserved
+
+
+# --- the matrix ----------------------------------------------------------------------------------------
+
+
+def _cases(entries):
+    for key, entry in entries.items():
+        if entry[0] == PUBLIC:
+            continue
+        action, target = entry[-2], entry[-1]
+        kinds = ("org:local", "org:unclaimed", "org:reference") if target == ORGANISATION else (target,)
+        if action in ANY_ONLY_ACTIONS:
+            kinds = kinds[:1]  # open to every relationship: one kind of target says all
+        for kind in kinds:
+            yield pytest.param(key, kind, id=f"{key if isinstance(key, str) else ' '.join(key)}[{kind}]")
+
+
+def _expected(role: Role, tie: str, action: str, kind: str) -> bool:
+    if kind == SOMEWHERE:
+        return possible({role}, action)
+    return allowed({role}, {Relationship.ANY} | EXPECTED_TIES[kind][tie], action)
+
+
+def _ties_for(action: str):
+    """Every tie, unless the action is open to any relationship (then one user per role says all)."""
+    return ("outsider",) if action in ANY_ONLY_ACTIONS else TIES
+
+
+def _fingerprint() -> tuple:
+    """Row counts of every jointcare table, audit trail included (every write is audited), in one query."""
+    tables = [
+        m._meta.db_table for m in apps.get_models()
+        if m.__module__.startswith("jointcare.") and m._meta.label != "accounts.SignInCounter"
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(t)})" for t in tables))
+        return tuple(cursor.fetchone())
+
+
+def _run(world, action, kind, request):
+    """Make the request as every user of the world; check each answer against the table."""
+    from jointcare.pool.models import Pool
+
+    seen = {"allowed": 0, "refused": 0}
+    before = _fingerprint()
+    for role in Role:
+        for tie in _ties_for(action):
+            user = world.user(role, tie)
+            Pool.objects.filter(pk=world.pool.pk).update(manager=user if tie == "named" else None)  # no count change
+            response = request(user, f"{role.value}-{tie}")
+            expected = _expected(role, tie, action, kind)
+            where = f"{role.value} ({tie}): {response.status_code}"
+            assert response.status_code < 500, where
+            after = _fingerprint()
+            if expected:
+                seen["allowed"] += 1
+                assert response.status_code != 403, f"{where}, should be allowed: {response.content[:300]!r}"
+            else:
+                seen["refused"] += 1
+                assert response.status_code == 403, f"{where}, should be 403"
+                assert after == before, f"{where}: refused, yet something was written"
+            before = after
+    return seen
+
+
+def _target_id(world, kind):
+    return {"agreement": world.agreement.pk, "pool": world.pool.pk}.get(kind) or world.orgs[kind].pk
+
+
+@pytest.mark.parametrize("name,kind", list(_cases(PAGES)))
+def test_pages(client, world, name, kind):
+    method, action, _ = PAGES[name]
+    kwargs = {}
+    if kind != SOMEWHERE and name != "pool:create":
+        kwargs["pk"] = _target_id(world, kind)
+    extra = {
+        "organisations:by-code": {"code": world.orgs["council"].code},
+        "pool:report": {"kind": "monitoring"},
+        "pool:close-period": {"number": 1},
+    }
+    kwargs.update(extra.get(name, {}))
+    url = reverse(name, kwargs=kwargs or None)
+    counter = iter(range(10_000))
+
+    def request(user, username):
+        client.force_login(user)
+        if method == "GET":
+            return client.get(url)
+        data = {}
+        if name == "pool:create":
+            data = {"document": agreement_yaml(2030 + next(counter))}
+        elif name == "partnerships:status":
+            data = {"status": ""}
+        return client.post(url, data)
+
+    seen = _run(world, action, kind, request)
+    assert seen["allowed"] + seen["refused"] > 0
+
+
+def _api_body(world, key, counter):
+    method, path = key
+    bodies = {
+        "/api/v1/organisations": {"name": "Sale Carers", "kind": "provider", "sector": "voluntary"},
+        "/api/v1/organisations/{org_id}": {"postcode": ""},
+        "/api/v1/partnerships": {"name": "Another", "kind": "duty_to_cooperate", "starts_on": "2025-04-01"},
+        "/api/v1/partnerships/{agreement_id}": {"scope": "Reablement"},
+        "/api/v1/partnerships/{agreement_id}/status": {"status": "draft"},
+        "/api/v1/partnerships/{agreement_id}/parties": {"organisation_id": world.orgs["org:unclaimed"].pk, "role": "member"},
+        "/api/v1/partnerships/{agreement_id}/board": {"name": "Second board"},
+        "/api/v1/partnerships/{agreement_id}/board/members": {
+            "person_name": "Pat", "organisation_id": world.orgs["charity"].pk, "basis": "co_opted",
+        },
+        "/api/v1/partnerships/{agreement_id}/meetings": {"held_on": "2025-06-01"},
+        "/api/v1/partnerships/{agreement_id}/decisions": {"meeting_id": 999999, "summary": "Agreed"},
+        "/api/v1/pools": lambda: {"document": agreement_yaml(2030 + next(counter))},
+        "/api/v1/pools/{pool_id}/transactions": {
+            "key": "k1", "value_date": "2026-04-10", "reason": "Spend", "postings": [],
+        },
+        "/api/v1/pools/{pool_id}/transactions/{tx_id}/reverse": {"reason": "Wrong"},
+        "/api/v1/pools/{pool_id}/commitments": {
+            "scheme": "NOPE", "month": "2026-04-01", "amount_pence": 100, "source": "test", "reference": "r1",
+        },
+        "/api/v1/pools/{pool_id}/settle": {"dry_run": True},
+    }
+    body = bodies.get(path, {} if method != "get" else None)
+    return body() if callable(body) else body
+
+
+@pytest.mark.parametrize("key,kind", list(_cases(API)))
+def test_api(client, world, key, kind):
+    from jointcare.accounts import services
+
+    method, path = key
+    action = API[key][0]
+    spare, _ = services.create_token(None, world.user(Role.ANALYST, "outsider"), "spare")
+    tokens = {f"{role.value}-{tie}": services.create_token(None, world.user(role, tie), "t")[1] for role in Role for tie in TIES}
+    values = {
+        "token_id": spare.pk,
+        "code": world.orgs["council"].code,
+        "org_id": _target_id(world, kind) if kind.startswith("org:") else None,
+        "agreement_id": world.agreement.pk,
+        "pool_id": world.pool.pk,
+        "tx_id": 999999,
+        "number": 1,
+        "kind": "monitoring",
+    }
+    url = path.format(**values)
+    counter = iter(range(10_000))
+
+    def request(user, username):
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens[username]}"}
+        if method == "get":
+            return client.get(url, **auth)
+        if path.endswith("/actuals"):
+            upload = SimpleUploadedFile("a.csv", b"reference,date,scheme,amount\n", content_type="text/csv")
+            return client.post(url, {"file": upload, "dry_run": "true"}, **auth)
+        body = json.dumps(_api_body(world, key, counter))
+        return getattr(client, method)(url, body, content_type="application/json", **auth)
+
+    seen = _run(world, action, kind, request)
+    assert seen["allowed"] + seen["refused"] > 0
+
+
+def test_the_world_holds_every_kind_of_answer(world):
+    """The matrix is not vacuous: the table allows and refuses some of every write for this world."""
+    writes = {entry[1]: entry[2] for entry in PAGES.values() if entry[0] == "POST"}
+    for action, kind in writes.items():
+        kinds = ("org:local",) if kind == ORGANISATION else (kind,)
+        for k in kinds:
+            answers = {_expected(role, tie, action, k) for role in Role for tie in TIES}
+            assert answers == {True, False}, (action, k)

@@ -1,0 +1,76 @@
+"""The ledger's rules: balanced transactions of bounded integer pence, balances, reversals, and the digest that
+says whether two requests under one idempotency key are the same request.
+
+Sign convention for postings: a positive amount is a debit, a negative amount a credit. Every transaction's
+postings sum to zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+
+from jointcare.money import MAX_AMOUNT_PENCE, format_pence
+
+
+class LedgerError(ValueError):
+    """A transaction or posting breaks a ledger rule."""
+
+
+def check_transaction(amounts: Sequence[int]) -> None:
+    """A transaction is two or more non-zero integer-pence postings, each within MAX_AMOUNT_PENCE either way,
+    that sum to zero."""
+    if len(amounts) < 2:
+        raise LedgerError("a transaction needs two or more postings")
+    for i, amount in enumerate(amounts, start=1):
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise LedgerError(f"posting {i}: amount must be whole pence (an integer), not {amount!r}")
+        if amount == 0:
+            raise LedgerError(f"posting {i}: amount must not be zero")
+        if abs(amount) > MAX_AMOUNT_PENCE:
+            raise LedgerError(
+                f"posting {i}: {format_pence(amount)} is more than the largest amount allowed, "
+                f"{format_pence(MAX_AMOUNT_PENCE)}"
+            )
+    total = sum(amounts)
+    if total != 0:
+        raise LedgerError(f"postings do not balance: they sum to {format_pence(total)}, not £0.00")
+
+
+def balances(postings: Iterable[tuple[object, int]]) -> dict[object, int]:
+    """Balance per account from (account, amount) pairs: the sum of its postings."""
+    result: dict[object, int] = {}
+    for account, amount in postings:
+        result[account] = result.get(account, 0) + amount
+    return result
+
+
+def reversal_amounts(amounts: Sequence[int]) -> list[int]:
+    return [-a for a in amounts]
+
+
+def reversal_key(transaction_id: int) -> str:
+    """The idempotency key of the reversal of a transaction: derived from its id, so never shared or cut short."""
+    return f"reversal:{transaction_id}"
+
+
+def payload_digest(
+    *,
+    kind: str,
+    value_date: dt.date,
+    postings: Iterable[tuple[int, int]],
+    reason: str,
+    reference: str = "",
+    reverses: int | None = None,
+) -> str:
+    """SHA-256 of what a transaction says, stored with its idempotency key. The same key with the same digest is
+    the same request (answered with the transaction already posted); with another digest it is a conflict.
+    Postings are compared as a set (their order does not matter); where the request came from does not count."""
+    canonical = json.dumps(
+        [str(kind), value_date.isoformat(), sorted([int(a), int(x)] for a, x in postings), reason, reference, reverses],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

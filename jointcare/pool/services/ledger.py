@@ -1,0 +1,505 @@
+"""Posting to the ledger. Each write is one database transaction with one audit entry.
+
+`post_transaction` (one) and `post_transactions_bulk` (many, for imports and loads) validate with the same
+domain rules, refuse closed months and a settled pool (locking the month rows with SELECT ... FOR UPDATE), keep
+`MonthlyBalance` in step in the same database transaction, and are idempotent by key: each transaction stores
+the digest of its payload, so the same key with the same payload answers with the transaction already posted
+and with another payload is a conflict (409), even when two requests race (decision 0036).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from jointcare.audit.services import record
+from jointcare.errors import Conflict, FieldError, ServiceError
+from jointcare.money import MAX_BALANCE_PENCE, format_pence
+from jointcare.pool import domain
+from jointcare.pool.domain import AccountKind, Action, LedgerError, TransactionKind
+from jointcare.pool.models import Account, Contribution, LedgerTransaction, MonthlyBalance, Period, Pool, Posting
+from jointcare.pool.services.periods import require
+from jointcare.pool.services.setup import account_for
+
+TX_CHUNK = 500  # transactions per multi-row INSERT on SQLite (12 values each), within the build's variable limit
+KEY_CHUNK = 900  # keys per IN (...) look-up on SQLite, below any build's limit on SQL variables (at least 999)
+
+
+@dataclass
+class Entry:
+    """One transaction to post: postings are (account id, amount pence)."""
+
+    key: str
+    value_date: dt.date
+    postings: Sequence[tuple[int, int]]
+    reason: str
+    kind: str = TransactionKind.ADJUSTMENT
+    reference: str = ""
+    reverses_id: int | None = None
+
+    @property
+    def digest(self) -> str:
+        return domain.payload_digest(
+            kind=self.kind,
+            value_date=self.value_date,
+            postings=self.postings,
+            reason=self.reason,
+            reference=self.reference,
+            reverses=self.reverses_id,
+        )
+
+
+@dataclass
+class BulkResult:
+    posted: int
+    skipped: int
+    postings: int
+    transaction_ids: list[int]
+
+
+def _periods_for(pool: Pool, numbers: Iterable[int], lock: bool) -> dict[int, Period]:
+    qs = Period.objects.filter(pool=pool, number__in=set(numbers)).order_by("number")
+    if lock:
+        qs = qs.select_for_update()
+    return {p.number: p for p in qs}
+
+
+def _validate(pool: Pool, entry: Entry, accounts: set[int]) -> int:
+    """Domain checks for one entry; returns its period number."""
+    if not entry.key:
+        raise FieldError("every transaction needs an idempotency key", field="key")
+    if len(entry.key) > 120:
+        raise FieldError("the idempotency key is longer than 120 characters", field="key")
+    if not entry.reason:
+        raise FieldError("every transaction needs a reason", field="reason")
+    if len(entry.reason) > 300:
+        raise FieldError("the reason is longer than 300 characters", field="reason")
+    if len(entry.reference) > 120:
+        raise FieldError("the reference is longer than 120 characters", field="reference")
+    try:
+        domain.check_transaction([a for _, a in entry.postings])
+    except LedgerError as exc:
+        raise FieldError(str(exc), field="postings") from None
+    try:
+        number = domain.period_number(pool.financial_year, entry.value_date)
+    except ValueError as exc:
+        raise FieldError(str(exc), field="value_date") from None
+    for account_id, _ in entry.postings:
+        if account_id not in accounts:
+            raise FieldError(f"account {account_id} is not in pool {pool}", field="postings.account")
+    return number
+
+
+def existing_digests(pool: Pool, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """key -> (transaction id, payload digest) for those of `keys` the pool already holds: one array query on
+    PostgreSQL, chunks of IN (...) elsewhere (so any number of keys works on SQLite)."""
+    table = LedgerTransaction._meta.db_table
+    found: dict[str, tuple[int, str]] = {}
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"SELECT idempotency_key, id, digest FROM {table} WHERE pool_id = %s AND idempotency_key = ANY(%s)",
+                [pool.pk, list(keys)],
+            )
+            rows = cur.fetchall()
+        else:
+            rows = []
+            for start in range(0, len(keys), KEY_CHUNK):
+                chunk = keys[start : start + KEY_CHUNK]
+                cur.execute(
+                    f"SELECT idempotency_key, id, digest FROM {table} WHERE pool_id = %s AND idempotency_key IN "
+                    f"({', '.join(['%s'] * len(chunk))})",
+                    [pool.pk, *chunk],
+                )
+                rows += cur.fetchall()
+    for key, pk, digest in rows:
+        found[key] = (pk, digest)
+    return found
+
+
+def _same_request(entry: Entry, existing: tuple[int, str], label: str = "") -> int:
+    """The transaction already posted under `entry.key` if it says the same; Conflict otherwise."""
+    pk, digest = existing
+    if digest != entry.digest:
+        raise Conflict(
+            f"{label}key {entry.key} was already used for transaction {pk} with different details: use a new key "
+            "for a new transaction",
+            field="key",
+        )
+    return pk
+
+
+def _copy_text(value: str) -> str:
+    """A string as a field of PostgreSQL's COPY text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_value(value) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) -> list[int]:
+    """Insert transactions and postings with plain multi-row SQL (validated already by the caller) and add
+    them to the monthly balances. Returns the new transaction ids in the order of `entries`."""
+    ops = connection.ops
+    posted_at = ops.adapt_datetimefield_value(timezone.now())
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    dates: dict[dt.date, object] = {}
+    tx_table = LedgerTransaction._meta.db_table
+    cols = (
+        "pool_id, period_id, idempotency_key, digest, kind, value_date, source, reason, reference, posted_by_id, "
+        "posted_at, reverses_id"
+    )
+    ids: dict[str, int] = {}
+    source = source[:80]
+    rows = []
+    sums: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for e, period in entries:
+        for account_id, amount in e.postings:
+            s = sums[(account_id, period.pk)]
+            s[0] += amount
+            s[1] += 1
+    for (account_id, _period), (amount, _) in sums.items():
+        if abs(amount) > MAX_BALANCE_PENCE:
+            raise FieldError(
+                f"these postings would move account {account_id} by {format_pence(amount)} in one month, more than "
+                f"the largest balance allowed, {format_pence(MAX_BALANCE_PENCE)}",
+                field="postings",
+            )
+    # COPY goes to the driver's cursor: wrap its errors as Django's (IntegrityError), as for any query
+    with connection.cursor() as cur, connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            # ids from the sequence, then COPY: far cheaper than binding large multi-row INSERTs
+            cur.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{tx_table}', 'id')) FROM generate_series(1, %s)",
+                [len(entries)],
+            )
+            new_ids = [r[0] for r in cur.fetchall()]
+            # COPY text built here: several times faster than per-value adaptation for these simple types
+            fixed = f"\t{pool.pk}\t"
+            who = f"\t{_copy_value(actor_id)}\t{posted_at.isoformat()}\t"
+            src = f"\t{_copy_text(source)}\t"
+            buf = []
+            for tx_id, (e, period) in zip(new_ids, entries, strict=True):
+                buf.append(
+                    f"{tx_id}{fixed}{period.pk}\t{_copy_text(e.key)}\t{e.digest}\t{e.kind}\t{e.value_date.isoformat()}"
+                    f"{src}{_copy_text(e.reason)}\t{_copy_text(e.reference)}{who}{_copy_value(e.reverses_id)}\n"
+                )
+                ids[e.key] = tx_id
+            with cur.cursor.copy(f"COPY {tx_table} (id, {cols}) FROM STDIN") as copy:
+                copy.write("".join(buf))
+        else:
+            per_insert = min(TX_CHUNK, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 12)
+            for start in range(0, len(entries), per_insert):
+                chunk = entries[start : start + per_insert]
+                params: list = []
+                for e, period in chunk:
+                    day = dates.get(e.value_date)
+                    if day is None:
+                        day = dates[e.value_date] = ops.adapt_datefield_value(e.value_date)
+                    params += [
+                        pool.pk,
+                        period.pk,
+                        e.key,
+                        e.digest,
+                        str(e.kind),
+                        day,
+                        source,
+                        e.reason,
+                        e.reference,
+                        actor_id,
+                        posted_at,
+                        e.reverses_id,
+                    ]
+                values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
+                cur.execute(
+                    f"INSERT INTO {tx_table} ({cols}) VALUES {values} RETURNING id, idempotency_key", params
+                )
+                ids.update((key, pk) for pk, key in cur.fetchall())
+        for e, period in entries:
+            tx_id = ids[e.key]
+            for account_id, amount in e.postings:
+                rows.append((tx_id, account_id, period.pk, amount))
+        posting_cols = "(transaction_id, account_id, period_id, amount_pence)"
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {Posting._meta.db_table} {posting_cols} FROM STDIN") as copy:
+                copy.write("".join(f"{t}\t{a}\t{p}\t{x}\n" for t, a, p, x in rows))
+        else:
+            cur.executemany(
+                f"INSERT INTO {Posting._meta.db_table} {posting_cols} VALUES (%s, %s, %s, %s)", rows
+            )
+        mb = MonthlyBalance._meta.db_table
+        changes = [(a, p, amount, n) for (a, p), (amount, n) in sorted(sums.items())]
+        if connection.vendor == "postgresql":
+            # one statement; no other writer can touch these rows, as their periods are locked
+            values = ",".join(["(%s::bigint, %s::bigint, %s::bigint, %s::bigint)"] * len(changes))
+            cur.execute(
+                f"UPDATE {mb} AS mb SET amount_pence = mb.amount_pence + v.a, postings = mb.postings + v.n "
+                f"FROM (VALUES {values}) AS v(account_id, period_id, a, n) "
+                "WHERE mb.account_id = v.account_id AND mb.period_id = v.period_id",
+                [x for row in changes for x in row],
+            )
+        else:
+            cur.executemany(
+                f"UPDATE {mb} SET amount_pence = amount_pence + %s, postings = postings + %s "
+                "WHERE account_id = %s AND period_id = %s",
+                [(amount, n, a, p) for a, p, amount, n in changes],
+            )
+    return [ids[e.key] for e, _ in entries]
+
+
+def _is_key_clash(exc: IntegrityError) -> bool:
+    text = str(exc)
+    return "transaction_key_once_per_pool" in text or "pool_ledgertransaction.idempotency_key" in text
+
+
+def _post_entries(
+    actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str, *, action: Action | None = Action.POST
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Write the entries whose keys are new; answer the others with the transaction already there (or
+    Conflict if it says something else). New entries need the pool's state to allow `action` (None: the
+    caller is itself a lifecycle step, settling or reopening). A concurrent request that posts one of the keys first makes the write
+    fail on the unique key: it is rolled back to a savepoint and the keys looked up again, so the caller gets
+    the winner's transaction, never an IntegrityError. Returns (posted, already there): key -> id."""
+    posted: dict[str, int] = {}
+    already: dict[str, int] = {}
+    todo = entries
+    for _ in range(3):
+        existing = existing_digests(pool, [e.key for e, _ in todo])
+        fresh = []
+        for i, (e, period) in enumerate(todo, start=1):
+            if e.key in existing:
+                already[e.key] = _same_request(e, existing[e.key], f"entry {i}: " if len(todo) > 1 else "")
+            else:
+                if period.closed:
+                    raise Conflict(
+                        f"{e.key}: period {period.label} is closed: nothing can be posted into it", field="value_date"
+                    )
+                fresh.append((e, period))
+        if not fresh:
+            return posted, already
+        if action is not None:
+            require(pool, action)
+        try:
+            with transaction.atomic():  # a savepoint: a lost race undoes only this write
+                ids = _write(actor, pool, fresh, source)
+        except IntegrityError as exc:
+            if "monthly_balance_within_bounds" in str(exc):
+                raise FieldError(
+                    f"these postings would take a monthly balance beyond the largest allowed, "
+                    f"{format_pence(MAX_BALANCE_PENCE)}",
+                    field="postings",
+                ) from None
+            if not _is_key_clash(exc):
+                raise
+            todo = fresh
+            continue
+        posted.update((e.key, pk) for (e, _), pk in zip(fresh, ids, strict=True))
+        return posted, already
+    raise Conflict("other requests kept posting the same keys: try again", field="key")
+
+
+def _account_ids(pool: Pool) -> set[int]:
+    return set(Account.objects.filter(pool=pool).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def post_transaction(
+    actor,
+    pool: Pool,
+    *,
+    key: str,
+    value_date: dt.date,
+    postings: Sequence[tuple[Account | int, int]],
+    reason: str,
+    source: str = "manual",
+    kind: str = TransactionKind.ADJUSTMENT,
+    reference: str = "",
+    reverses: LedgerTransaction | None = None,
+) -> LedgerTransaction:
+    """Post one balanced transaction. The same key with the same details returns the transaction already
+    posted; with other details it is a Conflict."""
+    entry = Entry(
+        key=key,
+        value_date=value_date,
+        postings=[(a.pk if isinstance(a, Account) else a, amount) for a, amount in postings],
+        reason=reason,
+        kind=kind,
+        reference=reference,
+        reverses_id=reverses.pk if reverses else None,
+    )
+    number = _validate(pool, entry, _account_ids(pool))
+    period = _periods_for(pool, [number], lock=True)[number]
+    posted, already = _post_entries(actor, pool, [(entry, period)], source)
+    tx = LedgerTransaction.objects.get(pk=posted.get(key) or already[key])
+    if posted:
+        record(
+            actor,
+            "pool.post",
+            tx,
+            after={"key": key, "postings": entry.postings, "period": period.label},
+            summary=f"Posted {kind} {key} in {pool}: {reason}",
+        )
+    return tx
+
+
+@transaction.atomic
+def post_transactions_bulk(actor, pool: Pool, entries: Sequence[Entry], source: str) -> BulkResult:
+    """Post many transactions at once, all or nothing. Keys already posted with the same details are skipped
+    (idempotent); a key already posted with other details is a Conflict naming the entry."""
+    accounts = _account_ids(pool)
+    numbers = []
+    seen: set[str] = set()
+    for i, e in enumerate(entries, start=1):
+        try:
+            numbers.append(_validate(pool, e, accounts))
+        except ServiceError as exc:
+            raise FieldError(f"entry {i} ({e.key}): {exc.message}", field=exc.field) from None
+        if e.key in seen:
+            raise FieldError(f"entry {i}: key {e.key} appears twice", field="key")
+        seen.add(e.key)
+    periods = _periods_for(pool, numbers, lock=True)
+    posted, already = _post_entries(
+        actor, pool, [(e, periods[n]) for e, n in zip(entries, numbers, strict=True)], source
+    )
+    n_postings = sum(len(e.postings) for e in entries if e.key in posted)
+    record(
+        actor,
+        "pool.post_bulk",
+        pool,
+        after={"source": source, "transactions": len(posted), "postings": n_postings, "skipped": len(already)},
+        summary=f"Posted {len(posted)} transactions ({n_postings} postings) from {source} in {pool}",
+    )
+    return BulkResult(len(posted), len(already), n_postings, [posted[e.key] for e in entries if e.key in posted])
+
+
+@transaction.atomic
+def reverse_transaction(
+    actor, tx: LedgerTransaction, reason: str, value_date: dt.date | None = None
+) -> LedgerTransaction:
+    """Post the mirror image of `tx` (a correction), keyed `reversal:<tx id>`. Into `tx`'s own date unless
+    another date is given. A settlement is reversed only by reopening the pool (`reopen_pool`)."""
+    if not reason:
+        raise FieldError("give a reason for the reversal", field="reason")
+    if tx.kind == TransactionKind.SETTLEMENT:
+        raise Conflict("a settlement is reversed only by reopening the pool, with a reason (reopen_pool)")
+    if tx.kind == TransactionKind.REVERSAL:
+        raise Conflict("a reversal cannot itself be reversed: post a new transaction instead")
+    if LedgerTransaction.objects.filter(reverses=tx).exists():
+        raise Conflict(f"transaction {tx.idempotency_key} has already been reversed")
+    return post_transaction(
+        actor,
+        tx.pool,
+        key=domain.reversal_key(tx.pk),
+        value_date=value_date or tx.value_date,
+        postings=[(p.account_id, -p.amount_pence) for p in tx.postings.all()],
+        reason=reason,
+        source="reversal",
+        kind=TransactionKind.REVERSAL,
+        reverses=tx,
+    )
+
+
+# ----------------------------------------------------------------------------------------- contributions
+
+
+def _receipt(contribution: Contribution, number: int, value_date: dt.date, amount: int, key: str, cash: int, credit: int) -> Entry:
+    return Entry(
+        key=key,
+        value_date=value_date,
+        postings=[(cash, amount), (credit, -amount)],
+        reason=f"Contribution instalment {number} from {contribution.partner.name}",
+        kind=TransactionKind.CONTRIBUTION,
+        reference=f"instalment {number}",
+    )
+
+
+def receipt_key(contribution_id: int, number: int, attempt: int = 1) -> str:
+    """`contribution:<contribution id>:<instalment>`; after a receipt was reversed, `...:<attempt>`."""
+    base = f"contribution:{contribution_id}:{number}"
+    return base if attempt == 1 else f"{base}:{attempt}"
+
+
+def parse_receipt_key(key: str) -> tuple[int, int] | None:
+    """(contribution id, instalment) of a receipt's key; None for any other key."""
+    parts = key.split(":")
+    if len(parts) in (3, 4) and parts[0] == "contribution" and parts[1].isdigit() and parts[2].isdigit():
+        return int(parts[1]), int(parts[2])
+    return None
+
+
+@transaction.atomic
+def receive_contribution(
+    actor, contribution: Contribution, instalment: int, value_date: dt.date, amount_pence: int | None = None
+) -> LedgerTransaction:
+    """A partner's cash instalment arrives: debit the pool's cash, credit the partner's contribution.
+
+    An instalment is received once: receipts are keyed by contribution and instalment number. The same receipt
+    again returns the transaction already posted; a different one for an instalment already received is a
+    Conflict (reverse the wrong receipt first, then record the right one). `amount_pence` defaults to the
+    instalment due; a different amount is recorded as it came (the schedule shows the arrears)."""
+    pool = contribution.pool
+    if contribution.type != domain.ContributionType.POOLED or contribution.form != domain.ContributionForm.CASH:
+        raise FieldError("only pooled cash contributions are paid into the pool", field="contribution")
+    plan = {int(k): v for k, v in contribution.instalments.items()}
+    if instalment not in plan:
+        raise FieldError(
+            f"instalment {instalment} is not in the schedule (instalments: {', '.join(map(str, sorted(plan)))})",
+            field="instalment",
+        )
+    amount = plan[instalment] if amount_pence is None else amount_pence
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise FieldError("the amount received must be whole pence, more than zero", field="amount_pence")
+    earlier = list(
+        LedgerTransaction.objects.filter(pool=pool, kind=TransactionKind.CONTRIBUTION)
+        .filter(idempotency_key__startswith=f"contribution:{contribution.pk}:{instalment}")
+        .values_list("idempotency_key", "pk", "digest", "reversed_by")
+    )
+    earlier = [row for row in earlier if parse_receipt_key(row[0]) == (contribution.pk, instalment)]
+    cash = account_for(pool, AccountKind.CASH).pk
+    credit = account_for(pool, AccountKind.CONTRIBUTION, partner=contribution.partner).pk
+    entry = _receipt(contribution, instalment, value_date, amount, receipt_key(contribution.pk, instalment, len(earlier) + 1), cash, credit)
+    for _, pk, digest, reversed_by in earlier:
+        if reversed_by is None:
+            if digest == entry.digest:  # the same receipt again
+                return LedgerTransaction.objects.get(pk=pk)
+            raise Conflict(
+                f"instalment {instalment} of {contribution.partner.name}'s contribution has already been received "
+                f"(transaction {pk}): reverse that receipt first to record another",
+                field="instalment",
+            )
+    return post_transaction(
+        actor,
+        pool,
+        key=entry.key,
+        value_date=value_date,
+        postings=entry.postings,
+        reason=entry.reason,
+        source="contribution",
+        kind=TransactionKind.CONTRIBUTION,
+        reference=entry.reference,
+    )
+
+
+def contribution_entries(pool: Pool, through: int = 12) -> list[Entry]:
+    """Receipts of every scheduled instalment of every pooled cash contribution in periods 1..through, each on
+    its due date and for the amount due (for loads and the demo; the same keys as `receive_contribution`)."""
+    cash = account_for(pool, AccountKind.CASH).pk
+    entries = []
+    for c in pool.contributions.select_related("partner"):
+        if c.type != domain.ContributionType.POOLED or c.form != domain.ContributionForm.CASH:
+            continue
+        credit = account_for(pool, AccountKind.CONTRIBUTION, partner=c.partner).pk
+        for number, amount in sorted((int(k), v) for k, v in c.instalments.items()):
+            if number <= through and amount:
+                due = domain.instalment_due_date(pool.financial_year, number)
+                entries.append(_receipt(c, number, due, amount, receipt_key(c.pk, number), cash, credit))
+    return entries
