@@ -153,10 +153,10 @@ def report(request, pk: int, kind: str):
     sheet = queries.report_sheet(pool, kind)
     if q["format"]:
         return exports.export_response(sheet, q["format"], queries.report_filename(pool, kind))
-    money = [h in sheet.money for h in sheet.headers]
+    is_money = [h in sheet.money for h in sheet.headers]
     totals = None
     if sheet.totals:
-        totals = [sum(r[i] for r in sheet.rows if isinstance(r[i], int)) if m else None for i, m in enumerate(money)]
+        totals = [sum(r[i] for r in sheet.rows if isinstance(r[i], int)) if m else None for i, m in enumerate(is_money)]
     lines = reports.partner_statements(pool) if kind == "statement" else None
     return render(
         request,
@@ -167,7 +167,7 @@ def report(request, pk: int, kind: str):
             "pool": pool,
             "kind": kind,
             "sheet": sheet,
-            "money": money,
+            "is_money": is_money,
             "totals": totals,
             "statement": lines,
         },

@@ -7,12 +7,12 @@ import pytest
 from conftest import axe_violations
 from jointcare.pool import services
 from jointcare.pool.domain import AccountKind
-from jointcare.pool.tests.conftest import close_year
+from jointcare.pool.tests.conftest import AFTER_YEAR_END, close_year
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_monitoring_import_and_settle_pages(page, live_server, pool, finance, artefacts, tmp_path):
+def test_monitoring_import_and_settle_pages(page, live_server, pool, finance, artefacts, tmp_path, clock):
     scheme = pool.schemes.get(code="REAB")
     services.post_transaction(
         finance,
@@ -47,6 +47,7 @@ def test_monitoring_import_and_settle_pages(page, live_server, pool, finance, ar
     page.goto(f"{live_server.url}/pools/{pool.pk}/settle")
     assert "Provisional" in page.inner_text("main")
     assert page.locator("button:has-text('Settle and post the risk share')").count() == 0
+    clock(AFTER_YEAR_END)  # the year has ended: it may be settled once April to February are closed
     close_year(finance, pool)
     page.goto(f"{live_server.url}/pools/{pool.pk}/settle")
     assert page.locator("#explanation li").count() > 3

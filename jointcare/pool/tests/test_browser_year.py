@@ -169,7 +169,6 @@ def test_a_whole_year_through_the_pages(page, live_server, partnership, artefact
     _checked(page, artefacts, "17-monitoring-375")
 
 
-@pytest.mark.skipif(not hasattr(services, "reopen_pool"), reason="services.reopen_pool(actor, pool, reason) comes with the year-end lifecycle")
 def test_reopen_for_a_late_invoice_and_settle_again(page, live_server, partnership, artefacts, tmp_path):
     from jointcare.accounts.models import User
     from jointcare.pool import agreement_file
