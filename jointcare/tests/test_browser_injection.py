@@ -61,8 +61,13 @@ def _sign_in(page, live_server):
     page.goto(f"{live_server.url}/sign-in")
     page.fill("#username", "eve")
     page.fill("#password", "correct-horse-battery")
-    page.click("button:has-text('Sign in')")
+    _submit(page, "Sign in")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def _submit(page, button: str) -> None:
+    with page.expect_navigation():
+        page.click(f"button:has-text('{button}')")
 
 
 def _no_script_ran(page, where: str) -> None:
@@ -80,20 +85,20 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
 
     # Answers to the set-up questions are shown back on later pages too.
     page.goto(f"{live_server.url}/pools/new")
-    page.click("button:has-text('Start now')")
+    _submit(page, "Start now")
     page.check("input[name=agreement] >> nth=0")
     page.fill("#financial_year", "2027-28")
-    page.click("button:has-text('Continue')")
+    _submit(page, "Continue")
     page.fill("#name", named("Draft pool"))
     page.check("input[name=host] >> nth=0")
-    page.click("button:has-text('Continue')")
+    _submit(page, "Continue")
     page.check("input[name=partner] >> nth=0")
     page.fill("#amount", "100")
     page.check("#type")
     page.check("#form")
     page.check("input[name=schedule][value=monthly]")
     page.fill("#description", named("Draft contribution"))
-    page.click("button:has-text('Add this contribution')")
+    _submit(page, "Add this contribution")
     _no_script_ran(page, "the contributions step")
 
     urls = crawl.page_urls(

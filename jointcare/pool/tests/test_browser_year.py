@@ -3,7 +3,9 @@ pages, import actual spend month by month, close each month, preview the risk sh
 forecast, marked provisional), settle at year end, then reopen for a late invoice and settle again. Every page
 is checked with axe-core, and screenshots are kept in test-artefacts/.
 
-The year is 2025-26, which has ended, so every month may be closed and the year settled.
+The dates are injected (the `clock` fixture sets the day the services and pages take as today): each month
+is imported and closed a few days after it ends, the preview is taken in October (a forecast), and the year is
+settled in April after it.
 """
 
 import datetime as dt
@@ -41,8 +43,14 @@ def _sign_in(page, live_server, next_path):
     page.goto(f"{live_server.url}/sign-in?next={next_path}")
     page.fill("#username", "fiona")
     page.fill("#password", "correct-horse-battery")
-    page.click("button:has-text('Sign in')")
+    _submit(page, "Sign in")
     page.wait_for_url(f"{live_server.url}{next_path}")
+
+
+def _submit(page, button: str) -> None:
+    """Press a button that submits a form, and wait for the page that answers."""
+    with page.expect_navigation():
+        page.click(f"button:has-text('{button}')")
 
 
 def _checked(page, artefacts, name: str, full_page: bool = True) -> None:
@@ -55,7 +63,7 @@ def _import(page, live_server, pool, tmp_path, name: str, rows: list[tuple[str, 
     f.write_text("reference,date,scheme,amount,supplier\n" + "".join(",".join(r) + "\n" for r in rows))
     page.goto(f"{live_server.url}/pools/{pool.pk}/import")
     page.set_input_files("#file", str(f))
-    page.click("button:has-text('Import')")
+    _submit(page, "Import")
     return page.inner_text("main")
 
 
@@ -64,32 +72,39 @@ def _month_rows(month: int) -> list[tuple[str, str, str, str, str]]:
     return [(f"M{month:02d}-REAB", day, "REAB", "430.00", "Acme Care"), (f"M{month:02d}-EQUIP", day, "EQUIP", "350.00", "Kit Ltd")]
 
 
-def test_a_whole_year_through_the_pages(page, live_server, partnership, artefacts, tmp_path):
+def _after(month: int) -> dt.date:
+    """A few days after the end of month `month` (1 = April 2025)."""
+    return dt.date(2025 + (month + 3) // 12, (month + 3) % 12 + 1, 5)
+
+
+def test_a_whole_year_through_the_pages(page, live_server, partnership, artefacts, tmp_path, clock):
     icb, council = partnership["icb"].pk, partnership["council"].pk
+    clock(dt.date(2025, 4, 2))
     _sign_in(page, live_server, "/pools/")
 
     # Set the pool up, one question page at a time.
-    page.click("a:has-text('Set up a pooled budget')")
+    with page.expect_navigation():
+        page.click("a:has-text('Set up a pooled budget')")
     _checked(page, artefacts, "01-start")
-    page.click("button:has-text('Start now')")
+    _submit(page, "Start now")
     page.check(f"input[name=agreement][value='{partnership['agreement'].pk}']")
     page.fill("#financial_year", "2025-26")
     _checked(page, artefacts, "02-agreement")
-    page.click("button:has-text('Continue')")
+    _submit(page, "Continue")
     page.fill("#name", "Better Care Fund")
     page.check(f"input[name=host][value='{council}']")
     _checked(page, artefacts, "03-pool")
-    page.click("button:has-text('Continue')")
+    _submit(page, "Continue")
     for partner, amount, schedule in ((icb, "6000.00", "quarterly"), (council, "4000.00", "monthly")):
         page.check(f"input[name=partner][value='{partner}']")
         page.fill("#amount", amount)
         page.check("input[name=type][value=pooled]")
         page.check("input[name=form][value=cash]")
         page.check(f"input[name=schedule][value={schedule}]")
-        page.click("button:has-text('Add this contribution')")
+        _submit(page, "Add this contribution")
     assert page.locator("#items .nhsuk-summary-list__row").count() == 2
     _checked(page, artefacts, "04-contributions")
-    page.click("button:has-text('Continue')")
+    _submit(page, "Continue")
     page.fill("#code", "REAB")
     page.fill("#name", "Reablement")
     page.select_option("#service_area", "reablement")
@@ -97,15 +112,15 @@ def test_a_whole_year_through_the_pages(page, live_server, partnership, artefact
     page.fill("#budget", "5000.00")
     page.fill(f"#funder_{icb}", "60")
     page.fill(f"#funder_{council}", "40")
-    page.click("button:has-text('Add this scheme')")
+    _submit(page, "Add this scheme")
     page.fill("#code", "EQUIP")
     page.fill("#name", "Community equipment")
     page.select_option("#service_area", "community_equipment")
     page.check(f"input[name=lead][value='{icb}']")
     page.fill("#budget", "4500.00")
-    page.click("button:has-text('Add this scheme')")
+    _submit(page, "Add this scheme")
     _checked(page, artefacts, "05-schemes")
-    page.click("button:has-text('Continue')")
+    _submit(page, "Continue")
     page.fill("#risk_reserve", "500.00")
     page.check("input[name=method][value=pro_rata]")
     page.select_option(f"#cap_{icb}", "contribution")
@@ -113,10 +128,10 @@ def test_a_whole_year_through_the_pages(page, live_server, partnership, artefact
     page.select_option("#excess_to", str(icb))
     page.check("input[name=underspend][value=return_pro_rata]")
     _checked(page, artefacts, "06-risk-share")
-    page.click("button:has-text('Continue')")
+    _submit(page, "Continue")
     assert "£10,000.00" in page.inner_text("#sums")
     _checked(page, artefacts, "07-check-answers")
-    page.click("button:has-text('Create the pool')")
+    _submit(page, "Create the pool")
     pool = Pool.objects.get()
     page.wait_for_url(f"**/pools/{pool.pk}/")
     assert "Created Better Care Fund 2025-26" in page.inner_text("main")
@@ -124,23 +139,25 @@ def test_a_whole_year_through_the_pages(page, live_server, partnership, artefact
 
     # Import each month's actuals, then close the month; half way, preview the risk share.
     for month in range(1, 13):
+        clock(_after(month))
         summary = _import(page, live_server, pool, tmp_path, f"actuals-{month:02d}.csv", _month_rows(month))
         assert "posted 2 (£780.00)" in summary, summary
         if month == 1:
             _checked(page, artefacts, "09-import")
         if month <= 11:
             page.goto(f"{live_server.url}/pools/{pool.pk}/")
-            page.click(f"button:has-text('Close {MONTHS[month - 1]}')")
+            _submit(page, f"Close {MONTHS[month - 1]}")
             assert f"Closed {MONTHS[month - 1]}" in page.inner_text("main")
         if month == 6:
             page.goto(f"{live_server.url}/pools/{pool.pk}/monitoring?through=6")
             assert page.locator("svg.jc-chart polyline").count() == 3
             _checked(page, artefacts, "10-monitoring-mid-year")
-            page.click("#chart-data a >> nth=0")  # drill down from April's actuals
+            with page.expect_navigation():
+                page.click("#chart-data a >> nth=0")  # drill down from April's actuals
             assert "Total of all 2 postings" in page.inner_text("#ledger")
             _checked(page, artefacts, "11-ledger-drill-down")
             page.goto(f"{live_server.url}/pools/{pool.pk}/settle")
-            assert "Provisional" in page.inner_text("main")
+            assert "Provisional" in page.inner_text("main") and "forecast outturn" in page.inner_text("#provisional")
             assert page.locator("button:has-text('Settle and post the risk share')").count() == 0
             _checked(page, artefacts, "12-settle-preview-provisional")
 
@@ -156,7 +173,7 @@ def test_a_whole_year_through_the_pages(page, live_server, partnership, artefact
     assert "Provisional" not in page.inner_text("main")
     assert page.locator("#explanation li").count() > 3
     _checked(page, artefacts, "14-settle")
-    page.click("button:has-text('Settle and post the risk share')")
+    _submit(page, "Settle and post the risk share")
     page.wait_for_url(f"**/pools/{pool.pk}/reports/statement")
     assert "As settled at year end" in page.inner_text("main")
     _checked(page, artefacts, "15-statement-settled")
@@ -169,30 +186,32 @@ def test_a_whole_year_through_the_pages(page, live_server, partnership, artefact
     _checked(page, artefacts, "17-monitoring-375")
 
 
-def test_reopen_for_a_late_invoice_and_settle_again(page, live_server, partnership, artefacts, tmp_path):
+def test_reopen_for_a_late_invoice_and_settle_again(page, live_server, partnership, artefacts, tmp_path, clock):
     from jointcare.accounts.models import User
     from jointcare.pool import agreement_file
     from jointcare.pool.tests.conftest import AGREEMENT_YAML
 
+    clock(dt.date(2026, 4, 20))
     fiona = User.objects.get(username="fiona")
     pool = agreement_file.create_from_text(fiona, AGREEMENT_YAML.replace("2026-27", "2025-26"))
     close_year(fiona, pool)
     services.settle_pool(fiona, pool)
     _sign_in(page, live_server, f"/pools/{pool.pk}/")
-    page.click("a:has-text('Reopen the pool for a late item')")
-    page.click("button:has-text('Reopen the pool')")
+    with page.expect_navigation():
+        page.click("a:has-text('Reopen the pool for a late item')")
+    _submit(page, "Reopen the pool")
     assert "Enter why the pool is being reopened" in page.inner_text(".nhsuk-error-summary")
     _checked(page, artefacts, "18-reopen-errors")
     page.fill("#reason", "Late invoice INV-0412 from Acme Care for March")
     page.check("#confirm")
-    page.click("button:has-text('Reopen the pool')")
+    _submit(page, "Reopen the pool")
     page.wait_for_url(f"**/pools/{pool.pk}/")
     assert "Reopened" in page.inner_text("main")
     summary = _import(page, live_server, pool, tmp_path, "late.csv", [("INV-0412", "2026-03-31", "REAB", "250.00", "Acme Care")])
     assert "posted 1 (£250.00)" in summary, summary
     page.goto(f"{live_server.url}/pools/{pool.pk}/settle")
     assert "Provisional" not in page.inner_text("main")
-    page.click("button:has-text('Settle and post the risk share')")
+    _submit(page, "Settle and post the risk share")
     page.wait_for_url(f"**/pools/{pool.pk}/reports/statement")
     assert "As settled at year end" in page.inner_text("main") and "£250.00" in page.inner_text("#report")
     _checked(page, artefacts, "19-settled-again")
