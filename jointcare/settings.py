@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "jointcare.request_limits.RequestLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jointcare.middleware.ServiceErrorMiddleware",
 ]
 
 ROOT_URLCONF = "jointcare.urls"

@@ -526,7 +526,8 @@ def decision_record(request, agreement: Agreement, board: Board):
     form = DecisionForm(request.POST or None, meetings=meetings, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        meeting = next(m for m in meetings if str(m.pk) == data.pop("meeting"))
+        chosen = data.pop("meeting")
+        meeting = next(m for m in meetings if str(m.pk) == chosen)
         try:
             services.record_decision(request.user, meeting, **data)
         except ServiceError as exc:

@@ -10,10 +10,10 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jointcare import limits
+from jointcare import exports, limits
 from jointcare.accounts.access import api_user, check, check_somewhere, scoped
 from jointcare.errors import FieldError, NotFound
-from jointcare.pool import agreement_file, imports, reports, services
+from jointcare.pool import agreement_file, imports, queries, reports, services
 from jointcare.pool.models import Account, LedgerTransaction, MonthlyBalance, Pool
 from jointcare.schemas import (
     READ_ERRORS,
@@ -326,32 +326,6 @@ REPORT_KINDS = get_args(ReportKind)
 ReportFormat = Literal["json", "csv", "xlsx"]
 
 
-def report_table(pool: Pool, kind: str):
-    if kind == "monitoring":
-        return reports.monitoring_table(reports.monitoring(pool))
-    if kind == "statement":
-        return reports.statement_table(reports.partner_statements(pool))
-    if kind == "quarterly":
-        return reports.quarterly(pool)
-    if kind == "year-end":
-        return reports.year_end_by_source(pool)
-    raise NotFound(f"there is no report '{kind}' (choose from {', '.join(REPORT_KINDS)})")
-
-
-def export_response(headers, rows, fmt: str, filename: str):
-    if fmt == "csv":
-        resp = HttpResponse(reports.to_csv(headers, rows), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        resp = HttpResponse(
-            reports.to_xlsx(headers, rows, filename),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        raise FieldError("format must be csv, xlsx or json", field="format")
-    resp["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return resp
-
-
 @router.get(
     "/{pool_id}/reports/{kind}",
     response={200: None, **READ_ERRORS},
@@ -360,10 +334,10 @@ def export_response(headers, rows, fmt: str, filename: str):
 def report(request, pool_id: PathId, kind: ReportKind, format: ReportFormat = "json"):
     pool = _pool(pool_id)
     check(api_user(request), "pool.view", pool)
-    headers, rows = report_table(pool, kind)
+    sheet = queries.report_sheet(pool, kind)
     if format == "json":
-        return JsonResponse([dict(zip(headers, r, strict=True)) for r in rows], safe=False)
-    return export_response(headers, rows, format, f"{kind}-{pool.pk}")
+        return JsonResponse([dict(zip(sheet.headers, r, strict=True)) for r in sheet.rows], safe=False)
+    return exports.export_response(sheet, format, queries.report_filename(pool, kind))
 
 
 @router.get(

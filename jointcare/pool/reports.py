@@ -1,5 +1,5 @@
-"""Read-only views of a pool: budget monitoring, partner statements, quarterly and year-end reports, the
-ledger check, and CSV/XLSX export.
+"""Read-only views of a pool: budget monitoring, partner statements, quarterly and year-end reports and the
+ledger check (their CSV and XLSX downloads are written by jointcare.exports).
 
 Every figure comes from `services.monitoring` (the one source: budgets phased together, the funders' split,
 the forecast), so every report's totals agree with monitoring to the penny. Aggregation happens in the
@@ -9,13 +9,10 @@ Python.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.db import connection
 
 from jointcare.money import format_pence
-from jointcare.pool import services
+from jointcare.pool import domain, services
 from jointcare.pool.domain import MONTH_NAMES
 from jointcare.pool.models import (
     Account,
@@ -27,11 +24,17 @@ from jointcare.pool.models import (
 )
 from jointcare.pool.services import Line, monitoring, reporting_month
 
-__all__ = ["MONTH_NAMES", "Line", "monitoring", "reporting_month"]
+__all__ = ["MONTH_NAMES", "Line", "month_labels", "monitoring", "reporting_month"]
+
+
+def month_labels(financial_year: int) -> list[str]:
+    """'Apr 2026' .. 'Mar 2027': the twelve months of a financial year, each with its year."""
+    return [m.strftime("%b %Y") for m in domain.period_months(financial_year)]
 
 
 def monitoring_table(data: dict) -> tuple[list[str], list[list]]:
     headers = ["Level", "Name", "Month", "Budget", "Commitments", "Actuals", "Forecast", "Variance", "RAG"]
+    months = month_labels(data["pool"].financial_year)
     rows = []
     for level, items in (
         ("scheme", data["schemes"]),
@@ -44,7 +47,7 @@ def monitoring_table(data: dict) -> tuple[list[str], list[list]]:
                     [
                         level,
                         line.name,
-                        MONTH_NAMES[m],
+                        months[m],
                         line.budget[m],
                         line.commitments[m],
                         line.actuals[m],
@@ -68,49 +71,6 @@ def monitoring_table(data: dict) -> tuple[list[str], list[list]]:
                 ]
             )
     return headers, rows
-
-
-# ----------------------------------------------------------------------------------------- charts
-
-
-def chart_svg(line: Line, width: int = 640, height: int = 260) -> str:
-    """Cumulative budget against cumulative forecast by month, as inline SVG (the table beside it has the
-    same numbers)."""
-    cum_b, cum_f, b, f = [], [], 0, 0
-    for m in range(12):
-        b += line.budget[m]
-        f += line.forecast[m]
-        cum_b.append(b)
-        cum_f.append(f)
-    top = max(cum_b + cum_f + [1])
-    left, right, upper, lower = 70, 10, 10, 30
-    w, h = width - left - right, height - upper - lower
-
-    def pt(i, v):
-        return f"{left + w * i / 11:.1f},{upper + h - h * v / top:.1f}"
-
-    budget_pts = " ".join(pt(i, v) for i, v in enumerate(cum_b))
-    forecast_pts = " ".join(pt(i, v) for i, v in enumerate(cum_f))
-    labels = "".join(
-        f'<text x="{left + w * i / 11:.1f}" y="{height - 8}" font-size="11" text-anchor="middle">{MONTH_NAMES[i]}</text>'
-        for i in range(12)
-    )
-    ticks = "".join(
-        f'<text x="{left - 6}" y="{upper + h - h * k / 4 + 4:.1f}" font-size="11" text-anchor="end">'
-        f"{format_pence(top * k // 4).split('.')[0]}</text>"
-        f'<line x1="{left}" x2="{left + w}" y1="{upper + h - h * k / 4:.1f}" y2="{upper + h - h * k / 4:.1f}" '
-        f'stroke="#d8dde0"/>'
-        for k in range(5)
-    )
-    return (
-        f'<svg role="img" aria-labelledby="chart-title" viewBox="0 0 {width} {height}" width="100%" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">Cumulative budget against forecast for '
-        f"{line.name}: budget {format_pence(cum_b[-1])}, forecast outturn {format_pence(cum_f[-1])}</title>"
-        f"{ticks}{labels}"
-        f'<polyline fill="none" stroke="#005eb8" stroke-width="3" points="{budget_pts}"/>'
-        f'<polyline fill="none" stroke="#d5281b" stroke-width="3" stroke-dasharray="6 4" points="{forecast_pts}"/>'
-        f"</svg>"
-    )
 
 
 # ----------------------------------------------------------------------------------------- reports
@@ -157,12 +117,13 @@ def statement_table(data: dict) -> tuple[list[str], list[list]]:
 def quarterly(pool: Pool, through: int | None = None) -> tuple[list[str], list[list]]:
     data = monitoring(pool, through)
     headers = ["Scheme", "Quarter", "Budget", "Commitments", "Actuals", "Forecast", "Variance"]
+    months = month_labels(pool.financial_year)
     rows = []
     for line in [*data["schemes"], data["total"]]:
         for q in range(4):
             sl = slice(q * 3, q * 3 + 3)
             b, c, a, f = (sum(getattr(line, x)[sl]) for x in ("budget", "commitments", "actuals", "forecast"))
-            rows.append([line.name, f"Q{q + 1}", b, c, a, f, f - b])
+            rows.append([line.name, f"Q{q + 1} ({months[q * 3]} to {months[q * 3 + 2]})", b, c, a, f, f - b])
     return headers, rows
 
 
@@ -201,63 +162,6 @@ def year_end_by_source(pool: Pool, through: int | None = None) -> tuple[list[str
             ]
         )
     return headers, rows
-
-
-# ----------------------------------------------------------------------------------------- export
-
-
-MONEY_HEADERS = {
-    "Budget",
-    "Commitments",
-    "Actuals",
-    "Forecast",
-    "Variance",
-    "Contribution due",
-    "Money in",
-    "Money spent",
-    "Share of variance",
-    "Balance due",
-    "Contribution",
-    "Received",
-    "Share of budgets",
-    "Share of actual spend",
-    "Pooled cash",
-    "Pooled in kind",
-    "Aligned",
-}
-
-
-def to_csv(headers: list[str], rows: list[list]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(headers)
-    money = [h in MONEY_HEADERS for h in headers]
-    for r in rows:
-        w.writerow(
-            [
-                format_pence(v, symbol=False).replace(",", "") if m and isinstance(v, int) else v
-                for v, m in zip(r, money, strict=True)
-            ]
-        )
-    return buf.getvalue().encode("utf-8")
-
-
-def to_xlsx(headers: list[str], rows: list[list], title: str = "Report") -> bytes:
-    from decimal import Decimal
-
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    ws.append(headers)
-    money = [h in MONEY_HEADERS for h in headers]
-    for r in rows:
-        ws.append(
-            [Decimal(v) / 100 if m and isinstance(v, int) else v for v, m in zip(r, money, strict=True)]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 # ----------------------------------------------------------------------------------------- ledger check

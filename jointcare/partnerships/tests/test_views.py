@@ -326,3 +326,17 @@ def test_the_edit_form_shows_the_dates_as_parts(client, commissioner, pooled):
 def test_unknown_agreement_is_404(client, commissioner):
     response = client.get("/partnerships/9999/")
     assert response.status_code == 404 and "no partnership agreement with id 9999" in response.content.decode()
+
+
+def test_a_decision_can_be_recorded_at_an_earlier_meeting(client, user_factory, pooled, orgs):
+    board = services.create_board(None, pooled, name="Board")
+    bea = user_factory("bea", roles=["board_member"], organisation=orgs["council"])
+    services.add_board_member(None, board, person_name="Bea", organisation=orgs["council"], basis="elected_councillor", user=bea)
+    earlier = services.record_meeting(None, board, held_on="2025-05-01", title="May board")
+    services.record_meeting(None, board, held_on="2025-06-01", title="June board")
+    client.force_login(bea)
+    response = client.post(
+        f"/partnerships/{pooled.pk}/decisions/new", {"meeting": str(earlier.pk), "summary": "Agreed the May minutes"}
+    )
+    assert response.status_code == 302
+    assert Decision.objects.get().meeting_id == earlier.pk

@@ -80,18 +80,21 @@ def test_import_page_reports_rejected_rows(signed_in, pool):
     assert r.status_code == 200 and Posting.objects.count() == 2
 
 
-def test_create_close_and_settle(signed_in, partners):
+def test_create_close_and_settle(signed_in, partners, clock):
+    from jointcare.pool.tests.conftest import AFTER_YEAR_END
+
     r = signed_in.post("/pools/new", {"document": AGREEMENT_YAML.replace("budget: 5000.00", "budget: -1")})
     assert r.status_code == 400 and b"schemes[0].budget" in r.content
     r = signed_in.post("/pools/new", {"document": AGREEMENT_YAML})
     assert r.status_code == 302
     pk = int(r["Location"].strip("/").split("/")[-1])
+    clock(AFTER_YEAR_END)
     r = signed_in.post(f"/pools/{pk}/periods/1/close")
     assert r.status_code == 302
     r = signed_in.post(f"/pools/{pk}/settle")
     assert r.status_code == 409 and b"still open" in r.content
     preview = signed_in.get(f"/pools/{pk}/settle")
-    assert b"<strong>Provisional.</strong>" in preview.content and b"Settle and post" not in preview.content
+    assert b"Provisional: not the final outturn" in preview.content and b"Settle and post" not in preview.content
     for number in range(2, 12):
         assert signed_in.post(f"/pools/{pk}/periods/{number}/close").status_code == 302
     r = signed_in.post(f"/pools/{pk}/settle")

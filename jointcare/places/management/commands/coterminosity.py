@@ -1,6 +1,5 @@
 """jointcare coterminosity --level {pct,ccg,stp,sub-icb,icb} [--threshold 0.95] [--format table|csv|json]"""
 
-import csv
 import io
 import json
 
@@ -8,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
+from jointcare import exports
 from jointcare.errors import ServiceError
 from jointcare.places import domain, report as reports
 
@@ -39,11 +39,11 @@ class Command(BaseCommand):
                 out.write(json.dumps(rows, indent=2))
                 return
             if fmt == "csv":
-                w = csv.writer(out, lineterminator="\n")
-                w.writerow(["council_code", "council_name", "body_code", "body_ods_code", "body_name", "share_of_council", "share_of_body"])
-                for c in rows:
-                    for b in c["bodies"]:
-                        w.writerow([c["code"], c["name"], b["code"], b["ods_code"], b["name"], b["share"], b["body_share"]])
+                exports.write_csv(
+                    out,
+                    ["council_code", "council_name", "body_code", "body_ods_code", "body_name", "share_of_council", "share_of_body"],
+                    ([c["code"], c["name"], b["code"], b["ods_code"], b["name"], b["share"], b["body_share"]] for c in rows for b in c["bodies"]),
+                )
                 return
             table = Table(title=f"Councils and the {reports.SHORT_PLURAL[options['level']]} overlapping them")
             for col in ("Council", "Code", "Bodies", "Overlapping (share of council)"):
@@ -57,12 +57,12 @@ class Command(BaseCommand):
         if fmt == "json":
             out.write(json.dumps(rows, indent=2))
         elif fmt == "csv":
-            w = csv.writer(out, lineterminator="\n")
-            w.writerow(["code", "ods_code", "name", "council_code", "council_name", "share", "council_share", "largest_share", "coterminous"])
-            for b in rows:
-                for c in b["councils"]:
-                    w.writerow([b["code"], b["ods_code"], b["name"], c["code"], c["name"], c["share"], c["council_share"],
-                                b["largest_share"], "yes" if b["coterminous"] else "no"])
+            exports.write_csv(
+                out,
+                ["code", "ods_code", "name", "council_code", "council_name", "share", "council_share", "largest_share", "coterminous"],
+                ([b["code"], b["ods_code"], b["name"], c["code"], c["name"], c["share"], c["council_share"],
+                  b["largest_share"], "yes" if b["coterminous"] else "no"] for b in rows for c in b["councils"]),
+            )
         else:
             s = report["summary"]
             table = Table(title=f"Coterminosity of {report['label']} with the councils of "

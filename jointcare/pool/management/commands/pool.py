@@ -6,11 +6,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from jointcare.accounts.access import command_actor
 from jointcare.errors import ServiceError
+from jointcare import exports
 from jointcare.money import format_pence
-from jointcare.pool import agreement_file, imports, reports, services
+from jointcare.pool import agreement_file, imports, queries, services
 from jointcare.pool.models import Pool
 
-REPORTS = ("monitoring", "statement", "quarterly", "year-end")
+REPORTS = queries.REPORT_KINDS
 
 
 def find_pool(ref: str | None) -> Pool:
@@ -120,34 +121,27 @@ class Command(BaseCommand):
     def do_report(self, opts):
         pool = find_pool(opts.get("pool"))
         kind = opts["kind"]
-        if kind == "monitoring":
-            headers, rows = reports.monitoring_table(reports.monitoring(pool))
-        elif kind == "statement":
-            headers, rows = reports.statement_table(reports.partner_statements(pool))
-        elif kind == "quarterly":
-            headers, rows = reports.quarterly(pool)
-        else:
-            headers, rows = reports.year_end_by_source(pool)
+        sheet = queries.report_sheet(pool, kind)
         fmt = opts["format"]
         if fmt == "xlsx":
             if not opts.get("output"):
                 raise CommandError("--format xlsx needs --output FILE")
-            Path(opts["output"]).write_bytes(reports.to_xlsx(headers, rows, kind))
+            Path(opts["output"]).write_bytes(exports.to_xlsx(sheet))
             self.stdout.write(f"Wrote {opts['output']}")
             return
         if fmt == "csv":
-            data = reports.to_csv(headers, rows)
+            data = exports.to_csv(sheet)
             if opts.get("output"):
                 Path(opts["output"]).write_bytes(data)
             else:
-                self.stdout.write(data.decode())
+                self.stdout.write(data.decode("utf-8-sig"))
             return
         if fmt == "json":
-            self.stdout.write(json.dumps([dict(zip(headers, r, strict=True)) for r in rows], indent=2))
+            self.stdout.write(json.dumps([dict(zip(sheet.headers, r, strict=True)) for r in sheet.rows], indent=2))
             return
-        money = [h in reports.MONEY_HEADERS for h in headers]
-        self.stdout.write("\t".join(headers))
-        for r in rows:
+        money = [h in sheet.money for h in sheet.headers]
+        self.stdout.write("\t".join(sheet.headers))
+        for r in sheet.rows:
             self.stdout.write(
                 "\t".join(
                     format_pence(v) if m and isinstance(v, int) else str(v)

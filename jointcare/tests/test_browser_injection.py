@@ -1,0 +1,150 @@
+"""The injection sweep, in headless Chromium: every user-editable name (organisation, agreement, board, member,
+meeting, decision, pool, scheme, supplier and description of imported actual spend, a user's own name, answers to
+the pool set-up questions) holds a script payload, and every page of the project is visited, with its CSV and
+XLSX downloads. No script runs, no element is injected, and the text is shown as it was typed."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from jointcare.accounts.domain import Role
+from jointcare.organisations.services import create_organisation
+from jointcare.partnerships import services as partnerships
+from jointcare.pool import imports, queries, services
+from jointcare.tests import crawl
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PAYLOAD = "</title><script>window.__x=1</script><img src=x onerror=window.__x=1>"
+DIALOG = "<svg onload=alert(1)>"  # would open a dialog if it ran
+
+
+def named(what: str) -> str:
+    return f"{PAYLOAD}{DIALOG} {what}"
+
+
+@pytest.fixture
+def everything_named(user_factory):
+    icb = create_organisation(None, name=named("ICB"), kind="icb", ods_code="QZZ")
+    council = create_organisation(None, name=named("Council"), kind="upper_tier_council", gss_code="E06000099")
+    agreement = partnerships.create_agreement(
+        None, name=named("Agreement"), kind="section_75_pooled_fund", starts_on="2026-04-01",
+        scope=named("Scope"), parties=[(council, "host"), (icb, "member")],
+    )
+    board = partnerships.create_board(None, agreement, name=named("Board"), terms_of_reference=named("Terms"), quorum=1)
+    member = partnerships.add_board_member(None, board, person_name=named("Member"), organisation=council, basis="elected_councillor", position=named("Chair"))
+    meeting = partnerships.record_meeting(None, board, held_on="2026-05-01", title=named("Meeting"), location=named("Room"), attendees=[member])
+    partnerships.record_decision(None, meeting, summary=named("Decision"), detail=named("Detail"))
+    pool = services.create_pool(
+        None,
+        services.PoolSpec(
+            agreement=agreement, financial_year=2026, name=named("Pool"), host=council,
+            contributions=[services.ContributionSpec(icb, 600000, description=named("Contribution")), services.ContributionSpec(council, 400000)],
+            schemes=[services.SchemeSpec("REAB", named("Scheme"), "reablement", council, 500000, [(icb, 6000), (council, 4000)]),
+                     services.SchemeSpec("EQUIP", "Equipment", "community_equipment", icb, 500000)],
+        ),
+    )
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["reference", "date", "scheme", "amount", "supplier", "description"],
+                               ["INV-1", "2026-04-03", "REAB", "1200.00", named("Supplier"), named("Description")]])
+    imports.import_actuals(None, pool, "a.csv", buf.getvalue().encode())
+    services.receive_contribution(None, pool.contributions.get(partner=icb), 1, dt.date(2026, 4, 10))
+    user = user_factory("eve", roles=[r.value for r in Role], organisation=council)
+    user.first_name = named("User")
+    user.save()
+    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb}
+
+
+def _sign_in(page, live_server):
+    page.goto(f"{live_server.url}/sign-in")
+    page.fill("#username", "eve")
+    page.fill("#password", "correct-horse-battery")
+    _submit(page, "Sign in")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def _submit(page, button: str) -> None:
+    with page.expect_navigation():
+        page.click(f"button:has-text('{button}')")
+
+
+def _no_script_ran(page, where: str) -> None:
+    assert page.evaluate("() => window.__x") is None, f"a script ran on {where}"
+    assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0, f"markup injected on {where}"
+
+
+def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, everything_named, artefacts):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    # nothing from other sites (a web font would only slow each page down: it is not what is tested here)
+    page.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
+    _sign_in(page, live_server)
+    pool = everything_named["pool"]
+
+    # Answers to the set-up questions are shown back on later pages too.
+    page.goto(f"{live_server.url}/pools/new")
+    _submit(page, "Start now")
+    page.check("input[name=agreement] >> nth=0")
+    page.fill("#financial_year", "2027-28")
+    _submit(page, "Continue")
+    page.fill("#name", named("Draft pool"))
+    page.check("input[name=host] >> nth=0")
+    _submit(page, "Continue")
+    page.check("input[name=partner] >> nth=0")
+    page.fill("#amount", "100")
+    page.check("#type")
+    page.check("#form")
+    page.check("input[name=schedule][value=monthly]")
+    page.fill("#description", named("Draft contribution"))
+    _submit(page, "Add this contribution")
+    _no_script_ran(page, "the contributions step")
+
+    urls = crawl.page_urls(
+        {
+            "pool": {"pk": [pool.pk], "kind": list(queries.REPORT_KINDS), "tx_id": [t.pk for t in pool.transactions.all()],
+                     "number": [1], "step": ["agreement", "pool", "contributions", "schemes", "risk-share"]},
+            "partnerships": {"pk": [everything_named["agreement"].pk]},
+            "organisations": {"pk": [everything_named["council"].pk, everything_named["icb"].pk], "code": ["QZZ"]},
+        }
+    )
+    urls += [("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),
+             ("organisations:list", "/organisations/?q=ICB")]
+    shown_on = set()
+    downloads = set()
+    for name, url in urls:
+        probe = page.request.get(f"{live_server.url}{url}", max_redirects=0)
+        if probe.status == 405:
+            continue  # an action, posted from a form on another page
+        if probe.headers.get("content-disposition", "").startswith("attachment"):
+            assert not probe.headers["content-type"].startswith("text/html"), url
+            continue  # a download (the agreement files), never shown as a page
+        response = page.goto(f"{live_server.url}{url}")
+        assert response.status < 500, f"{url} answered {response.status}"
+        _no_script_ran(page, url)
+        if PAYLOAD in page.inner_text("body"):
+            shown_on.add(name)
+        if PAYLOAD in page.title():  # shown in the title as typed: `</title>` did not end the title
+            assert page.title().endswith(" – jointcare")
+        for href in page.eval_on_selector_all("a[href*='format=']", "links => links.map(a => a.href)"):
+            got = page.request.get(href)
+            assert got.status == 200 and got.headers["content-disposition"].startswith("attachment;"), href
+            assert got.headers.get("x-content-type-options") == "nosniff"
+            downloads.add(href.split("?")[0].removeprefix(live_server.url))
+            if "format=csv" in href:
+                assert PAYLOAD in got.text(), href
+    assert dialogs == []
+    expected = {
+        "pool:list", "pool:detail", "pool:monitoring", "pool:report", "pool:ledger", "pool:transaction", "pool:contributions",
+        "pool:settle", "pool:import", "pool:setup", "pool:setup-check", "partnerships:list", "partnerships:detail",
+        "partnerships:decision-record", "partnerships:meeting-record", "organisations:list", "organisations:detail", "audit:list", "home",
+    }
+    assert expected <= shown_on, f"the names were not shown on: {expected - shown_on}"
+    for path in ("monitoring", "ledger", "contributions", *(f"reports/{k}" for k in queries.REPORT_KINDS if k != "monitoring")):
+        assert f"/pools/{pool.pk}/{path}" in downloads, path
+    page.goto(f"{live_server.url}/pools/{pool.pk}/monitoring?scheme=REAB")
+    assert page.locator("svg.jc-chart title").text_content().endswith(named("Scheme"))
+    page.screenshot(path=artefacts / "injection-sweep-monitoring.png", full_page=True)
+    page.goto(f"{live_server.url}/partnerships/{everything_named['agreement'].pk}/")
+    page.screenshot(path=artefacts / "injection-sweep-partnership.png", full_page=True)
