@@ -30,7 +30,8 @@ def test_each_role_starts_at_its_home(world, page, live_server, artefacts, role,
     assert axe_violations(page) == []
     page.screenshot(path=artefacts / f"home-{role.value}.png", full_page=True)
     page.set_viewport_size({"width": 375, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # the page reflows after the resize: wait for it (a page that never fits fails here)
+    page.wait_for_function("document.documentElement.scrollWidth <= 375", timeout=10_000)
     page.screenshot(path=artefacts / f"home-{role.value}-375.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     offers_pools = page.locator(".nhsuk-header a[href='/pools/']").count() > 0

@@ -32,7 +32,7 @@ def _sign_in(page, live_server, username, next_path):
 
 def test_find_an_organisation_and_create_a_partnership_with_a_board(page, live_server, user_factory, artefacts):
     places.load_reference(None)
-    council = Organisation.objects.get(gss_code="E08000009")
+    council = Organisation.objects.get(gss_code="E08000009", active=True)
     user_factory("comm", roles=["commissioner"], organisation=council)
     _sign_in(page, live_server, "comm", "/organisations/")
 
@@ -154,9 +154,9 @@ def test_an_agreement_follows_its_dates_and_ends_only_when_confirmed(page, live_
     """Start is not offered before the start date; a future meeting is scheduled; ending and terminating each
     ask on their own page, with a warning and a way back."""
     places.load_reference(None)
-    council = Organisation.objects.get(gss_code="E08000009")
-    sub = Organisation.objects.get(gss_code="E38000187")
-    user_factory("comm", roles=["commissioner"], organisation=council)
+    council = Organisation.objects.get(gss_code="E08000009", active=True)
+    sub = Organisation.objects.get(gss_code="E38000187", active=True)
+    comm = user_factory("comm", roles=["commissioner"], organisation=council)
     today = timezone.localdate()
     later = services.create_agreement(
         None, name="Trafford neighbourhood teams", kind="duty_to_cooperate", starts_on=today + dt.timedelta(days=60),
@@ -180,6 +180,12 @@ def test_an_agreement_follows_its_dates_and_ends_only_when_confirmed(page, live_
     assert "Active" in page.inner_text("main") and "has started" in page.inner_text("main")
     page.click("a:has-text('Create the board')")
     page.click("button:has-text('Create board')")
+    # meetings are recorded by those who sit on the board
+    services.add_board_member(
+        None, services.board_of(running), person_name="Jo Commissioner", organisation=council,
+        basis="appointed_by_council", user=comm,
+    )
+    page.reload()
     page.click("a:has-text('Add a meeting')")
     _fill_date(page, "held_on", today + dt.timedelta(days=21))
     page.fill("#title", "Next board")
