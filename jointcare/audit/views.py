@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from jointcare.accounts.access import audit_filter, requires
-from jointcare.exports import write_csv
+from jointcare.exports import filename, write_csv
 from jointcare.audit.domain import action_label, field_rows, object_label
 from jointcare.audit.forms import TrailFilter
 from jointcare.audit.models import AuditEntry
@@ -69,8 +69,8 @@ EXPORT_LIMIT = 100_000
 def export(request):
     """The filtered trail as CSV, one row per changed field (an entry with no fields: one row)."""
     qs, form = trail(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    response = HttpResponse("\ufeff", content_type="text/csv; charset=utf-8")  # the byte-order mark, as every CSV
+    response["Content-Disposition"] = f'attachment; filename="{filename("audit-trail")}.csv"'
 
     def rows():
         for entry in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):

@@ -87,7 +87,8 @@ def test_export_is_csv_with_labels_and_formula_safe_cells(world):
            before={"name": "Old"}, after={"name": "=HYPERLINK(\"http://x\")"}, summary="@SUM(A1)")
     response = signed_in(admin).get("/audit/export.csv", {"what": "organisation.update"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-trail-20')  # dated, like every export
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["When", "Who", "Action"]
     assert rows[1][2] == "Changed an organisation" and rows[1][3] == "Organisation 3"
     assert rows[1][4] == "'@SUM(A1)" and rows[1][5:] == ["Name", "Old", "'=HYPERLINK(\"http://x\")"]
