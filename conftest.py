@@ -13,6 +13,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Under CI the property tests replay the same examples on every run (a failure found while developing is kept in
+# .hypothesis/ and replayed there); elsewhere they explore new examples each time.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI") == "true":
+    hypothesis_settings.load_profile("ci")
 
 ARTEFACTS = Path(__file__).parent / "test-artefacts"
 CHROMIUM = os.environ.get("JOINTCARE_CHROMIUM", "/usr/bin/chromium")

@@ -1,4 +1,3 @@
-import csv
 
 from django.http import HttpResponse
 from django.core.paginator import Paginator
@@ -6,12 +5,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from jointcare.accounts.access import audit_filter, requires
+from jointcare.exports import write_csv
 from jointcare.audit.domain import action_label, field_rows, object_label
 from jointcare.audit.forms import TrailFilter
 from jointcare.audit.models import AuditEntry
 from jointcare.audit.services import object_trail
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def trail(request):
@@ -63,12 +62,6 @@ def entry_list(request):
     })
 
 
-def safe_cell(value) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 EXPORT_LIMIT = 100_000
 
 
@@ -78,13 +71,15 @@ def export(request):
     qs, form = trail(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["When", "Who", "Action", "Object", "Summary", "Field", "Before", "After"])
-    for entry in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
-        row = describe(entry)
-        head = [row["when"].strftime("%Y-%m-%d %H:%M:%S"), entry.actor_name, row["action"], row["object"], entry.summary]
-        for field in row["fields"] or [("", "", "")]:
-            writer.writerow([safe_cell(v) for v in head + list(field)])
+
+    def rows():
+        for entry in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            row = describe(entry)
+            head = [row["when"].strftime("%Y-%m-%d %H:%M:%S"), entry.actor_name, row["action"], row["object"], entry.summary]
+            for field in row["fields"] or [("", "", "")]:
+                yield [*head, *field]
+
+    write_csv(response, ["When", "Who", "Action", "Object", "Summary", "Field", "Before", "After"], rows())
     return response
 
 

@@ -14,7 +14,7 @@ def named_patterns(patterns=None, namespace=None):
         if isinstance(p, URLResolver):
             yield from named_patterns(p.url_patterns, p.namespace or namespace)
         elif isinstance(p, URLPattern) and p.name and namespace not in SKIPPED_NAMESPACES:
-            yield (f"{namespace}:{p.name}" if namespace else p.name), list(p.pattern.converters)
+            yield (f"{namespace}:{p.name}" if namespace else p.name), list(p.pattern.regex.groupindex)
 
 
 def page_urls(values: dict[str, dict[str, list]]) -> list[tuple[str, str]]:

@@ -105,8 +105,10 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
         {
             "pool": {"pk": [pool.pk], "kind": list(queries.REPORT_KINDS), "tx_id": [t.pk for t in pool.transactions.all()],
                      "number": [1], "step": ["agreement", "pool", "contributions", "schemes", "risk-share"]},
-            "partnerships": {"pk": [everything_named["agreement"].pk]},
+            "partnerships": {"pk": [everything_named["agreement"].pk], "meeting_pk": list(
+                everything_named["agreement"].board.meetings.values_list("pk", flat=True)) or [999_999]},
             "organisations": {"pk": [everything_named["council"].pk, everything_named["icb"].pk], "code": ["QZZ"]},
+            "places": {"fmt": ["csv", "xlsx"]},
         }
     )
     urls += [("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),

@@ -83,8 +83,9 @@ def _page_urls(pool):
                 "number": [1],
                 "step": ["agreement"],
             },
-            "partnerships": {"pk": [pool.agreement_id]},
+            "partnerships": {"pk": [pool.agreement_id], "meeting_pk": [999_999]},
             "organisations": {"pk": [pool.host_id], "code": [pool.host.code]},
+            "places": {"fmt": ["csv", "xlsx"]},
         }
     )
 
@@ -132,6 +133,12 @@ def _check_xlsx(label, content: bytes) -> set[str]:
     return found
 
 
+# Downloads where no hostile name stands at the start of a cell: the coterminosity of the shipped reference data
+# (no user text reaches it) and the audit trail (names appear inside longer summaries). Their cells are still
+# checked for formulas, but no hostile name can be expected among them.
+REFERENCE_ONLY = {"places:export", "audit:export"}
+
+
 def test_no_export_anywhere_writes_a_formula(client, hostile_pool, everyone):
     client.force_login(everyone)
     seen: dict[str, set[str]] = {}
@@ -148,7 +155,8 @@ def test_no_export_anywhere_writes_a_formula(client, hostile_pool, everyone):
             else:
                 continue
             assert response["Content-Disposition"].startswith('attachment; filename="')
-            assert found, f"{url}{query}: none of the hostile names is in the export, so it tests nothing"
+            if name not in REFERENCE_ONLY:
+                assert found, f"{url}{query}: none of the hostile names is in the export, so it tests nothing"
             seen.setdefault(name, set()).update(found)
     assert EXPECTED_PAGES <= set(seen), f"downloads not found: {EXPECTED_PAGES - set(seen)}"
     assert any(name.startswith("api ") for name in seen)

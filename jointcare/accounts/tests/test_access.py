@@ -117,7 +117,7 @@ def test_the_partnerships_list_marks_the_users_own(world, client):
 
 
 def test_pool_pages_offer_only_what_the_user_may_do(world, client):
-    close, settle, imp = "Close 2026-04", f"/pools/{world.pool.pk}/settle", f"/pools/{world.pool.pk}/import"
+    close, settle, imp = f"/pools/{world.pool.pk}/periods/1/close", f"/pools/{world.pool.pk}/settle", f"/pools/{world.pool.pk}/import"
     expectations = [
         ((F, "host"), {close: True, settle: True, imp: True}),
         ((F, "party"), {close: False, settle: False, imp: True}),

@@ -13,7 +13,7 @@ from jointcare.accounts.domain import Role
 from jointcare.accounts.tests.conftest import PASSWORD
 from jointcare.audit.domain import action_label, field_rows
 from jointcare.audit.services import record
-from jointcare.audit.views import safe_cell
+from jointcare.exports import safe_text as safe_cell
 
 pytestmark = pytest.mark.django_db
 

@@ -397,7 +397,9 @@ class PoolYear(RuleBasedStateMachine):
                 leads = dict(self.pool.schemes.values_list("code", "lead_id"))
                 own = sum(line.totals["variance"] for code, line in lines.items() if leads[code] == p)
                 basis += max(0, -own) if rule_.underspend != domain.Underspend.CARRY_FORWARD else 0
-            assert got <= basis + 1, (p, got, basis)
+            # the net underspend and the unused reserve are returned in two splits, each of which may round a
+            # partner's part up by a penny (largest remainder)
+            assert got <= basis + 2, (p, got, basis)
 
     @invariant()
     def ledger_balances(self):
