@@ -200,7 +200,7 @@ def _csv_rows(stream: BinaryIO) -> Iterator[list]:
             extra = next((i for i in range(cap, len(row)) if row[i].strip()), None)
             if extra is not None:
                 raise _refuse(
-                    position[0], f"there is a value in column {extra + 1}; at most {cap} columns are read", None
+                    position[0], f"there is a value in column {extra + 1}; at most {cap} columns are read"
                 )
             row = row[:cap]
         for i, value in enumerate(row):

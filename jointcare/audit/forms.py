@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from jointcare.audit.domain import OBJECT_KEYS, action_label
 from jointcare.date_input import DateField
+from jointcare.request_limits import TextField
 
 
 class TrailFilter(forms.Form):
     who = forms.ChoiceField(required=False)
     what = forms.ChoiceField(required=False)
-    object = forms.CharField(required=False, max_length=80)
+    object = TextField(required=False, max_length=80)
     date_from = DateField(what="date from", required=False)
     date_to = DateField(what="date to", required=False)
 

@@ -8,6 +8,7 @@ from django import forms
 from jointcare.errors import FieldError
 from jointcare.exports import FORMATS
 from jointcare.pool.domain import AccountKind, TransactionKind, parse_financial_year
+from jointcare.request_limits import TextField
 
 # ------------------------------------------------------------------------------------------------ query strings
 
@@ -91,7 +92,7 @@ class LedgerQuery(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         max_length=300,
         strip=True,
         error_messages={
@@ -120,7 +121,7 @@ def _choice(choices, required_message: str, required: bool = True):
 
 
 def _text(max_length: int, required_message: str = "", required: bool = True):
-    return forms.CharField(
+    return TextField(
         required=required,
         max_length=max_length,
         error_messages={"required": required_message, "max_length": f"Use {max_length} characters or fewer"},

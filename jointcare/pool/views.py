@@ -307,7 +307,7 @@ def import_actuals(request, pk: int):
         else:
             try:
                 result = imports.import_actuals(
-                    request.user, pool, upload.name, upload.read(), dry_run=dry_run
+                    request.user, pool, upload.name, upload, dry_run=dry_run
                 )
             except ServiceError as exc:
                 errors, status = exc.errors, exc.status
