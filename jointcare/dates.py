@@ -62,3 +62,8 @@ def parse_date_parts(day: str, month: str, year: str, what: str) -> dt.date | No
         return dt.date(number["year"], number["month"], number["day"])
     except ValueError:  # 31 June, 29 February in a common year
         raise DatePartsError(f"{_sentence(what)} must be a real date", ("day",)) from None
+
+
+def financial_year_label(year: int) -> str:
+    """2026 -> '2026-27': the financial year from 1 April of `year` to 31 March of the next."""
+    return f"{year}-{(year + 1) % 100:02d}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from jointcare.dates import long_date
+from jointcare.dates import financial_year_label, long_date
 
 
 class AgreementKind(StrEnum):
@@ -175,10 +175,6 @@ def date_change_error(
 def financial_year_bounds(year: int) -> tuple[dt.date, dt.date]:
     """The first and last day of the financial year that starts in April of `year`."""
     return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
-
-
-def financial_year_label(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
 
 
 def covers_financial_year(starts_on: dt.date, last_day: dt.date | None, year: int) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from jointcare.dates import financial_year_label  # noqa: F401 (re-exported: part of the pool's vocabulary)
 from jointcare.pool.domain.ledger import LedgerError
 
 FIRST_YEAR, LAST_YEAR = 1900, 9998  # the financial years the calendar can hold
@@ -34,10 +35,6 @@ FEBRUARY = 11
 def financial_year_of(day: dt.date) -> int:
     """The starting calendar year of the financial year (1 April to 31 March) containing `day`."""
     return day.year if day.month >= 4 else day.year - 1
-
-
-def financial_year_label(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
 
 
 def parse_financial_year(text: str | int) -> int:
