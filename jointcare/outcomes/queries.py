@@ -1,0 +1,90 @@
+"""The measures' SQL, composed and rendered for an engine. Pure: no Django import.
+
+Each file in `sql/` is written once, in DuckDB's dialect; its rows are the people or episodes behind a measure
+(`la_code, person_id, start_date, end_date, outcome, grp, in_numerator, in_denominator`). A file names the shared
+definitions it needs on a first line `-- include: ...`; `_common.sql` always comes first. SQLGlot transpiles the
+result for Spark (decision 0105).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+import sqlglot
+
+from jointcare.outcomes import domain
+
+ENGINES = ("duckdb", "spark")
+COLUMNS = ("la_code", "person_id", "start_date", "end_date", "outcome", "grp", "in_numerator", "in_denominator")
+
+
+@cache
+def source(name: str) -> str:
+    return files("jointcare.outcomes").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def _quoted(values) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _body_and_includes(name: str) -> tuple[str, list[str]]:
+    includes: list[str] = []
+    lines = source(name).splitlines()
+    body = []
+    for line in lines:
+        if line.startswith("-- include:"):
+            includes = [w.strip() for w in line.split(":", 1)[1].split(",") if w.strip()]
+        elif line.startswith("--") and not body:
+            continue
+        else:
+            body.append(line)
+    return "\n".join(body).strip(), includes
+
+
+def detail_sql(name: str, period: domain.Period, hospital: bool) -> str:
+    """The rows behind the measures of one SQL file, in DuckDB's dialect."""
+    body, includes = _body_and_includes(name)
+    parts = [source("_common.sql")]
+    for inc in includes:
+        if inc == "discharges":
+            parts.append(source("_discharges_hospital.sql" if hospital else "_discharges_cld.sql"))
+        else:
+            parts.append(source(f"_{inc}.sql"))
+    ctes = ",\n".join(p.strip() for p in parts)
+    sql = f"WITH {ctes}\n{body}" if body.upper().startswith("SELECT") else f"WITH {ctes},\n{body}"
+    autumn_start, autumn_end = period.autumn
+    return sql.format(
+        start=period.start.isoformat(),
+        end=period.end.isoformat(),
+        autumn_start=autumn_start.isoformat(),
+        autumn_end=autumn_end.isoformat(),
+        no_ongoing_support=_quoted(domain.NO_ONGOING_SUPPORT),
+        long_term_sequels=_quoted(domain.LONG_TERM_SEQUELS),
+        settled=_quoted(domain.SETTLED_ACCOMMODATION),
+    )
+
+
+def counts_sql(name: str, period: domain.Period, hospital: bool) -> str:
+    """Numerators and counted denominators per council and group, from the same rows."""
+    return (
+        "SELECT la_code, grp, SUM(in_numerator) AS numerator, SUM(in_denominator) AS denominator "
+        f"FROM ({detail_sql(name, period, hospital)}) AS measure_rows GROUP BY la_code, grp"
+    )
+
+
+def for_engine(sql: str, engine: str) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}")
+    if engine == "duckdb":
+        return sql
+    return _transpile(sql, engine)
+
+
+@cache
+def _transpile(sql: str, engine: str) -> str:
+    return sqlglot.transpile(sql, read="duckdb", write=engine)[0]
+
+
+def sql_files() -> list[str]:
+    return sorted({m.sql for m in domain.MEASURES})

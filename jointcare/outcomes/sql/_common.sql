@@ -1,0 +1,93 @@
+-- Shared definitions for every measure, in DuckDB's dialect; transpiled by SQLGlot for Spark.
+-- Reads three views: cld_events (selected, de-duplicated CLD events, Release 2 column names plus the derived
+-- person id Der_NHS_LA_Combined_Person_ID), populations (area_code, age_band, population) and
+-- hospital_activity (nhs_number, admission_date, discharge_date, admission_method, discharge_destination).
+outcome_rank AS (
+  -- DHSC's event outcome hierarchy; outcomes that cannot be a sequel carry a penalty of 100
+  SELECT outcome, outcome_rank FROM (VALUES
+    ('Progress to reablement/ST-Max', 101),
+    ('Progress to assessment, review or reassessment', 102),
+    ('Release 1 specification only: Not mapped', 103),
+    ('Progress to support planning or services', 104),
+    ('Continuation of support or services', 105),
+    ('Admitted to hospital', 6),
+    ('NFA: Responsibility moved to another local authority', 7),
+    ('NFA: Referral to NHS services or NHS funded social care', 8),
+    ('NFA: Self-funded client or under 12wk disregard', 9),
+    ('NFA: Information and advice or signposting', 10),
+    ('NFA: Referral to other service within the local authority', 11),
+    ('NFA: Support declined', 12),
+    ('NFA: Deceased', 13),
+    ('NFA: Support ended as planned', 14),
+    ('NFA: Support ended for other reason', 15),
+    ('NFA: No services offered for other reason', 16),
+    ('NFA: Other', 17)
+  ) AS t(outcome, outcome_rank)
+),
+service_rank AS (
+  SELECT service, service_rank FROM (VALUES
+    ('Long term support: Nursing care', 1),
+    ('Long term support: Residential care', 2),
+    ('Long term support: Community', 3),
+    ('Long term support: Prison', 4),
+    ('Short term support: ST-Max', 5),
+    ('Short term support: Ongoing low level', 6),
+    ('Short term support: Other short term', 7)
+  ) AS t(service, service_rank)
+),
+people AS (
+  SELECT LA_Code AS la_code, Der_NHS_LA_Combined_Person_ID AS person_id,
+         MAX(Date_of_Birth) AS birth_date, MAX(Date_of_Death) AS death_date
+  FROM cld_events
+  WHERE Der_NHS_LA_Combined_Person_ID IS NOT NULL
+  GROUP BY LA_Code, Der_NHS_LA_Combined_Person_ID
+),
+ev AS (
+  SELECT e.LA_Code AS la_code, e.Der_NHS_LA_Combined_Person_ID AS person_id, e.Event_Type AS event_type,
+         e.Service_Type AS service_type, e.Service_Component AS service_component,
+         COALESCE(e.Event_Outcome, 'Invalid and not mapped') AS event_outcome,
+         COALESCE(r.outcome_rank, 999) AS outcome_rank,
+         e.Event_Start_Date AS start_date, COALESCE(e.Event_End_Date, DATE '9999-01-01') AS end_date,
+         e.Event_End_Date AS recorded_end_date, e.Request_Route_of_Access AS route,
+         e.Accommodation_Status AS accommodation
+  FROM cld_events e
+  LEFT JOIN outcome_rank r ON e.Event_Outcome = r.outcome
+  WHERE e.Client_Type = 'Service user'
+    AND e.Der_NHS_LA_Combined_Person_ID IS NOT NULL
+    AND e.Event_Start_Date IS NOT NULL
+    AND (e.Event_End_Date IS NULL OR e.Event_End_Date >= e.Event_Start_Date)
+),
+stmax_ordered AS (
+  SELECT la_code, person_id, start_date, end_date, event_outcome, outcome_rank,
+         MAX(end_date) OVER (PARTITION BY la_code, person_id
+                             ORDER BY start_date, end_date, outcome_rank, event_outcome
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
+  FROM ev
+  WHERE event_type = 'Service' AND service_type = 'Short term support: ST-Max'
+),
+stmax_numbered AS (
+  SELECT *,
+         SUM(CASE WHEN DATE_DIFF('day', previous_end, start_date) <= 7 THEN 0 ELSE 1 END)
+           OVER (PARTITION BY la_code, person_id ORDER BY start_date, end_date, outcome_rank, event_outcome
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cluster_no
+  FROM stmax_ordered
+),
+stmax_last AS (
+  -- the episode's outcome: its latest-ending event's, ties by the hierarchy
+  SELECT la_code, person_id, cluster_no, event_outcome AS cluster_outcome, outcome_rank AS cluster_rank
+  FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY la_code, person_id, cluster_no
+                                     ORDER BY end_date DESC, outcome_rank, event_outcome) AS rn
+        FROM stmax_numbered) x
+  WHERE rn = 1
+),
+stmax_clusters AS (
+  SELECT c.la_code, c.person_id, c.cluster_no, c.cluster_start, c.cluster_end, l.cluster_outcome, l.cluster_rank
+  FROM (SELECT la_code, person_id, cluster_no, MIN(start_date) AS cluster_start, MAX(end_date) AS cluster_end
+        FROM stmax_numbered GROUP BY la_code, person_id, cluster_no) c
+  JOIN stmax_last l ON l.la_code = c.la_code AND l.person_id = c.person_id AND l.cluster_no = c.cluster_no
+),
+lts AS (
+  SELECT * FROM ev
+  WHERE event_type = 'Service' AND service_type IN ('Long term support: Nursing care',
+    'Long term support: Residential care', 'Long term support: Community', 'Long term support: Prison')
+)
