@@ -1,8 +1,8 @@
 """Where imported Client Level Data lives, and the DuckDB views the measures read (decision 0100).
 
-Each loaded submission is one Parquet file, `<JOINTCARE_DATA_DIR>/cld/submission-<id>.parquet`, holding its rows
-under the Release 2 column names (typed: dates are DATE, costs DECIMAL) with `Submission_ID` and `Row_Number`
-(the row of the file it came from; the header is row 1). Hospital activity files are the same, under
+Each loaded submission is one Parquet file, `<JOINTCARE_DATA_DIR>/cld/<uuid>.parquet`, holding its rows under the
+Release 2 column names (typed: dates are DATE, costs DECIMAL) with `Row_Number` (the row of the file it came
+from; the header is row 1); the views add `Submission_ID`. Hospital activity files are the same, under
 `hospital/`. Submission metadata, populations and the status of every file are Django models.
 
 `create_views(con)` registers, on any DuckDB connection:
@@ -22,6 +22,7 @@ under the Release 2 column names (typed: dates are DATE, costs DECIMAL) with `Su
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -31,16 +32,17 @@ from jointcare.cld import domain
 
 # DuckDB types of the stored columns.
 _KIND_TYPES = {domain.TEXT: "VARCHAR", domain.DATE: "DATE", domain.DECIMAL: "DECIMAL(14,4)"}
-EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Submission_ID", "BIGINT"),
+# The columns of an events file; `Submission_ID` is added when the files are read (a file's name is its own).
+FILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Row_Number", "BIGINT"),
     *((f.name, _KIND_TYPES[f.kind]) for f in domain.FIELDS),
 )
-HOSPITAL_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Import_ID", "BIGINT"),
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (("Submission_ID", "BIGINT"), *FILE_COLUMNS)
+HOSPITAL_FILE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Row_Number", "BIGINT"),
     *((f.name, _KIND_TYPES[f.kind]) for f in domain.HOSPITAL_FIELDS),
 )
+HOSPITAL_COLUMNS: tuple[tuple[str, str], ...] = (("Import_ID", "BIGINT"), *HOSPITAL_FILE_COLUMNS)
 
 # The values DHSC renames "_Cleaned": ours are Release 2 already, so the cleaned name is the same column.
 CLEANED_ALIASES = (
@@ -65,13 +67,13 @@ def data_dir() -> Path:
     return Path(settings.JOINTCARE_DATA_DIR)
 
 
-def submission_file(submission_id: int) -> str:
-    """The events file of a submission, relative to the data directory."""
-    return f"cld/submission-{int(submission_id)}.parquet"
+def new_file(kind: str) -> str:
+    """A new events file's name, relative to the data directory: `cld/<uuid>.parquet` or `hospital/<uuid>.parquet`.
 
-
-def hospital_file(import_id: int) -> str:
-    return f"hospital/hospital-{int(import_id)}.parquet"
+    Files are written before their rows exist (so no database transaction waits on a large write) and named
+    by a fresh UUID, never by an id that a rolled-back transaction could hand out again."""
+    assert kind in ("cld", "hospital")
+    return f"{kind}/{uuid.uuid4().hex}.parquet"
 
 
 def absolute(relative: str) -> Path:
@@ -105,13 +107,17 @@ def _empty(columns) -> str:
     return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t in columns) + " WHERE false"
 
 
-def _read(files: list[str], columns) -> str:
-    """A SELECT over the Parquet files (each column cast to its type), or an empty SELECT of the same shape."""
+def _read(files: list[tuple[int, str]], columns) -> str:
+    """A SELECT over the Parquet files, each (id, file), the id as the first of `columns`; or an empty SELECT of
+    the same shape when there are none."""
     if not files:
         return _empty(columns)
-    listed = ", ".join(f"'{_quote(str(absolute(f)))}'" for f in files)
-    cols = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in columns)
-    return f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
+    id_name = columns[0][0]
+    cols = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in columns[1:])
+    return " UNION ALL ".join(
+        f"SELECT CAST({int(pk)} AS BIGINT) AS {id_name}, {cols} FROM read_parquet('{_quote(str(absolute(f)))}')"
+        for pk, f in files
+    )
 
 
 def _values_table(con, name: str, columns, rows) -> None:
@@ -182,7 +188,7 @@ def create_views(
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW cld_events_all AS
         SELECT e.*, s.Received_At
-        FROM ({_read([r[7] for r in rows], EVENT_COLUMNS)}) e
+        FROM ({_read([(r[0], r[7]) for r in rows], EVENT_COLUMNS)}) e
         JOIN cld_submissions_loaded s USING (Submission_ID)
     """)
     kind = "TABLE" if materialize else "VIEW"
@@ -208,7 +214,7 @@ def create_views(
         (("area_code", "VARCHAR"), ("age_band", "VARCHAR"), ("population", "BIGINT")),
         list(Population.objects.values_list("area_code", "age_band", "population")),
     )
-    hospital = list(HospitalImport.objects.filter(status=Status.LOADED).values_list("events_file", flat=True))
+    hospital = list(HospitalImport.objects.filter(status=Status.LOADED).values_list("pk", "events_file"))
     fields = ", ".join(f.name for f in domain.HOSPITAL_FIELDS)
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW hospital_activity AS

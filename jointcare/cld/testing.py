@@ -94,17 +94,17 @@ def submission(
         row_count=len(events),
         status=Status.LOADED,
     )
-    names = [n for n, _ in store.EVENT_COLUMNS]
+    names = [n for n, _ in store.FILE_COLUMNS]
     rows = []
     for i, given in enumerate(events):
         unknown = set(given) - set(domain.FIELD_NAMES)
         if unknown:
             raise KeyError(f"not Release 2 CLD fields: {sorted(unknown)}")
         row = {"LA_Code": la_code, "Reporting_Period_Start_Date": start, "Reporting_Period_End_Date": end} | given
-        row["Submission_ID"], row["Row_Number"] = sub.pk, i + 2
+        row["Row_Number"] = i + 2
         rows.append([_value(n, row.get(n)) for n in names])
-    sub.events_file = store.submission_file(sub.pk)
-    _write(rows, store.EVENT_COLUMNS, sub.events_file)
+    sub.events_file = store.new_file("cld")
+    _write(rows, store.FILE_COLUMNS, sub.events_file)
     sub.save(update_fields=["events_file"])
     return sub
 
@@ -116,13 +116,13 @@ def hospital(episodes: list[dict], *, received_at: datetime | None = None) -> Ho
         row_count=len(episodes), status=Status.LOADED,
     )
     defaults = {"Admission_Method": "21", "Discharge_Destination": "19", "Discharge_Method": "1"}
-    names = [n for n, _ in store.HOSPITAL_COLUMNS]
+    names = [n for n, _ in store.HOSPITAL_FILE_COLUMNS]
     rows = []
     for i, given in enumerate(episodes):
-        row = defaults | given | {"Import_ID": record.pk, "Row_Number": i + 2}
+        row = defaults | given | {"Row_Number": i + 2}
         rows.append([_value(n, row.get(n)) for n in names])
-    record.events_file = store.hospital_file(record.pk)
-    _write(rows, store.HOSPITAL_COLUMNS, record.events_file)
+    record.events_file = store.new_file("hospital")
+    _write(rows, store.HOSPITAL_FILE_COLUMNS, record.events_file)
     record.save(update_fields=["events_file"])
     return record
 
