@@ -42,34 +42,60 @@ def _body_and_includes(name: str) -> tuple[str, list[str]]:
     return "\n".join(body).strip(), includes
 
 
-def detail_sql(name: str, period: domain.Period, hospital: bool) -> str:
-    """The rows behind the measures of one SQL file, in DuckDB's dialect."""
-    body, includes = _body_and_includes(name)
-    parts = [source("_common.sql")]
-    for inc in includes:
-        if inc == "discharges":
-            parts.append(source("_discharges_hospital.sql" if hospital else "_discharges_cld.sql"))
-        else:
-            parts.append(source(f"_{inc}.sql"))
-    ctes = ",\n".join(p.strip() for p in parts)
-    sql = f"WITH {ctes}\n{body}" if body.upper().startswith("SELECT") else f"WITH {ctes},\n{body}"
+SHARED = ("common", "stmax_sequels", "discharges", "reablement_discharges")
+
+
+def _params(period: domain.Period) -> dict:
     autumn_start, autumn_end = period.autumn
-    return sql.format(
-        start=period.start.isoformat(),
-        end=period.end.isoformat(),
-        autumn_start=autumn_start.isoformat(),
-        autumn_end=autumn_end.isoformat(),
-        no_ongoing_support=_quoted(domain.NO_ONGOING_SUPPORT),
-        long_term_sequels=_quoted(domain.LONG_TERM_SEQUELS),
-        settled=_quoted(domain.SETTLED_ACCOMMODATION),
-    )
+    return {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "autumn_start": autumn_start.isoformat(),
+        "autumn_end": autumn_end.isoformat(),
+        "no_ongoing_support": _quoted(domain.NO_ONGOING_SUPPORT),
+        "long_term_sequels": _quoted(domain.LONG_TERM_SEQUELS),
+        "settled": _quoted(domain.SETTLED_ACCOMMODATION),
+    }
 
 
-def counts_sql(name: str, period: domain.Period, hospital: bool) -> str:
-    """Numerators and counted denominators per council and group, from the same rows."""
+def _shared_file(name: str, hospital: bool) -> str:
+    if name == "discharges":
+        return "_discharges_hospital.sql" if hospital else "_discharges_cld.sql"
+    return f"_{name}.sql"
+
+
+def shared(period: domain.Period, hospital: bool) -> list[tuple[str, str]]:
+    """The shared definitions, each (name, SELECT) in DuckDB's dialect, in an order each can be built in: the
+    engines build them once as tables (DuckDB) or cached views (Spark) that every measure then reads."""
+    out = []
+    for inc in SHARED:
+        text = source(_shared_file(inc, hospital)).format(**_params(period))
+        tree = sqlglot.parse_one(f"WITH {text} SELECT 1", read="duckdb")
+        for cte in tree.args["with_"].expressions:
+            out.append((cte.alias, cte.this.sql(dialect="duckdb")))
+    return out
+
+
+def measure_sql(name: str, period: domain.Period) -> str:
+    """The rows behind the measures of one SQL file, reading the shared definitions by name."""
+    body, _ = _body_and_includes(name)
+    body = body.format(**_params(period))
+    return body if body.upper().startswith("SELECT") else f"WITH {body}"
+
+
+def detail_sql(name: str, period: domain.Period, hospital: bool) -> str:
+    """The same, self-contained: the shared definitions as a WITH clause (for reading without preparing)."""
+    ctes = ",\n".join(f"{n} AS ({q})" for n, q in shared(period, hospital))
+    body, _ = _body_and_includes(name)
+    body = body.format(**_params(period))
+    return f"WITH {ctes}\n{body}" if body.upper().startswith("SELECT") else f"WITH {ctes},\n{body}"
+
+
+def counts_sql(name: str, period: domain.Period) -> str:
+    """Numerators and counted denominators per council and group, from the same rows (shared definitions built)."""
     return (
         "SELECT la_code, grp, SUM(in_numerator) AS numerator, SUM(in_denominator) AS denominator "
-        f"FROM ({detail_sql(name, period, hospital)}) AS measure_rows GROUP BY la_code, grp"
+        f"FROM ({measure_sql(name, period)}) AS measure_rows GROUP BY la_code, grp"
     )
 
 

@@ -1,7 +1,9 @@
 -- Shared definitions for every measure, in DuckDB's dialect; transpiled by SQLGlot for Spark.
--- Reads three views: cld_events (selected, de-duplicated CLD events, Release 2 column names plus the derived
--- person id Der_NHS_LA_Combined_Person_ID), populations (area_code, age_band, population) and
--- hospital_activity (nhs_number, admission_date, discharge_date, admission_method, discharge_destination).
+-- Reads the views of decision 0100, whatever registered them: cld_events_joined (the selected, de-duplicated
+-- events over consecutive submissions: DHSC's joined submissions table, Release 2 names plus DHSC's derived
+-- fields), cld_person_details (per council and person, their latest record), populations (area_code, age_band,
+-- population) and hospital_activity (NHS_Number, Admission_Date, Discharge_Date, Admission_Method,
+-- Discharge_Destination, Discharge_Method, Date_of_Birth, LA_Code).
 outcome_rank AS (
   -- DHSC's event outcome hierarchy; outcomes that cannot be a sequel carry a penalty of 100
   SELECT outcome, outcome_rank FROM (VALUES
@@ -36,26 +38,25 @@ service_rank AS (
   ) AS t(service, service_rank)
 ),
 people AS (
-  SELECT LA_Code AS la_code, Der_NHS_LA_Combined_Person_ID AS person_id,
-         MAX(Date_of_Birth) AS birth_date, MAX(Date_of_Death) AS death_date
-  FROM cld_events
+  SELECT LA_Code AS la_code, Der_NHS_LA_Combined_Person_ID AS person_id, Der_Birth_Date AS birth_date,
+         Date_of_Death AS death_date
+  FROM cld_person_details
   WHERE Der_NHS_LA_Combined_Person_ID IS NOT NULL
-  GROUP BY LA_Code, Der_NHS_LA_Combined_Person_ID
 ),
 ev AS (
   SELECT e.LA_Code AS la_code, e.Der_NHS_LA_Combined_Person_ID AS person_id, e.Event_Type AS event_type,
          e.Service_Type AS service_type, e.Service_Component AS service_component,
          COALESCE(e.Event_Outcome, 'Invalid and not mapped') AS event_outcome,
          COALESCE(r.outcome_rank, 999) AS outcome_rank,
-         e.Event_Start_Date AS start_date, COALESCE(e.Event_End_Date, DATE '9999-01-01') AS end_date,
-         e.Event_End_Date AS recorded_end_date, e.Request_Route_of_Access AS route,
+         e.Event_Start_Date AS start_date, COALESCE(e.Der_Event_End_Date, DATE '9999-01-01') AS end_date,
+         e.Der_Event_End_Date AS recorded_end_date, e.Request_Route_of_Access AS route,
          e.Accommodation_Status AS accommodation
-  FROM cld_events e
+  FROM cld_events_joined e
   LEFT JOIN outcome_rank r ON e.Event_Outcome = r.outcome
   WHERE e.Client_Type = 'Service user'
     AND e.Der_NHS_LA_Combined_Person_ID IS NOT NULL
     AND e.Event_Start_Date IS NOT NULL
-    AND (e.Event_End_Date IS NULL OR e.Event_End_Date >= e.Event_Start_Date)
+    AND (e.Der_Event_End_Date IS NULL OR e.Der_Event_End_Date >= e.Event_Start_Date)
 ),
 stmax_ordered AS (
   SELECT la_code, person_id, start_date, end_date, event_outcome, outcome_rank,

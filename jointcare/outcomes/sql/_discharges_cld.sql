@@ -2,7 +2,7 @@
 -- discharge from hospital stands for the discharge; an episode ending 'Admitted to hospital' for a readmission.
 discharges AS (
   SELECT person_id, la_code, start_date AS admission_date, start_date AS discharge_date,
-         CAST(NULL AS VARCHAR) AS destination
+         CAST(NULL AS VARCHAR) AS destination, CAST(NULL AS DATE) AS birth_date
   FROM ev WHERE event_type = 'Request' AND route = 'Discharge from hospital'
 ),
 readmissions AS (

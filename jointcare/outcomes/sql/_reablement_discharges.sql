@@ -5,7 +5,8 @@ eligible_discharges AS (
   SELECT d.person_id, p.la_code, d.admission_date, d.discharge_date, p.death_date
   FROM discharges d
   JOIN people p ON p.person_id = d.person_id AND (d.la_code IS NULL OR d.la_code = p.la_code)
-  WHERE p.birth_date IS NOT NULL AND FLOOR(DATE_DIFF('day', p.birth_date, d.discharge_date) / 365.25) >= 65
+  WHERE COALESCE(d.birth_date, p.birth_date) IS NOT NULL
+    AND FLOOR(DATE_DIFF('day', COALESCE(d.birth_date, p.birth_date), d.discharge_date) / 365.25) >= 65
     AND d.discharge_date BETWEEN DATE '{start}' AND DATE '{end}'
     AND (d.destination IS NULL OR d.destination NOT IN ('49', '50', '51', '52', '79', '87', '88'))
     AND (p.death_date IS NULL OR p.death_date >= DATE '{start}')
