@@ -117,6 +117,11 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     ("audit.view",            ANY,          frozenset({A})),
     ("audit.view",            HOST,         frozenset({F})),
     ("audit.view",            NAMED,        frozenset({F})),
+    # Outcome measures are statistics about councils' areas: partnership staff see them; the people and episodes
+    # behind a measure are person-level data, for analysts only. Targets are set by commissioners and analysts.
+    ("outcomes.view",         ANY,          PARTNERSHIP_STAFF),
+    ("outcomes.detail",       ANY,          frozenset({Role.ANALYST})),
+    ("outcomes.target",       ANY,          frozenset({C, Role.ANALYST})),
     ("users.manage",          ANY,          frozenset({A})),
     ("tokens.manage",         ANY,          frozenset({A})),
     # Person records arrive with integrated care: ("person.view", CARE_RELATIONSHIP, CARE_ROLES), ...
@@ -128,7 +133,7 @@ POLICY: frozenset[tuple[Role, Relationship, str]] = frozenset(
 ACTIONS: frozenset[str] = frozenset(action for action, _, _ in POLICY_LINES)
 _ROLE_ACTIONS = frozenset((role, action) for role, _, action in POLICY)
 # Actions that change something (the rest only read).
-WRITES: frozenset[str] = frozenset(a for a in ACTIONS if not a.endswith(".view"))
+WRITES: frozenset[str] = frozenset(a for a in ACTIONS if not a.endswith((".view", ".detail")))
 
 
 def _known(action: str) -> None:
