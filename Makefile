@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/jointcare
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install assets chromium lint bench clean
+.PHONY: run test install assets chromium java lint bench clean
 
 install: $(VENV)/.installed assets
 
@@ -35,7 +35,13 @@ chromium:
 	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is needed for the browser tests: sudo apt-get install -y chromium"; exit 1; fi; }
 
-test: install chromium
+# Spark (the measures' second engine) runs on a Java runtime: Debian's, installed when missing.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else echo "Java is needed for the Spark tests: sudo apt-get install -y default-jre-headless"; exit 1; fi; }
+
+test: install chromium java
 	PG_URL=$(PG_URL) BIN=$(BIN) bash scripts/test.sh
 
 lint: install

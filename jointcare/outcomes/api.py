@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Query, Router, Schema
 
 from jointcare.accounts.access import api_user, check
@@ -28,7 +30,7 @@ class PackOut(Schema):
 
 
 class MeasureQuery(Schema):
-    period: str = text(max_length=7, description="financial year, like 2025-26")
+    period: str = text("", max_length=7, description="financial year, like 2025-26 (default: the current one)")
     area: str = text(domain.ALL, max_length=9, description="a council's GSS code, or `all` (every loaded council together)")
 
 
@@ -48,7 +50,7 @@ class BadQuery(FieldError):
 def measures(request, q: Query[MeasureQuery]):
     check(api_user(request), "outcomes.view")
     try:
-        period = domain.parse_period(q.period)
+        period = domain.parse_period(q.period or domain.current_period(dt.date.today()))
     except ValueError as exc:
         raise BadQuery(str(exc), field="period") from None
     try:

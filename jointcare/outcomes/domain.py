@@ -322,6 +322,12 @@ def parse_period(text: str) -> Period:
     return Period(text, dt.date(first, 4, 1), dt.date(first + 1, 3, 31))
 
 
+def current_period(today: dt.date) -> str:
+    """The financial year `today` falls in, as "2025-26"."""
+    first = today.year if today.month >= 4 else today.year - 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
 def check_area(text: str) -> str:
     if text == ALL or AREA_RE.match(text or ""):
         return text

@@ -7,6 +7,7 @@ import datetime as dt
 import shutil
 import subprocess
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
@@ -31,10 +32,8 @@ class NoPdf(ServiceError):
     status = 503
 
 
-def current_period(today: dt.date | None = None) -> str:
-    today = today or dt.date.today()
-    first = today.year if today.month >= 4 else today.year - 1
-    return f"{first}-{(first + 1) % 100:02d}"
+def current_period() -> str:
+    return domain.current_period(dt.date.today())
 
 
 def _choices(request) -> tuple[domain.Period, str]:
@@ -172,8 +171,9 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@lru_cache(maxsize=8)
 def html_to_pdf(html: str) -> bytes:
-    """Print HTML to PDF with headless Chromium (decision 0108)."""
+    """Print HTML to PDF with headless Chromium (decision 0108). The same pack asked for again is not printed again."""
     browser = chromium()
     if browser is None:
         raise NoPdf("The PDF board pack needs Chromium on the server (apt-get install chromium); the HTML board pack "

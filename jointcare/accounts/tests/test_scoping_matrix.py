@@ -75,6 +75,13 @@ PAGES = {
     "pool:setup": ("GET", "pool.create", SOMEWHERE),
     "audit:list": ("GET", "audit.view", SOMEWHERE),
     "audit:export": ("GET", "audit.view", SOMEWHERE),
+    "outcomes:measures": ("GET", "outcomes.view", SOMEWHERE),
+    "outcomes:measure": ("GET", "outcomes.view", SOMEWHERE),
+    "outcomes:dashboard": ("GET", "outcomes.view", SOMEWHERE),
+    "outcomes:board-pack": ("GET", "outcomes.view", SOMEWHERE),
+    "outcomes:board-pack-pdf": ("GET", "outcomes.view", SOMEWHERE),
+    "outcomes:export": ("GET", "outcomes.view", SOMEWHERE),
+    "outcomes:target": ("POST", "outcomes.target", SOMEWHERE),
 }
 
 # API: (method, path as in the OpenAPI document) -> (action, target).
@@ -123,6 +130,7 @@ API = {
     ("get", "/api/v1/pools/{pool_id}/reports/{kind}"): ("pool.view", "pool"),
     ("get", "/api/v1/pools/{pool_id}/ledger-check"): ("pool.view", "pool"),
     ("get", "/api/v1/audit/"): ("audit.view", SOMEWHERE),
+    ("get", "/api/v1/measures"): ("outcomes.view", SOMEWHERE),
 }
 
 
@@ -254,6 +262,8 @@ def test_pages(client, world, name, kind):
         "pool:transaction": {"tx_id": 999_999},
         "pool:setup": {"step": "agreement"},
         "places:export": {"fmt": "csv"},
+        "outcomes:export": {"fmt": "csv"},
+        "outcomes:measure": {"code": "2A"},
         "partnerships:attendance": {"meeting_pk": 999_999},
     }
     kwargs.update(extra.get(name, {}))

@@ -123,3 +123,10 @@ def test_json_shape():
 def test_every_measure_is_described_whole():
     for m in domain.MEASURES:
         assert m.definition and m.numerator and m.denominator and m.notes and m.reference
+
+
+def test_current_period_turns_on_1_april():
+    import datetime as dt
+
+    assert domain.current_period(dt.date(2026, 3, 31)) == "2025-26"
+    assert domain.current_period(dt.date(2026, 4, 1)) == "2026-27"
