@@ -149,3 +149,19 @@ def _write(rows: list[list], columns, relative: str) -> None:
         store.copy_to_parquet(con, "SELECT * FROM t", relative)
     finally:
         con.close()
+
+
+def csv_text(events: list[dict], *, la_code: str = "E09000001", period: tuple = ("2025-04-01", "2026-03-31"),
+             columns: list[str] | None = None) -> str:
+    """The CSV a council would send for `events` (Release 2 columns unless `columns` names them otherwise)."""
+    import csv
+    import io
+
+    names = columns or list(domain.FIELD_NAMES)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for given in events:
+        row = {"LA_Code": la_code, "Reporting_Period_Start_Date": period[0], "Reporting_Period_End_Date": period[1]} | given
+        writer.writerow(["" if row.get(n) is None else str(row.get(n)) for n in (domain.release_2_column(c) or c for c in names)])
+    return out.getvalue()

@@ -178,24 +178,32 @@ def staged(
         for name in required:
             if name not in seen:
                 outcome.file_report.append({"row": 1, "field": name, "reason": f"the column {name} is missing"})
-        con = duckdb.connect(str(workdir / "import.duckdb"))
+        # A small file is read in memory; a large one into a database file DuckDB can spill from.
+        small = source.stat().st_size < 64 * limits.MB
+        con = duckdb.connect(":memory:" if small else str(workdir / "import.duckdb"))
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET threads = {THREADS}")
         con.execute(f"SET temp_directory = '{workdir / 'spill'}'")
         con.execute("SET preserve_insertion_order = true")
         spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
         select = ", ".join(f"c{seen[n]} AS {n}" if n in seen else f"CAST(NULL AS VARCHAR) AS {n}" for n in fields)
-        con.execute(f"""
-            CREATE TABLE raw AS SELECT {select} FROM read_csv(
-                '{str(source).replace("'", "''")}', header = true, auto_detect = false, columns = {{{spec}}},
-                delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 1048576
-            )
-        """)
+        try:
+            con.execute(f"""
+                CREATE TABLE raw AS SELECT {select} FROM read_csv(
+                    '{str(source).replace("'", "''")}', header = true, auto_detect = false, columns = {{{spec}}},
+                    delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 1048576
+                )
+            """)
+        except duckdb.Error as exc:
+            raise FieldError(
+                f"The file cannot be read as CSV: {shorten(str(exc).splitlines()[0], 200)}", field="file"
+            ) from None
         outcome.rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
         rejects = con.execute("""
-            SELECT line, column_idx, error_type, error_message FROM reject_errors ORDER BY line LIMIT ?
+            SELECT DISTINCT ON (line) line, column_idx, error_type, error_message FROM reject_errors
+            ORDER BY line, column_idx LIMIT ?
         """, [MAX_REPORT_ROWS]).fetchall()
-        n_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+        n_rejects = con.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()[0]
         outcome.file_errors += n_rejects
         for line, column_idx, error_type, message in rejects:
             column = names[column_idx - 1] if column_idx and column_idx <= len(names) and names[column_idx - 1] else "file"
@@ -211,8 +219,6 @@ def staged(
             outcome.file_errors += 1
             outcome.file_report.append({"row": None, "field": "file", "reason": "the file has no rows of data"})
         yield con, outcome
-    except duckdb.Error as exc:
-        raise FieldError(f"The file cannot be read as CSV: {shorten(str(exc).splitlines()[0], 200)}", field="file") from None
     finally:
         if con is not None:
             con.close()
@@ -355,19 +361,25 @@ def cld_checks(maps: dict[str, str]) -> list[Check]:
         ("Event_Start_Date", f"{d('Event_Start_Date')} > {d('Date_of_Death')}", "is after the person's Date_of_Death"),
     ]
     for c, condition, why in impossible:
-        checks.append(Check(c, condition, f"{_v(c)} || ' {why}'"))
+        checks.append(Check(c, condition, f"{_v(c)} || {quote(' ' + why)}"))
     return checks
 
 
-def run_checks(con, checks: list[Check], joins: str, key: tuple[str, str, str] | None) -> None:
-    """Create table `problems` (row, field, reason, k_la, k_start, k_end) from the checks over `raw`."""
+def run_checks(con, checks: list[Check], key: tuple[str, str, str] | None) -> None:
+    """Create table `problems` (row, field, reason, k_la, k_start, k_end) from the checks over table `checked`
+    (`raw` with `r`, its rowid, and any mapped columns). One scan finds the rows with any problem; only those
+    are checked one rule at a time for the report."""
     k = (f"trim({key[0]}) AS k_la, {as_date(key[1])} AS k_start, {as_date(key[2])} AS k_end" if key
          else "NULL AS k_la, CAST(NULL AS DATE) AS k_start, CAST(NULL AS DATE) AS k_end")
-    parts = [
-        f"SELECT raw.rowid + 2 AS row, {quote(c.field)} AS field, {c.reason} AS reason, {k} FROM raw {joins} WHERE {c.problem}"
-        for c in checks
-    ]
-    con.execute("CREATE OR REPLACE TABLE problems AS " + " UNION ALL ".join(parts))
+    any_problem = " OR ".join(f"coalesce({c.problem}, false)" for c in checks)
+    con.execute(f"CREATE OR REPLACE TABLE bad AS SELECT * FROM checked WHERE {any_problem}")
+    con.execute("CREATE OR REPLACE TABLE problems (row BIGINT, field VARCHAR, reason VARCHAR, k_la VARCHAR, "
+                "k_start DATE, k_end DATE)")
+    if con.execute("SELECT count(*) FROM bad").fetchone()[0] == 0:
+        return
+    parts = [f"SELECT r + 2 AS row, {quote(c.field)} AS field, {c.reason} AS reason, {k} FROM bad WHERE {c.problem}"
+             for c in checks]
+    con.execute("INSERT INTO problems " + " UNION ALL ".join(parts))
 
 
 def duplicates(con, fields: tuple[str, ...], key: tuple[str, str, str] | None) -> None:
@@ -377,9 +389,9 @@ def duplicates(con, fields: tuple[str, ...], key: tuple[str, str, str] | None) -
          else "NULL AS k_la, CAST(NULL AS DATE) AS k_start, CAST(NULL AS DATE) AS k_end")
     con.execute(f"""
         INSERT INTO problems
-        WITH hashed AS (SELECT rowid AS r, hash({cols}) AS h FROM raw),
+        WITH hashed AS (SELECT r, hash({cols}) AS h FROM checked),
              twice AS (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1),
-             candidates AS (SELECT raw.rowid AS r, raw.* FROM raw JOIN hashed ON hashed.r = raw.rowid
+             candidates AS (SELECT checked.* FROM checked JOIN hashed USING (r)
                             WHERE hashed.h IN (SELECT h FROM twice)),
              ranked AS (SELECT *, min(r) OVER (PARTITION BY {cols}) AS first_r FROM candidates)
         SELECT r + 2, 'row', 'repeats row ' || (first_r + 2) || ' exactly (a duplicate event)', {k}
