@@ -67,26 +67,28 @@ def _check_cld(con, outcome: Outcome) -> None:
     for f in domain.DEFINED_VALUES:
         validation.mapping_table(con, f, present=True)
         maps[f] = _mapped(f)
-    con.execute(f"CREATE OR REPLACE TABLE checked AS {_checked_sql()}")
-    validation.run_checks(con, validation.cld_checks(maps), domain.SUBMISSION_KEY)
-    validation.duplicates(con, domain.FIELD_NAMES, domain.SUBMISSION_KEY)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked_sql()}")
+    checks = validation.cld_checks(maps)
     la, start, end = domain.SUBMISSION_KEY
     valid_key = (
         f"regexp_full_match(trim({la}), 'E(06|08|09|10)[0-9]{{6}}') AND {as_date(start)} IS NOT NULL "
         f"AND {as_date(end)} IS NOT NULL AND {as_date(end)} >= {as_date(start)}"
     )
-    validation.collect(
-        con, outcome,
-        f"SELECT trim({la}), {as_date(start)}, {as_date(end)}, count(*) FROM raw WHERE {valid_key} GROUP BY ALL ORDER BY ALL",
-    )
-    # Release 1 spellings met, per submission (accepted and stored in their Release 2 form)
-    by_key = {s.key: s for s in outcome.submissions}
     release_1 = " + ".join(f"coalesce(CAST({f}__r1 AS INTEGER), 0)" for f in domain.DEFINED_VALUES)
-    for la_code, s, e, n in con.execute(
-        f"SELECT trim({la}), {as_date(start)}, {as_date(end)}, sum({release_1}) FROM checked GROUP BY ALL"
-    ).fetchall():
-        if (la_code, s, e) in by_key:
-            by_key[(la_code, s, e)].release_1_values = int(n or 0)
+    # One scan: the submissions, their rows, the Release 1 spellings, and whether any row has a problem.
+    summary = con.execute(f"""
+        SELECT trim({la}), {as_date(start)}, {as_date(end)}, count(*), sum({release_1}),
+               count(*) FILTER ({validation.any_problem(checks)}), bool_and({valid_key})
+        FROM checked GROUP BY ALL ORDER BY ALL
+    """).fetchall()
+    any_bad = any(row[5] for row in summary)
+    validation.duplicates(con, domain.FIELD_NAMES, domain.SUBMISSION_KEY)
+    if any_bad:
+        validation.run_checks(con, checks, domain.SUBMISSION_KEY)
+    for la_code, s, e, rows, r1, _bad, valid in summary:
+        if valid:
+            outcome.submissions.append(validation.Found(la_code, s, e, rows, release_1_values=int(r1 or 0)))
+    validation.collect(con, outcome, None)
 
 
 def validate_cld(path: Path, file_name: str) -> Outcome:
@@ -111,33 +113,20 @@ def import_cld(actor, path: Path, file_name: str, *, dry_run: bool = False) -> O
         if not outcome.ok:
             _record_rejected(actor, outcome)
             return outcome
-        con.execute(f"""
-            CREATE TABLE typed AS
-            SELECT r + 2 AS Row_Number, {', '.join(_typed(f) for f in domain.FIELDS)}
-            FROM checked
-        """)
-        written: list[str] = []
+        relative = store.new_file("cld")
         try:
-            for found in outcome.submissions:
-                relative = store.new_file("cld")
-                written.append(relative)
-                store.copy_to_parquet(
-                    con,
-                    f"SELECT * FROM typed WHERE LA_Code = {quote(found.la_code)} "
-                    f"AND Reporting_Period_Start_Date = DATE '{found.start.isoformat()}' "
-                    f"AND Reporting_Period_End_Date = DATE '{found.end.isoformat()}' ORDER BY Row_Number",
-                    relative,
-                )
-            _record_loaded(actor, outcome, written)
+            store.copy_to_parquet(
+                con, f"SELECT r + 2 AS Row_Number, {', '.join(_typed(f) for f in domain.FIELDS)} FROM checked", relative
+            )
+            _record_loaded(actor, outcome, relative)
         except BaseException:
-            for relative in written:
-                store.remove_file(relative)
+            store.remove_file(relative)
             raise
     return outcome
 
 
 @transaction.atomic
-def _record_loaded(actor, outcome: Outcome, files: list[str]) -> list[Submission]:
+def _record_loaded(actor, outcome: Outcome, relative: str) -> list[Submission]:
     received, batch = timezone.now(), uuid.uuid4().hex
     created = [
         Submission.objects.create(
@@ -147,7 +136,7 @@ def _record_loaded(actor, outcome: Outcome, files: list[str]) -> list[Submission
             release_1_values=found.release_1_values, error_count=0, validation_report=[], events_file=relative,
             received_by=_user(actor),
         )
-        for found, relative in zip(outcome.submissions, files, strict=True)
+        for found in outcome.submissions
     ]
     record(
         actor, "cld.import", object_type="cld.submission", object_id=batch,
@@ -244,7 +233,7 @@ def import_hospital(actor, path: Path, file_name: str, *, dry_run: bool = False)
         Path(path), file_name, columns=domain.HOSPITAL_COLUMNS, fields=_HOSPITAL_NAMES, required=domain.HOSPITAL_MANDATORY,
     ) as (con, outcome):
         if outcome.file_errors == 0:
-            con.execute("CREATE TABLE checked AS SELECT rowid AS r, * FROM raw")
+            con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS r, * FROM raw")
             validation.run_checks(con, _hospital_checks(), None)
             validation.duplicates(con, _HOSPITAL_NAMES, None)
             validation.collect(con, outcome, None)

@@ -199,6 +199,8 @@ def staged(
                 f"The file cannot be read as CSV: {shorten(str(exc).splitlines()[0], 200)}", field="file"
             ) from None
         outcome.rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+        con.execute("CREATE TABLE problems (row BIGINT, field VARCHAR, reason VARCHAR, k_la VARCHAR, "
+                    "k_start DATE, k_end DATE)")
         rejects = con.execute("""
             SELECT DISTINCT ON (line) line, column_idx, error_type, error_message FROM reject_errors
             ORDER BY line, column_idx LIMIT ?
@@ -365,34 +367,42 @@ def cld_checks(maps: dict[str, str]) -> list[Check]:
     return checks
 
 
-def run_checks(con, checks: list[Check], key: tuple[str, str, str] | None) -> None:
-    """Create table `problems` (row, field, reason, k_la, k_start, k_end) from the checks over table `checked`
-    (`raw` with `r`, its rowid, and any mapped columns). One scan finds the rows with any problem; only those
-    are checked one rule at a time for the report."""
-    k = (f"trim({key[0]}) AS k_la, {as_date(key[1])} AS k_start, {as_date(key[2])} AS k_end" if key
-         else "NULL AS k_la, CAST(NULL AS DATE) AS k_start, CAST(NULL AS DATE) AS k_end")
-    any_problem = " OR ".join(f"coalesce({c.problem}, false)" for c in checks)
-    con.execute(f"CREATE OR REPLACE TABLE bad AS SELECT * FROM checked WHERE {any_problem}")
-    con.execute("CREATE OR REPLACE TABLE problems (row BIGINT, field VARCHAR, reason VARCHAR, k_la VARCHAR, "
-                "k_start DATE, k_end DATE)")
-    if con.execute("SELECT count(*) FROM bad").fetchone()[0] == 0:
-        return
-    parts = [f"SELECT r + 2 AS row, {quote(c.field)} AS field, {c.reason} AS reason, {k} FROM bad WHERE {c.problem}"
-             for c in checks]
-    con.execute("INSERT INTO problems " + " UNION ALL ".join(parts))
+def run_checks(con, checks: list[Check], key: tuple[str, str, str] | None, *, only_if_any: bool = True) -> int:
+    """Create table `problems` (row, field, reason, k_la, k_start, k_end) from the checks over the view or table
+    `checked` (`raw` with `r`, its rowid, and any mapped columns); return how many rows have a problem.
+
+    One scan finds the rows with any problem; only those are then checked one rule at a time for the report."""
+    k = _key(key)
+    con.execute(f"CREATE OR REPLACE TABLE bad AS SELECT * FROM checked WHERE {any_problem(checks)}")
+    n_bad = con.execute("SELECT count(*) FROM bad").fetchone()[0]
+    if n_bad:
+        parts = [f"SELECT r + 2 AS row, {quote(c.field)} AS field, {c.reason} AS reason, {k} FROM bad WHERE {c.problem}"
+                 for c in checks]
+        con.execute("INSERT INTO problems " + " UNION ALL ".join(parts))
+    return n_bad
+
+
+def any_problem(checks: list[Check]) -> str:
+    """SQL: true when the row fails any of the checks."""
+    return "(" + " OR ".join(f"coalesce({c.problem}, false)" for c in checks) + ")"
+
+
+def _key(key: tuple[str, str, str] | None) -> str:
+    if key:
+        return f"trim({key[0]}) AS k_la, {as_date(key[1])} AS k_start, {as_date(key[2])} AS k_end"
+    return "NULL AS k_la, CAST(NULL AS DATE) AS k_start, CAST(NULL AS DATE) AS k_end"
 
 
 def duplicates(con, fields: tuple[str, ...], key: tuple[str, str, str] | None) -> None:
     """Add to `problems` every row that repeats an earlier row exactly (hash first, then every value compared)."""
     cols = ", ".join(fields)
-    k = (f"trim({key[0]}) AS k_la, {as_date(key[1])} AS k_start, {as_date(key[2])} AS k_end" if key
-         else "NULL AS k_la, CAST(NULL AS DATE) AS k_start, CAST(NULL AS DATE) AS k_end")
+    k = _key(key)
     con.execute(f"""
         INSERT INTO problems
-        WITH hashed AS (SELECT r, hash({cols}) AS h FROM checked),
+        WITH hashed AS (SELECT rowid AS r, hash({cols}) AS h FROM raw),
              twice AS (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1),
-             candidates AS (SELECT checked.* FROM checked JOIN hashed USING (r)
-                            WHERE hashed.h IN (SELECT h FROM twice)),
+             candidates AS (SELECT raw.rowid AS r, raw.* FROM raw
+                            WHERE hash({cols}) IN (SELECT h FROM twice)),
              ranked AS (SELECT *, min(r) OVER (PARTITION BY {cols}) AS first_r FROM candidates)
         SELECT r + 2, 'row', 'repeats row ' || (first_r + 2) || ' exactly (a duplicate event)', {k}
         FROM ranked WHERE r > first_r
