@@ -39,12 +39,13 @@ def _mapped(field: str) -> str:
     return f"{field}__r2"
 
 
-def _checked_sql() -> str:
-    """`raw` with its row id and, for each field with defined values, the Release 2 value and whether the file
-    gave it in a Release 1 spelling."""
+def _checked_sql(with_row: bool) -> str:
+    """`raw` with (once materialized) its row id and, for each field with defined values, the Release 2 value
+    and whether the file gave it in a Release 1 spelling."""
     mapped = ", ".join(f"m_{f}.value AS {f}__r2, m_{f}.release_1 AS {f}__r1" for f in domain.DEFINED_VALUES)
     joins = " ".join(f"LEFT JOIN map_{f} m_{f} ON m_{f}.raw = raw.{f}" for f in domain.DEFINED_VALUES)
-    return f"SELECT raw.rowid AS r, raw.*, {mapped} FROM raw {joins}"
+    row = "raw.rowid AS r, " if with_row else ""
+    return f"SELECT {row}raw.*, {mapped} FROM raw {joins}"
 
 
 def _typed(f: domain.Field) -> str:
@@ -62,33 +63,41 @@ def _typed(f: domain.Field) -> str:
     return f"nullif(trim({c}), '') AS {c}"
 
 
-def _check_cld(con, outcome: Outcome) -> None:
-    maps = {}
-    for f in domain.DEFINED_VALUES:
-        validation.mapping_table(con, f, present=True)
-        maps[f] = _mapped(f)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked_sql()}")
-    checks = validation.cld_checks(maps)
+def _check_cld(staged: validation.Staged) -> None:
+    con, outcome = staged.con, staged.outcome
+    defined = list(domain.DEFINED_VALUES)
+    # Scan 1: the distinct values of the fields with defined values (to map Release 1 spellings).
+    lists = staged.scan("SELECT " + ", ".join(f"list(DISTINCT {f})" for f in defined) + " FROM raw")
+    validation.mapping_tables(con, dict(zip(defined, lists[0], strict=True)))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked_sql(False)}")
+    checks = validation.cld_checks({f: _mapped(f) for f in defined})
     la, start, end = domain.SUBMISSION_KEY
     valid_key = (
         f"regexp_full_match(trim({la}), 'E(06|08|09|10)[0-9]{{6}}') AND {as_date(start)} IS NOT NULL "
         f"AND {as_date(end)} IS NOT NULL AND {as_date(end)} >= {as_date(start)}"
     )
-    release_1 = " + ".join(f"coalesce(CAST({f}__r1 AS INTEGER), 0)" for f in domain.DEFINED_VALUES)
-    # One scan: the submissions, their rows, the Release 1 spellings, and whether any row has a problem.
-    summary = con.execute(f"""
+    release_1 = " + ".join(f"coalesce(CAST({f}__r1 AS INTEGER), 0)" for f in defined)
+    fields = ", ".join(domain.FIELD_NAMES)
+    # Scan 2: the submissions, their rows, Release 1 spellings, rows with a problem and repeated rows.
+    summary = staged.scan(f"""
         SELECT trim({la}), {as_date(start)}, {as_date(end)}, count(*), sum({release_1}),
-               count(*) FILTER ({validation.any_problem(checks)}), bool_and({valid_key})
+               count(*) FILTER ({validation.any_problem(checks)}), bool_and({valid_key}),
+               count(*) - count(DISTINCT hash({fields}))
         FROM checked GROUP BY ALL ORDER BY ALL
-    """).fetchall()
-    any_bad = any(row[5] for row in summary)
-    validation.duplicates(con, domain.FIELD_NAMES, domain.SUBMISSION_KEY)
-    if any_bad:
-        validation.run_checks(con, checks, domain.SUBMISSION_KEY)
-    for la_code, s, e, rows, r1, _bad, valid in summary:
+    """)
+    staged.counted(sum(row[3] for row in summary))
+    if outcome.file_errors:
+        return
+    for la_code, s, e, rows, r1, _bad, valid, _repeats in summary:
         if valid:
             outcome.submissions.append(validation.Found(la_code, s, e, rows, release_1_values=int(r1 or 0)))
-    validation.collect(con, outcome, None)
+    if any(row[5] or row[7] for row in summary):
+        # Only a file with problems is held, to name each one by row and field.
+        staged.materialize()
+        con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked_sql(True)}")
+        validation.run_checks(con, checks, domain.SUBMISSION_KEY)
+        validation.duplicates(con, domain.FIELD_NAMES, domain.SUBMISSION_KEY)
+        validation.collect(con, outcome, None)
 
 
 def validate_cld(path: Path, file_name: str) -> Outcome:
@@ -105,18 +114,20 @@ def import_cld(actor, path: Path, file_name: str, *, dry_run: bool = False) -> O
     file_name = _file_name(file_name)
     with validation.staged(
         Path(path), file_name, columns=_CLD_COLUMNS, fields=domain.FIELD_NAMES, required=_CLD_REQUIRED,
-    ) as (con, outcome):
+    ) as staged:
+        outcome = staged.outcome
         if outcome.file_errors == 0:
-            _check_cld(con, outcome)
+            _check_cld(staged)
         if dry_run:
             return outcome
         if not outcome.ok:
             _record_rejected(actor, outcome)
             return outcome
+        # Scan 3: the rows, typed and in their Release 2 spelling, straight into Parquet.
         relative = store.new_file("cld")
         try:
             store.copy_to_parquet(
-                con, f"SELECT r + 2 AS Row_Number, {', '.join(_typed(f) for f in domain.FIELDS)} FROM checked", relative
+                staged.con, f"SELECT {', '.join(_typed(f) for f in domain.FIELDS)} FROM checked", relative
             )
             _record_loaded(actor, outcome, relative)
         except BaseException:
@@ -231,12 +242,22 @@ def import_hospital(actor, path: Path, file_name: str, *, dry_run: bool = False)
     file_name = _file_name(file_name)
     with validation.staged(
         Path(path), file_name, columns=domain.HOSPITAL_COLUMNS, fields=_HOSPITAL_NAMES, required=domain.HOSPITAL_MANDATORY,
-    ) as (con, outcome):
+    ) as staged:
+        con, outcome = staged.con, staged.outcome
+        checks = _hospital_checks()
         if outcome.file_errors == 0:
-            con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS r, * FROM raw")
-            validation.run_checks(con, _hospital_checks(), None)
-            validation.duplicates(con, _HOSPITAL_NAMES, None)
-            validation.collect(con, outcome, None)
+            con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT * FROM raw")
+            rows, bad, repeats = staged.scan(f"""
+                SELECT count(*), count(*) FILTER ({validation.any_problem(checks)}),
+                       count(*) - count(DISTINCT hash({', '.join(_HOSPITAL_NAMES)})) FROM checked
+            """)[0]
+            staged.counted(rows)
+            if outcome.file_errors == 0 and (bad or repeats):
+                staged.materialize()
+                con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS r, * FROM raw")
+                validation.run_checks(con, checks, None)
+                validation.duplicates(con, _HOSPITAL_NAMES, None)
+                validation.collect(con, outcome, None)
         if dry_run:
             return outcome
         if not outcome.ok:
@@ -252,10 +273,7 @@ def import_hospital(actor, path: Path, file_name: str, *, dry_run: bool = False)
         relative = store.new_file("hospital")
         try:
             store.copy_to_parquet(
-                con,
-                f"SELECT raw.rowid + 2 AS Row_Number, {', '.join(_hospital_typed(f) for f in domain.HOSPITAL_FIELDS)} "
-                "FROM raw ORDER BY Row_Number",
-                relative,
+                con, f"SELECT {', '.join(_hospital_typed(f) for f in domain.HOSPITAL_FIELDS)} FROM raw", relative
             )
             with transaction.atomic():
                 loaded = HospitalImport.objects.create(

@@ -2,8 +2,8 @@
 
 Each imported file's events are one Parquet file, `<JOINTCARE_DATA_DIR>/cld/<uuid>.parquet`, holding its rows
 (every submission the file held; each submission reads its own by LA_Code and reporting period) under the
-Release 2 column names (typed: dates are DATE, costs DECIMAL) with `Row_Number` (the row of the file it came
-from; the header is row 1); the views add `Submission_ID`. Hospital activity files are the same, under
+Release 2 column names (typed: dates are DATE, costs DECIMAL), in the order of the file they came from; the
+views add `Submission_ID` and `Row_Number` (the row of that file; the header is row 1). Hospital activity files are the same, under
 `hospital/`. Submission metadata, populations and the status of every file are Django models.
 
 `create_views(con)` registers, on any DuckDB connection:
@@ -33,17 +33,12 @@ from jointcare.cld import domain
 
 # DuckDB types of the stored columns.
 _KIND_TYPES = {domain.TEXT: "VARCHAR", domain.DATE: "DATE", domain.DECIMAL: "DECIMAL(14,4)"}
-# The columns of an events file; `Submission_ID` is added when the files are read (a file's name is its own).
-FILE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Row_Number", "BIGINT"),
-    *((f.name, _KIND_TYPES[f.kind]) for f in domain.FIELDS),
-)
-EVENT_COLUMNS: tuple[tuple[str, str], ...] = (("Submission_ID", "BIGINT"), *FILE_COLUMNS)
-HOSPITAL_FILE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Row_Number", "BIGINT"),
-    *((f.name, _KIND_TYPES[f.kind]) for f in domain.HOSPITAL_FIELDS),
-)
-HOSPITAL_COLUMNS: tuple[tuple[str, str], ...] = (("Import_ID", "BIGINT"), *HOSPITAL_FILE_COLUMNS)
+# The columns of an events file, in the order of the rows of the file it came from. `Submission_ID` and
+# `Row_Number` (the row of that file: the header is row 1, so the Parquet row number + 2) are added on reading.
+FILE_COLUMNS: tuple[tuple[str, str], ...] = tuple((f.name, _KIND_TYPES[f.kind]) for f in domain.FIELDS)
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (("Submission_ID", "BIGINT"), ("Row_Number", "BIGINT"), *FILE_COLUMNS)
+HOSPITAL_FILE_COLUMNS: tuple[tuple[str, str], ...] = tuple((f.name, _KIND_TYPES[f.kind]) for f in domain.HOSPITAL_FIELDS)
+HOSPITAL_COLUMNS: tuple[tuple[str, str], ...] = (("Import_ID", "BIGINT"), ("Row_Number", "BIGINT"), *HOSPITAL_FILE_COLUMNS)
 
 # The values DHSC renames "_Cleaned": ours are Release 2 already, so the cleaned name is the same column.
 CLEANED_ALIASES = (
@@ -115,7 +110,9 @@ def _read(files: list[tuple], columns) -> str:
     if not files:
         return _empty(columns)
     id_name = columns[0][0]
-    cols = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in columns[1:])
+    cols = "CAST(file_row_number + 2 AS BIGINT) AS Row_Number, " + ", ".join(
+        f"CAST({n} AS {t}) AS {n}" for n, t in columns[2:]
+    )
     parts = []
     for pk, f, *key in files:
         where = ""
@@ -123,7 +120,7 @@ def _read(files: list[tuple], columns) -> str:
             la, start, end = key
             where = (f" WHERE LA_Code = '{_quote(la)}' AND Reporting_Period_Start_Date = DATE '{start.isoformat()}'"
                      f" AND Reporting_Period_End_Date = DATE '{end.isoformat()}'")
-        parts.append(f"SELECT CAST({int(pk)} AS BIGINT) AS {id_name}, {cols} FROM read_parquet('{_quote(str(absolute(f)))}'){where}")
+        parts.append(f"SELECT CAST({int(pk)} AS BIGINT) AS {id_name}, {cols} FROM read_parquet('{_quote(str(absolute(f)))}', file_row_number = true){where}")
     return " UNION ALL ".join(parts)
 
 

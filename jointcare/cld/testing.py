@@ -96,12 +96,11 @@ def submission(
     )
     names = [n for n, _ in store.FILE_COLUMNS]
     rows = []
-    for i, given in enumerate(events):
+    for given in events:
         unknown = set(given) - set(domain.FIELD_NAMES)
         if unknown:
             raise KeyError(f"not Release 2 CLD fields: {sorted(unknown)}")
         row = {"LA_Code": la_code, "Reporting_Period_Start_Date": start, "Reporting_Period_End_Date": end} | given
-        row["Row_Number"] = i + 2
         rows.append([_value(n, row.get(n)) for n in names])
     sub.events_file = store.new_file("cld")
     _write(rows, store.FILE_COLUMNS, sub.events_file)
@@ -118,8 +117,8 @@ def hospital(episodes: list[dict], *, received_at: datetime | None = None) -> Ho
     defaults = {"Admission_Method": "21", "Discharge_Destination": "19", "Discharge_Method": "1"}
     names = [n for n, _ in store.HOSPITAL_FILE_COLUMNS]
     rows = []
-    for i, given in enumerate(episodes):
-        row = defaults | given | {"Row_Number": i + 2}
+    for given in episodes:
+        row = defaults | given
         rows.append([_value(n, row.get(n)) for n in names])
     record.events_file = store.new_file("hospital")
     _write(rows, store.HOSPITAL_FILE_COLUMNS, record.events_file)

@@ -138,17 +138,83 @@ def _cell(value) -> str:
     return str(value)
 
 
+class Staged:
+    """A file being checked: the DuckDB connection, with view `raw` over the CSV (one text column per field, NULL
+    where the file lacks it), and the Outcome so far.
+
+    The fast path never holds the file: `scan` runs the summary query straight over the CSV (recording rows that
+    cannot be read), and the load writes Parquet straight from it. Only a file with problems is `materialize`d
+    into a table, whose `rowid` + 2 is the row number, to report them one by one.
+    """
+
+    def __init__(self, con, outcome: Outcome, names: list[str | None], n_columns: int, max_rows: int, small: bool):
+        self.con, self.outcome, self.names = con, outcome, names
+        self.n_columns, self.max_rows, self.small = n_columns, max_rows, small
+        self.materialized = False
+        self._rejected_lines: set[int] = set()
+
+    def scan(self, sql: str) -> list[tuple]:
+        """The rows of `sql`, the first query to read the file; then the rows that could not be read are recorded."""
+        try:
+            result = self.con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise FieldError(
+                f"The file cannot be read as CSV: {shorten(str(exc).splitlines()[0], 200)}", field="file"
+            ) from None
+        self._rejects()
+        return result
+
+    def counted(self, rows: int) -> None:
+        """Record how many rows the file has, refusing a file with none or too many."""
+        self.outcome.rows = rows
+        if rows > self.max_rows:
+            self.outcome.file_errors += 1
+            self.outcome.file_report.append({
+                "row": None, "field": "file",
+                "reason": f"the file has more than {self.max_rows:,} rows, the most one import reads: split it",
+            })
+        if rows == 0 and self.outcome.file_errors == 0:
+            self.outcome.file_errors += 1
+            self.outcome.file_report.append({"row": None, "field": "file", "reason": "the file has no rows of data"})
+
+    def _rejects(self) -> None:
+        """Record the lines DuckDB could not read (each scan reads only the columns it needs, so each may find
+        more); a line is counted once however many scans meet it."""
+        con, outcome = self.con, self.outcome
+        rejects = con.execute("""
+            SELECT DISTINCT ON (line) line, column_idx, error_type, error_message FROM reject_errors
+            ORDER BY line, column_idx
+        """).fetchall()
+        names = self.names
+        for line, column_idx, error_type, message in rejects:
+            if line in self._rejected_lines:
+                continue
+            self._rejected_lines.add(line)
+            outcome.file_errors += 1
+            if len(outcome.file_report) >= MAX_REPORT_ROWS:
+                continue
+            column = names[column_idx - 1] if column_idx and column_idx <= len(names) and names[column_idx - 1] else "file"
+            outcome.file_report.append(
+                {"row": int(line), "field": column, "reason": _reject_reason(error_type, message, self.n_columns)}
+            )
+
+    def materialize(self) -> None:
+        """Read the file into table `raw` (in the file's order) to report its problems row by row."""
+        if not self.materialized:
+            self.con.execute("CREATE TABLE raw_rows AS SELECT * FROM raw")
+            self.con.execute("DROP VIEW raw")
+            self.con.execute("ALTER TABLE raw_rows RENAME TO raw")
+            self.materialized = True
+
+
 @contextmanager
 def staged(
     path: Path, file_name: str, *, columns: dict[str, str], fields: tuple[str, ...], required: tuple[str, ...],
     max_rows: int = limits.MAX_CLD_ROWS,
-) -> Iterator[tuple]:
-    """(DuckDB connection, Outcome) with the file loaded as table `raw`: one text column per name in `fields`
-    (NULL where the file lacks it), in the file's order (`rowid` + 2 is the row number).
-
-    `columns`: column_key -> Release 2 name, for the kind of file (unknown columns are read and ignored);
-    `required`: the columns the file must have. The database lives in a temporary directory removed on exit.
-    """
+) -> Iterator[Staged]:
+    """The file at `path` opened for checking (see Staged). `columns`: column_key -> Release 2 name, for the
+    kind of file (unknown columns are read and ignored); `fields`: the columns of `raw`; `required`: the columns
+    the file must have. DuckDB works in a temporary directory, removed on exit."""
     workdir = Path(tempfile.mkdtemp(prefix="jointcare-import-"))
     con = None
     try:
@@ -178,7 +244,8 @@ def staged(
         for name in required:
             if name not in seen:
                 outcome.file_report.append({"row": 1, "field": name, "reason": f"the column {name} is missing"})
-        # A small file is read in memory; a large one into a database file DuckDB can spill from.
+        outcome.file_errors = len(outcome.file_report)
+        # A small file is read in memory; a large one, if it must be held, into a database file DuckDB spills from.
         small = source.stat().st_size < 64 * limits.MB
         con = duckdb.connect(":memory:" if small else str(workdir / "import.duckdb"))
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -187,40 +254,15 @@ def staged(
         con.execute("SET preserve_insertion_order = true")
         spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
         select = ", ".join(f"c{seen[n]} AS {n}" if n in seen else f"CAST(NULL AS VARCHAR) AS {n}" for n in fields)
-        try:
-            con.execute(f"""
-                CREATE TABLE raw AS SELECT {select} FROM read_csv(
-                    '{str(source).replace("'", "''")}', header = true, auto_detect = false, columns = {{{spec}}},
-                    delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 1048576
-                )
-            """)
-        except duckdb.Error as exc:
-            raise FieldError(
-                f"The file cannot be read as CSV: {shorten(str(exc).splitlines()[0], 200)}", field="file"
-            ) from None
-        outcome.rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+        con.execute(f"""
+            CREATE VIEW raw AS SELECT {select} FROM read_csv(
+                '{str(source).replace("'", "''")}', header = true, auto_detect = false, columns = {{{spec}}},
+                delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 1048576
+            )
+        """)
         con.execute("CREATE TABLE problems (row BIGINT, field VARCHAR, reason VARCHAR, k_la VARCHAR, "
                     "k_start DATE, k_end DATE)")
-        rejects = con.execute("""
-            SELECT DISTINCT ON (line) line, column_idx, error_type, error_message FROM reject_errors
-            ORDER BY line, column_idx LIMIT ?
-        """, [MAX_REPORT_ROWS]).fetchall()
-        n_rejects = con.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()[0]
-        outcome.file_errors += n_rejects
-        for line, column_idx, error_type, message in rejects:
-            column = names[column_idx - 1] if column_idx and column_idx <= len(names) and names[column_idx - 1] else "file"
-            outcome.file_report.append({"row": int(line), "field": column, "reason": _reject_reason(error_type, message, len(header))})
-        outcome.file_errors += len(outcome.file_report) - len(rejects)
-        if outcome.rows + n_rejects > max_rows:
-            outcome.file_errors += 1
-            outcome.file_report.append({
-                "row": None, "field": "file",
-                "reason": f"the file has more than {max_rows:,} rows, the most one import reads: split it",
-            })
-        if outcome.rows == 0 and n_rejects == 0:
-            outcome.file_errors += 1
-            outcome.file_report.append({"row": None, "field": "file", "reason": "the file has no rows of data"})
-        yield con, outcome
+        yield Staged(con, outcome, names, len(header), max_rows, small)
     finally:
         if con is not None:
             con.close()
@@ -271,21 +313,18 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def mapping_table(con, field_name: str, present: bool) -> dict[str, tuple[str, bool]]:
-    """Create table map_<field>(raw, value, release_1) for the distinct values of the field in `raw`; return it."""
-    con.execute(f"CREATE OR REPLACE TABLE map_{field_name} (raw VARCHAR, value VARCHAR, release_1 BOOLEAN)")
-    if not present:
-        return {}
-    mapping = domain.value_mapping(field_name)
-    distinct = [r[0] for r in con.execute(f"SELECT DISTINCT {field_name} FROM raw WHERE {given(field_name)}").fetchall()]
-    rows = []
-    for raw in distinct:
-        value = mapping.get(domain.value_key(raw))
-        if value is not None:
-            rows.append((raw, value, raw.strip() != value))
-    if rows:
-        con.executemany(f"INSERT INTO map_{field_name} VALUES (?, ?, ?)", rows)
-    return {r[0]: (r[1], r[2]) for r in rows}
+def mapping_tables(con, distinct: dict[str, list[str]]) -> None:
+    """Create table map_<field>(raw, value, release_1) for each field, from the distinct values the file holds."""
+    for field_name, values in distinct.items():
+        con.execute(f"CREATE OR REPLACE TABLE map_{field_name} (raw VARCHAR, value VARCHAR, release_1 BOOLEAN)")
+        mapping = domain.value_mapping(field_name)
+        rows = []
+        for raw in values or ():
+            value = mapping.get(domain.value_key(raw))
+            if value is not None:
+                rows.append((raw, value, raw.strip() != value))
+        if rows:
+            con.executemany(f"INSERT INTO map_{field_name} VALUES (?, ?, ?)", rows)
 
 
 # --- the checks of a CLD file ---------------------------------------------------------------------------------
