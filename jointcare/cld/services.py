@@ -21,7 +21,7 @@ from jointcare import limits
 from jointcare.audit.services import record
 from jointcare.cld import domain, store, validation
 from jointcare.cld.models import HospitalImport, Population, Status, Submission
-from jointcare.cld.validation import Outcome, as_date, as_decimal, blank, given, quote
+from jointcare.cld.validation import Outcome, as_decimal, blank, d, given, quote
 from jointcare.errors import FieldError
 
 NOT_LOADED = "not loaded: other rows of the file have problems (a file loads whole or not at all)"
@@ -39,13 +39,11 @@ def _mapped(field: str) -> str:
     return f"{field}__r2"
 
 
-def _checked_sql(with_row: bool) -> str:
+def _checked_sql(mapped: str, with_row: bool) -> str:
     """`raw` with (once materialized) its row id and, for each field with defined values, the Release 2 value
-    and whether the file gave it in a Release 1 spelling."""
-    mapped = ", ".join(f"m_{f}.value AS {f}__r2, m_{f}.release_1 AS {f}__r1" for f in domain.DEFINED_VALUES)
-    joins = " ".join(f"LEFT JOIN map_{f} m_{f} ON m_{f}.raw = raw.{f}" for f in domain.DEFINED_VALUES)
-    row = "raw.rowid AS r, " if with_row else ""
-    return f"SELECT {row}raw.*, {mapped} FROM raw {joins}"
+    and whether the file gave it in a Release 1 spelling (`validation.mapped_columns`)."""
+    row = "rowid AS r, " if with_row else ""
+    return f"SELECT {row}*, {mapped}, {validation.date_columns(domain.FIELDS)} FROM raw"
 
 
 def _typed(f: domain.Field) -> str:
@@ -53,7 +51,7 @@ def _typed(f: domain.Field) -> str:
     if f.name in domain.DEFINED_VALUES:
         return f"{_mapped(c)} AS {c}"
     if f.kind == domain.DATE:
-        return f"{as_date(c)} AS {c}"
+        return f"{d(c)} AS {c}"
     if f.kind == domain.DECIMAL:
         return f"{as_decimal(c)} AS {c}"
     if c == "NHS_Number":
@@ -68,19 +66,19 @@ def _check_cld(staged: validation.Staged) -> None:
     defined = list(domain.DEFINED_VALUES)
     # Scan 1: the distinct values of the fields with defined values (to map Release 1 spellings).
     lists = staged.scan("SELECT " + ", ".join(f"list(DISTINCT {f})" for f in defined) + " FROM raw")
-    validation.mapping_tables(con, dict(zip(defined, lists[0], strict=True)))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked_sql(False)}")
+    mapped = validation.mapped_columns(dict(zip(defined, lists[0], strict=True)))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked_sql(mapped, False)}")
     checks = validation.cld_checks({f: _mapped(f) for f in defined})
     la, start, end = domain.SUBMISSION_KEY
     valid_key = (
-        f"regexp_full_match(trim({la}), 'E(06|08|09|10)[0-9]{{6}}') AND {as_date(start)} IS NOT NULL "
-        f"AND {as_date(end)} IS NOT NULL AND {as_date(end)} >= {as_date(start)}"
+        f"regexp_full_match(trim({la}), 'E(06|08|09|10)[0-9]{{6}}') AND {d(start)} IS NOT NULL "
+        f"AND {d(end)} IS NOT NULL AND {d(end)} >= {d(start)}"
     )
     release_1 = " + ".join(f"coalesce(CAST({f}__r1 AS INTEGER), 0)" for f in defined)
     fields = ", ".join(domain.FIELD_NAMES)
     # Scan 2: the submissions, their rows, Release 1 spellings, rows with a problem and repeated rows.
     summary = staged.scan(f"""
-        SELECT trim({la}), {as_date(start)}, {as_date(end)}, count(*), sum({release_1}),
+        SELECT trim({la}), {d(start)}, {d(end)}, count(*), sum({release_1}),
                count(*) FILTER ({validation.any_problem(checks)}), bool_and({valid_key}),
                count(*) - count(DISTINCT hash({fields}))
         FROM checked GROUP BY ALL ORDER BY ALL
@@ -94,7 +92,7 @@ def _check_cld(staged: validation.Staged) -> None:
     if any(row[5] or row[7] for row in summary):
         # Only a file with problems is held, to name each one by row and field.
         staged.materialize()
-        con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked_sql(True)}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {_checked_sql(mapped, True)}")
         validation.run_checks(con, checks, domain.SUBMISSION_KEY)
         validation.duplicates(con, domain.FIELD_NAMES, domain.SUBMISSION_KEY)
         validation.collect(con, outcome, None)
@@ -219,9 +217,9 @@ def _hospital_checks() -> list[validation.Check]:
         "'''' || left(trim(LA_Code), 60) || ''' is not the GSS code of a council with social services'",
     ))
     for c, condition, why in (
-        ("Discharge_Date", f"{as_date('Discharge_Date')} < {as_date('Admission_Date')}", "is before the Admission_Date"),
-        ("Date_of_Birth", f"{as_date('Date_of_Birth')} > {as_date('Admission_Date')}", "is after the Admission_Date"),
-        ("Date_of_Birth", f"{as_date('Date_of_Birth')} < DATE '1900-01-01'", "is before 1900"),
+        ("Discharge_Date", f"{d('Discharge_Date')} < {d('Admission_Date')}", "is before the Admission_Date"),
+        ("Date_of_Birth", f"{d('Date_of_Birth')} > {d('Admission_Date')}", "is after the Admission_Date"),
+        ("Date_of_Birth", f"{d('Date_of_Birth')} < DATE '1900-01-01'", "is before 1900"),
     ):
         checks.append(validation.Check(c, condition, f"'''' || left(trim({c}), 60) || ''' {why}'"))
     return checks
@@ -230,7 +228,7 @@ def _hospital_checks() -> list[validation.Check]:
 def _hospital_typed(f: domain.Field) -> str:
     c = f.name
     if f.kind == domain.DATE:
-        return f"{as_date(c)} AS {c}"
+        return f"{d(c)} AS {c}"
     if c == "NHS_Number":
         return f"nullif(replace(trim({c}), ' ', ''), '') AS {c}"
     return f"nullif(upper(trim({c})), '') AS {c}"
@@ -246,7 +244,8 @@ def import_hospital(actor, path: Path, file_name: str, *, dry_run: bool = False)
         con, outcome = staged.con, staged.outcome
         checks = _hospital_checks()
         if outcome.file_errors == 0:
-            con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT * FROM raw")
+            dates = validation.date_columns(domain.HOSPITAL_FIELDS)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS SELECT *, {dates} FROM raw")
             rows, bad, repeats = staged.scan(f"""
                 SELECT count(*), count(*) FILTER ({validation.any_problem(checks)}),
                        count(*) - count(DISTINCT hash({', '.join(_HOSPITAL_NAMES)})) FROM checked
@@ -254,7 +253,7 @@ def import_hospital(actor, path: Path, file_name: str, *, dry_run: bool = False)
             staged.counted(rows)
             if outcome.file_errors == 0 and (bad or repeats):
                 staged.materialize()
-                con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS r, * FROM raw")
+                con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS SELECT rowid AS r, *, {dates} FROM raw")
                 validation.run_checks(con, checks, None)
                 validation.duplicates(con, _HOSPITAL_NAMES, None)
                 validation.collect(con, outcome, None)
@@ -273,7 +272,7 @@ def import_hospital(actor, path: Path, file_name: str, *, dry_run: bool = False)
         relative = store.new_file("hospital")
         try:
             store.copy_to_parquet(
-                con, f"SELECT {', '.join(_hospital_typed(f) for f in domain.HOSPITAL_FIELDS)} FROM raw", relative
+                con, f"SELECT {', '.join(_hospital_typed(f) for f in domain.HOSPITAL_FIELDS)} FROM checked", relative
             )
             with transaction.atomic():
                 loaded = HospitalImport.objects.create(
