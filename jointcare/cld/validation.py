@@ -451,10 +451,9 @@ def duplicates(con, fields: tuple[str, ...], key: tuple[str, str, str] | None) -
     k = _key(key)
     con.execute(f"""
         INSERT INTO problems
-        WITH hashed AS (SELECT rowid AS r, hash({cols}) AS h FROM raw),
+        WITH hashed AS (SELECT r, hash({cols}) AS h FROM checked),
              twice AS (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1),
-             candidates AS (SELECT raw.rowid AS r, raw.* FROM raw
-                            WHERE hash({cols}) IN (SELECT h FROM twice)),
+             candidates AS (SELECT * FROM checked WHERE hash({cols}) IN (SELECT h FROM twice)),
              ranked AS (SELECT *, min(r) OVER (PARTITION BY {cols}) AS first_r FROM candidates)
         SELECT r + 2, 'row', 'repeats row ' || (first_r + 2) || ' exactly (a duplicate event)', {k}
         FROM ranked WHERE r > first_r
