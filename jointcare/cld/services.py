@@ -201,7 +201,7 @@ def _hospital_checks() -> list[validation.Check]:
         checks.append(validation.Check(c, blank(c), quote(f"is blank; {c} is mandatory")))
     checks.append(validation.Check(
         "NHS_Number", f"{given('NHS_Number')} AND NOT {validation.nhs_number_ok('NHS_Number')}",
-        "'''' || left(trim(NHS_Number), 60) || ''' is not a valid NHS number (ten digits ending in the right check digit)'",
+        "'The value is not a valid NHS number (ten digits ending in the right check digit)'",
     ))
     for c, pattern, what in (
         ("Admission_Method", "[0-9A-Za-z]{2}", "a two-character admission method code (e.g. 21)"),
@@ -210,7 +210,7 @@ def _hospital_checks() -> list[validation.Check]:
     ):
         checks.append(validation.Check(
             c, f"{given(c)} AND NOT regexp_full_match(trim({c}), '{pattern}')",
-            f"'''' || left(trim({c}), 60) || ''' is not {what}'",
+            validation.value_sql(c) + " || " + quote(f" is not {what}"),
         ))
     checks.append(validation.Check(
         "LA_Code", f"{given('LA_Code')} AND NOT regexp_full_match(trim(LA_Code), 'E(06|08|09|10)[0-9]{{6}}')",
@@ -221,7 +221,7 @@ def _hospital_checks() -> list[validation.Check]:
         ("Date_of_Birth", f"{d('Date_of_Birth')} > {d('Admission_Date')}", "is after the Admission_Date"),
         ("Date_of_Birth", f"{d('Date_of_Birth')} < DATE '1900-01-01'", "is before 1900"),
     ):
-        checks.append(validation.Check(c, condition, f"'''' || left(trim({c}), 60) || ''' {why}'"))
+        checks.append(validation.Check(c, condition, validation.value_sql(c) + " || " + quote(" " + why)))
     return checks
 
 

@@ -353,9 +353,12 @@ class Check:
     reason: str  # SQL: the reason, as text
 
 
-def _v(col: str) -> str:
-    """SQL: the value, shortened, in quotation marks, for a reason."""
-    return f"'''' || left(trim({col}), 60) || ''''"
+def value_sql(col: str) -> str:
+    """SQL: the value, shortened, in quotation marks, for a reason; 'The value' for a field that identifies a
+    person, whose value a report never repeats."""
+    if col in domain.PERSONAL_FIELDS:
+        return "'The value'"
+    return "'''' || left(trim(" + col + "), 60) || ''''"
 
 
 def _text(reason: str) -> str:
@@ -369,10 +372,10 @@ def field_checks(fields: tuple[domain.Field, ...]) -> list[Check]:
         c = f.name
         if f.kind == domain.DATE:
             checks.append(Check(c, f"{given(c)} AND {d(c)} IS NULL",
-                                f"{_v(c)} || ' is not a date (write YYYY-MM-DD or DD/MM/YYYY)'"))
+                                f"{value_sql(c)} || ' is not a date (write YYYY-MM-DD or DD/MM/YYYY)'"))
         elif f.kind == domain.DECIMAL:
-            checks.append(Check(c, f"{given(c)} AND {as_decimal(c)} IS NULL", f"{_v(c)} || ' is not a number'"))
-            checks.append(Check(c, f"{as_decimal(c)} < 0", f"{_v(c)} || ' is negative'"))
+            checks.append(Check(c, f"{given(c)} AND {as_decimal(c)} IS NULL", f"{value_sql(c)} || ' is not a number'"))
+            checks.append(Check(c, f"{as_decimal(c)} < 0", f"{value_sql(c)} || ' is negative'"))
         else:
             checks.append(Check(c, f"length(trim({c})) > {f.max_length}",
                                 f"'is ' || length(trim({c})) || ' characters long; the most allowed is {f.max_length}'"))
@@ -395,13 +398,13 @@ def cld_checks(maps: dict[str, str]) -> list[Check]:
         checks.append(Check(c, condition, f"'is blank; it is mandatory for this ' || lower({event_type}) || ' ({why})'"))
     for c, mapped in maps.items():
         checks.append(Check(c, f"{given(c)} AND {mapped} IS NULL",
-                            f"{_v(c)} || ' is not a defined value of {c} (Release 2 or Release 1)'"))
+                            f"{value_sql(c)} || ' is not a defined value of {c} (Release 2 or Release 1)'"))
     checks.append(Check(
         "LA_Code", f"{given('LA_Code')} AND NOT regexp_full_match(trim(LA_Code), 'E(06|08|09|10)[0-9]{{6}}')",
-        f"{_v('LA_Code')} || ' is not the GSS code of a council with social services (E06, E08, E09 or E10 and six digits)'",
+        f"{value_sql('LA_Code')} || ' is not the GSS code of a council with social services (E06, E08, E09 or E10 and six digits)'",
     ))
     checks.append(Check("NHS_Number", f"{given('NHS_Number')} AND NOT {nhs_number_ok('NHS_Number')}",
-                        f"{_v('NHS_Number')} || ' is not a valid NHS number (ten digits ending in the right check digit)'"))
+                        f"{value_sql('NHS_Number')} || ' is not a valid NHS number (ten digits ending in the right check digit)'"))
 
     impossible = [
         ("Reporting_Period_End_Date", f"{d('Reporting_Period_End_Date')} < {d('Reporting_Period_Start_Date')}",
@@ -415,7 +418,7 @@ def cld_checks(maps: dict[str, str]) -> list[Check]:
         ("Event_Start_Date", f"{d('Event_Start_Date')} > {d('Date_of_Death')}", "is after the person's Date_of_Death"),
     ]
     for c, condition, why in impossible:
-        checks.append(Check(c, condition, f"{_v(c)} || {quote(' ' + why)}"))
+        checks.append(Check(c, condition, f"{value_sql(c)} || {quote(' ' + why)}"))
     return checks
 
 
