@@ -374,3 +374,25 @@ def _save_populations(actor, values: dict) -> PopulationResult:
            after={"rows": len(values), "new": len(created), "changed": changed[:200]},
            summary=f"Loaded populations for {len(values)} area and age bands ({len(created)} new, {len(updated)} changed)")
     return PopulationResult(rows=len(values), changed=len(created) + len(updated), kind="age bands")
+
+
+# --- uploads (the page and the API) -------------------------------------------------------------------------
+
+IMPORTERS = {"cld": import_cld, "hospital": import_hospital}
+
+
+def import_upload(actor, upload, kind: str, *, dry_run: bool = False) -> Outcome:
+    """An uploaded file (Django's UploadedFile) checked and loaded as `kind` ("cld" or "hospital"). The upload is
+    copied in chunks to a temporary file first, so DuckDB reads it from disk whatever its size."""
+    import tempfile
+
+    if kind not in IMPORTERS:
+        raise FieldError("kind must be cld or hospital", field="kind")
+    name = _file_name(getattr(upload, "name", "") or "upload.csv")
+    suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
+    with tempfile.TemporaryDirectory(prefix="jointcare-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return IMPORTERS[kind](actor, path, name, dry_run=dry_run)
