@@ -15,6 +15,7 @@ urlpatterns = [
     path("pools/", include("jointcare.pool.urls")),
     path("audit/", include("jointcare.audit.urls")),
     path("outcomes/", include("jointcare.outcomes.urls")),
+    path("cld/", include("jointcare.cld.urls")),
 ]
 
 handler404 = "jointcare.views.not_found"

@@ -122,6 +122,11 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     ("outcomes.view",         ANY,          PARTNERSHIP_STAFF),
     ("outcomes.detail",       ANY,          frozenset({Role.ANALYST})),
     ("outcomes.target",       ANY,          frozenset({C, Role.ANALYST})),
+    # Client Level Data, populations and hospital activity: statutory returns about people in aggregate, loaded
+    # and checked by analysts; commissioners see what was received. A submission's report names rows and fields,
+    # never the values of identifying fields.
+    ("cld.view",              ANY,          frozenset({Role.ANALYST, C})),
+    ("cld.import",            ANY,          frozenset({Role.ANALYST})),
     ("users.manage",          ANY,          frozenset({A})),
     ("tokens.manage",         ANY,          frozenset({A})),
     # Person records arrive with integrated care: ("person.view", CARE_RELATIONSHIP, CARE_ROLES), ...

@@ -73,6 +73,13 @@ FIELDS: tuple[Field, ...] = (
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
+# Fields whose values identify a person: a validation report names the row and field, never the value (as DHSC's
+# data-quality tables show "N/A - PID" for them).
+PERSONAL_FIELDS = frozenset({
+    "NHS_Number", "LA_Person_Unique_Identifier", "Date_of_Birth", "Postcode",
+    "Adult_1_Linked_Person_ID", "Adult_2_Linked_Person_ID", "Adult_3_Linked_Person_ID",
+})
+
 # The columns that identify a submission inside a file: one file may hold several councils' submissions.
 SUBMISSION_KEY = ("LA_Code", "Reporting_Period_Start_Date", "Reporting_Period_End_Date")
 

@@ -1,8 +1,9 @@
 """Where imported Client Level Data lives, and the DuckDB views the measures read (decision 0100).
 
-Each loaded submission is one Parquet file, `<JOINTCARE_DATA_DIR>/cld/<uuid>.parquet`, holding its rows under the
-Release 2 column names (typed: dates are DATE, costs DECIMAL) with `Row_Number` (the row of the file it came
-from; the header is row 1); the views add `Submission_ID`. Hospital activity files are the same, under
+Each imported file's events are one Parquet file, `<JOINTCARE_DATA_DIR>/cld/<uuid>.parquet`, holding its rows
+(every submission the file held; each submission reads its own by LA_Code and reporting period) under the
+Release 2 column names (typed: dates are DATE, costs DECIMAL), in the order of the file they came from; the
+views add `Submission_ID` and `Row_Number` (the row of that file; the header is row 1). Hospital activity files are the same, under
 `hospital/`. Submission metadata, populations and the status of every file are Django models.
 
 `create_views(con)` registers, on any DuckDB connection:
@@ -32,17 +33,12 @@ from jointcare.cld import domain
 
 # DuckDB types of the stored columns.
 _KIND_TYPES = {domain.TEXT: "VARCHAR", domain.DATE: "DATE", domain.DECIMAL: "DECIMAL(14,4)"}
-# The columns of an events file; `Submission_ID` is added when the files are read (a file's name is its own).
-FILE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Row_Number", "BIGINT"),
-    *((f.name, _KIND_TYPES[f.kind]) for f in domain.FIELDS),
-)
-EVENT_COLUMNS: tuple[tuple[str, str], ...] = (("Submission_ID", "BIGINT"), *FILE_COLUMNS)
-HOSPITAL_FILE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Row_Number", "BIGINT"),
-    *((f.name, _KIND_TYPES[f.kind]) for f in domain.HOSPITAL_FIELDS),
-)
-HOSPITAL_COLUMNS: tuple[tuple[str, str], ...] = (("Import_ID", "BIGINT"), *HOSPITAL_FILE_COLUMNS)
+# The columns of an events file, in the order of the rows of the file it came from. `Submission_ID` and
+# `Row_Number` (the row of that file: the header is row 1, so the Parquet row number + 2) are added on reading.
+FILE_COLUMNS: tuple[tuple[str, str], ...] = tuple((f.name, _KIND_TYPES[f.kind]) for f in domain.FIELDS)
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (("Submission_ID", "BIGINT"), ("Row_Number", "BIGINT"), *FILE_COLUMNS)
+HOSPITAL_FILE_COLUMNS: tuple[tuple[str, str], ...] = tuple((f.name, _KIND_TYPES[f.kind]) for f in domain.HOSPITAL_FIELDS)
+HOSPITAL_COLUMNS: tuple[tuple[str, str], ...] = (("Import_ID", "BIGINT"), ("Row_Number", "BIGINT"), *HOSPITAL_FILE_COLUMNS)
 
 # The values DHSC renames "_Cleaned": ours are Release 2 already, so the cleaned name is the same column.
 CLEANED_ALIASES = (
@@ -107,17 +103,25 @@ def _empty(columns) -> str:
     return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t in columns) + " WHERE false"
 
 
-def _read(files: list[tuple[int, str]], columns) -> str:
-    """A SELECT over the Parquet files, each (id, file), the id as the first of `columns`; or an empty SELECT of
+def _read(files: list[tuple], columns) -> str:
+    """A SELECT over Parquet files, each (id, file) or (id, file, LA_Code, period start, period end): the id as
+    the first of `columns`, and only the submission's rows when one file holds several; or an empty SELECT of
     the same shape when there are none."""
     if not files:
         return _empty(columns)
     id_name = columns[0][0]
-    cols = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in columns[1:])
-    return " UNION ALL ".join(
-        f"SELECT CAST({int(pk)} AS BIGINT) AS {id_name}, {cols} FROM read_parquet('{_quote(str(absolute(f)))}')"
-        for pk, f in files
+    cols = "CAST(file_row_number + 2 AS BIGINT) AS Row_Number, " + ", ".join(
+        f"CAST({n} AS {t}) AS {n}" for n, t in columns[2:]
     )
+    parts = []
+    for pk, f, *key in files:
+        where = ""
+        if key:
+            la, start, end = key
+            where = (f" WHERE LA_Code = '{_quote(la)}' AND Reporting_Period_Start_Date = DATE '{start.isoformat()}'"
+                     f" AND Reporting_Period_End_Date = DATE '{end.isoformat()}'")
+        parts.append(f"SELECT CAST({int(pk)} AS BIGINT) AS {id_name}, {cols} FROM read_parquet('{_quote(str(absolute(f)))}', file_row_number = true){where}")
+    return " UNION ALL ".join(parts)
 
 
 def _values_table(con, name: str, columns, rows) -> None:
@@ -188,7 +192,7 @@ def create_views(
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW cld_events_all AS
         SELECT e.*, s.Received_At
-        FROM ({_read([(r[0], r[7]) for r in rows], EVENT_COLUMNS)}) e
+        FROM ({_read([(r[0], r[7], r[1], r[2], r[3]) for r in rows], EVENT_COLUMNS)}) e
         JOIN cld_submissions_loaded s USING (Submission_ID)
     """)
     kind = "TABLE" if materialize else "VIEW"

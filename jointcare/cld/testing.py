@@ -96,12 +96,11 @@ def submission(
     )
     names = [n for n, _ in store.FILE_COLUMNS]
     rows = []
-    for i, given in enumerate(events):
+    for given in events:
         unknown = set(given) - set(domain.FIELD_NAMES)
         if unknown:
             raise KeyError(f"not Release 2 CLD fields: {sorted(unknown)}")
         row = {"LA_Code": la_code, "Reporting_Period_Start_Date": start, "Reporting_Period_End_Date": end} | given
-        row["Row_Number"] = i + 2
         rows.append([_value(n, row.get(n)) for n in names])
     sub.events_file = store.new_file("cld")
     _write(rows, store.FILE_COLUMNS, sub.events_file)
@@ -118,8 +117,8 @@ def hospital(episodes: list[dict], *, received_at: datetime | None = None) -> Ho
     defaults = {"Admission_Method": "21", "Discharge_Destination": "19", "Discharge_Method": "1"}
     names = [n for n, _ in store.HOSPITAL_FILE_COLUMNS]
     rows = []
-    for i, given in enumerate(episodes):
-        row = defaults | given | {"Row_Number": i + 2}
+    for given in episodes:
+        row = defaults | given
         rows.append([_value(n, row.get(n)) for n in names])
     record.events_file = store.new_file("hospital")
     _write(rows, store.HOSPITAL_FILE_COLUMNS, record.events_file)
@@ -149,3 +148,19 @@ def _write(rows: list[list], columns, relative: str) -> None:
         store.copy_to_parquet(con, "SELECT * FROM t", relative)
     finally:
         con.close()
+
+
+def csv_text(events: list[dict], *, la_code: str = "E09000001", period: tuple = ("2025-04-01", "2026-03-31"),
+             columns: list[str] | None = None) -> str:
+    """The CSV a council would send for `events` (Release 2 columns unless `columns` names them otherwise)."""
+    import csv
+    import io
+
+    names = columns or list(domain.FIELD_NAMES)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for given in events:
+        row = {"LA_Code": la_code, "Reporting_Period_Start_Date": period[0], "Reporting_Period_End_Date": period[1]} | given
+        writer.writerow(["" if row.get(n) is None else str(row.get(n)) for n in (domain.release_2_column(c) or c for c in names)])
+    return out.getvalue()

@@ -138,17 +138,83 @@ def _cell(value) -> str:
     return str(value)
 
 
+class Staged:
+    """A file being checked: the DuckDB connection, with view `raw` over the CSV (one text column per field, NULL
+    where the file lacks it), and the Outcome so far.
+
+    The fast path never holds the file: `scan` runs the summary query straight over the CSV (recording rows that
+    cannot be read), and the load writes Parquet straight from it. Only a file with problems is `materialize`d
+    into a table, whose `rowid` + 2 is the row number, to report them one by one.
+    """
+
+    def __init__(self, con, outcome: Outcome, names: list[str | None], n_columns: int, max_rows: int, small: bool):
+        self.con, self.outcome, self.names = con, outcome, names
+        self.n_columns, self.max_rows, self.small = n_columns, max_rows, small
+        self.materialized = False
+        self._rejected_lines: set[int] = set()
+
+    def scan(self, sql: str) -> list[tuple]:
+        """The rows of `sql`, the first query to read the file; then the rows that could not be read are recorded."""
+        try:
+            result = self.con.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise FieldError(
+                f"The file cannot be read as CSV: {shorten(str(exc).splitlines()[0], 200)}", field="file"
+            ) from None
+        self._rejects()
+        return result
+
+    def counted(self, rows: int) -> None:
+        """Record how many rows the file has, refusing a file with none or too many."""
+        self.outcome.rows = rows
+        if rows > self.max_rows:
+            self.outcome.file_errors += 1
+            self.outcome.file_report.append({
+                "row": None, "field": "file",
+                "reason": f"the file has more than {self.max_rows:,} rows, the most one import reads: split it",
+            })
+        if rows == 0 and self.outcome.file_errors == 0:
+            self.outcome.file_errors += 1
+            self.outcome.file_report.append({"row": None, "field": "file", "reason": "the file has no rows of data"})
+
+    def _rejects(self) -> None:
+        """Record the lines DuckDB could not read (each scan reads only the columns it needs, so each may find
+        more); a line is counted once however many scans meet it."""
+        con, outcome = self.con, self.outcome
+        rejects = con.execute("""
+            SELECT DISTINCT ON (line) line, column_idx, error_type, error_message FROM reject_errors
+            ORDER BY line, column_idx
+        """).fetchall()
+        names = self.names
+        for line, column_idx, error_type, message in rejects:
+            if line in self._rejected_lines:
+                continue
+            self._rejected_lines.add(line)
+            outcome.file_errors += 1
+            if len(outcome.file_report) >= MAX_REPORT_ROWS:
+                continue
+            column = names[column_idx - 1] if column_idx and column_idx <= len(names) and names[column_idx - 1] else "file"
+            outcome.file_report.append(
+                {"row": int(line), "field": column, "reason": _reject_reason(error_type, message, self.n_columns)}
+            )
+
+    def materialize(self) -> None:
+        """Read the file into table `raw` (in the file's order) to report its problems row by row."""
+        if not self.materialized:
+            self.con.execute("CREATE TABLE raw_rows AS SELECT * FROM raw")
+            self.con.execute("DROP VIEW raw")
+            self.con.execute("ALTER TABLE raw_rows RENAME TO raw")
+            self.materialized = True
+
+
 @contextmanager
 def staged(
     path: Path, file_name: str, *, columns: dict[str, str], fields: tuple[str, ...], required: tuple[str, ...],
     max_rows: int = limits.MAX_CLD_ROWS,
-) -> Iterator[tuple]:
-    """(DuckDB connection, Outcome) with the file loaded as table `raw`: one text column per name in `fields`
-    (NULL where the file lacks it), in the file's order (`rowid` + 2 is the row number).
-
-    `columns`: column_key -> Release 2 name, for the kind of file (unknown columns are read and ignored);
-    `required`: the columns the file must have. The database lives in a temporary directory removed on exit.
-    """
+) -> Iterator[Staged]:
+    """The file at `path` opened for checking (see Staged). `columns`: column_key -> Release 2 name, for the
+    kind of file (unknown columns are read and ignored); `fields`: the columns of `raw`; `required`: the columns
+    the file must have. DuckDB works in a temporary directory, removed on exit."""
     workdir = Path(tempfile.mkdtemp(prefix="jointcare-import-"))
     con = None
     try:
@@ -178,7 +244,10 @@ def staged(
         for name in required:
             if name not in seen:
                 outcome.file_report.append({"row": 1, "field": name, "reason": f"the column {name} is missing"})
-        con = duckdb.connect(str(workdir / "import.duckdb"))
+        outcome.file_errors = len(outcome.file_report)
+        # A small file is read in memory; a large one, if it must be held, into a database file DuckDB spills from.
+        small = source.stat().st_size < 64 * limits.MB
+        con = duckdb.connect(":memory:" if small else str(workdir / "import.duckdb"))
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET threads = {THREADS}")
         con.execute(f"SET temp_directory = '{workdir / 'spill'}'")
@@ -186,33 +255,14 @@ def staged(
         spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
         select = ", ".join(f"c{seen[n]} AS {n}" if n in seen else f"CAST(NULL AS VARCHAR) AS {n}" for n in fields)
         con.execute(f"""
-            CREATE TABLE raw AS SELECT {select} FROM read_csv(
+            CREATE VIEW raw AS SELECT {select} FROM read_csv(
                 '{str(source).replace("'", "''")}', header = true, auto_detect = false, columns = {{{spec}}},
                 delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 1048576
             )
         """)
-        outcome.rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
-        rejects = con.execute("""
-            SELECT line, column_idx, error_type, error_message FROM reject_errors ORDER BY line LIMIT ?
-        """, [MAX_REPORT_ROWS]).fetchall()
-        n_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
-        outcome.file_errors += n_rejects
-        for line, column_idx, error_type, message in rejects:
-            column = names[column_idx - 1] if column_idx and column_idx <= len(names) and names[column_idx - 1] else "file"
-            outcome.file_report.append({"row": int(line), "field": column, "reason": _reject_reason(error_type, message, len(header))})
-        outcome.file_errors += len(outcome.file_report) - len(rejects)
-        if outcome.rows + n_rejects > max_rows:
-            outcome.file_errors += 1
-            outcome.file_report.append({
-                "row": None, "field": "file",
-                "reason": f"the file has more than {max_rows:,} rows, the most one import reads: split it",
-            })
-        if outcome.rows == 0 and n_rejects == 0:
-            outcome.file_errors += 1
-            outcome.file_report.append({"row": None, "field": "file", "reason": "the file has no rows of data"})
-        yield con, outcome
-    except duckdb.Error as exc:
-        raise FieldError(f"The file cannot be read as CSV: {shorten(str(exc).splitlines()[0], 200)}", field="file") from None
+        con.execute("CREATE TABLE problems (row BIGINT, field VARCHAR, reason VARCHAR, k_la VARCHAR, "
+                    "k_start DATE, k_end DATE)")
+        yield Staged(con, outcome, names, len(header), max_rows, small)
     finally:
         if con is not None:
             con.close()
@@ -248,6 +298,16 @@ def as_date(col: str) -> str:
     return f"coalesce(try_cast(trim({col}) AS DATE), CAST(try_strptime(trim({col}), '%d/%m/%Y') AS DATE))"
 
 
+def d(col: str) -> str:
+    """The parsed date of a date column, computed once per row by the `checked` view (see `date_columns`)."""
+    return f"{col}__d"
+
+
+def date_columns(fields: tuple[domain.Field, ...]) -> str:
+    """SQL columns `<field>__d`: each date field parsed once, for every check and the load to share."""
+    return ", ".join(f"{as_date(f.name)} AS {f.name}__d" for f in fields if f.kind == domain.DATE)
+
+
 def as_decimal(col: str) -> str:
     return f"try_cast(replace(replace(trim({col}), ',', ''), '£', '') AS DECIMAL(14,4))"
 
@@ -263,21 +323,24 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def mapping_table(con, field_name: str, present: bool) -> dict[str, tuple[str, bool]]:
-    """Create table map_<field>(raw, value, release_1) for the distinct values of the field in `raw`; return it."""
-    con.execute(f"CREATE OR REPLACE TABLE map_{field_name} (raw VARCHAR, value VARCHAR, release_1 BOOLEAN)")
-    if not present:
-        return {}
-    mapping = domain.value_mapping(field_name)
-    distinct = [r[0] for r in con.execute(f"SELECT DISTINCT {field_name} FROM raw WHERE {given(field_name)}").fetchall()]
-    rows = []
-    for raw in distinct:
-        value = mapping.get(domain.value_key(raw))
-        if value is not None:
-            rows.append((raw, value, raw.strip() != value))
-    if rows:
-        con.executemany(f"INSERT INTO map_{field_name} VALUES (?, ?, ?)", rows)
-    return {r[0]: (r[1], r[2]) for r in rows}
+def mapped_columns(distinct: dict[str, list[str]]) -> str:
+    """SQL columns `<field>__r2` (the Release 2 value; NULL for an undefined one) and `<field>__r1` (the file
+    spelled it as Release 1 did) for each field, from the distinct values the file holds: constant CASE and IN
+    lists, cheaper per row than joins to mapping tables."""
+    columns = []
+    for field_name, values in distinct.items():
+        mapping = domain.value_mapping(field_name)
+        whens, release_1 = [], []
+        for raw in values or ():
+            value = mapping.get(domain.value_key(raw))
+            if value is not None:
+                whens.append(f"WHEN {quote(raw)} THEN {quote(value)}")
+                if raw.strip() != value:
+                    release_1.append(quote(raw))
+        r2 = f"CASE {field_name} {' '.join(whens)} END" if whens else "CAST(NULL AS VARCHAR)"
+        r1 = f"{field_name} IN ({', '.join(release_1)})" if release_1 else "false"
+        columns.append(f"{r2} AS {field_name}__r2, {r1} AS {field_name}__r1")
+    return ", ".join(columns)
 
 
 # --- the checks of a CLD file ---------------------------------------------------------------------------------
@@ -290,9 +353,12 @@ class Check:
     reason: str  # SQL: the reason, as text
 
 
-def _v(col: str) -> str:
-    """SQL: the value, shortened, in quotation marks, for a reason."""
-    return f"'''' || left(trim({col}), 60) || ''''"
+def value_sql(col: str) -> str:
+    """SQL: the value, shortened, in quotation marks, for a reason; 'The value' for a field that identifies a
+    person, whose value a report never repeats."""
+    if col in domain.PERSONAL_FIELDS:
+        return "'The value'"
+    return "'''' || left(trim(" + col + "), 60) || ''''"
 
 
 def _text(reason: str) -> str:
@@ -305,11 +371,11 @@ def field_checks(fields: tuple[domain.Field, ...]) -> list[Check]:
     for f in fields:
         c = f.name
         if f.kind == domain.DATE:
-            checks.append(Check(c, f"{given(c)} AND {as_date(c)} IS NULL",
-                                f"{_v(c)} || ' is not a date (write YYYY-MM-DD or DD/MM/YYYY)'"))
+            checks.append(Check(c, f"{given(c)} AND {d(c)} IS NULL",
+                                f"{value_sql(c)} || ' is not a date (write YYYY-MM-DD or DD/MM/YYYY)'"))
         elif f.kind == domain.DECIMAL:
-            checks.append(Check(c, f"{given(c)} AND {as_decimal(c)} IS NULL", f"{_v(c)} || ' is not a number'"))
-            checks.append(Check(c, f"{as_decimal(c)} < 0", f"{_v(c)} || ' is negative'"))
+            checks.append(Check(c, f"{given(c)} AND {as_decimal(c)} IS NULL", f"{value_sql(c)} || ' is not a number'"))
+            checks.append(Check(c, f"{as_decimal(c)} < 0", f"{value_sql(c)} || ' is negative'"))
         else:
             checks.append(Check(c, f"length(trim({c})) > {f.max_length}",
                                 f"'is ' || length(trim({c})) || ' characters long; the most allowed is {f.max_length}'"))
@@ -332,16 +398,13 @@ def cld_checks(maps: dict[str, str]) -> list[Check]:
         checks.append(Check(c, condition, f"'is blank; it is mandatory for this ' || lower({event_type}) || ' ({why})'"))
     for c, mapped in maps.items():
         checks.append(Check(c, f"{given(c)} AND {mapped} IS NULL",
-                            f"{_v(c)} || ' is not a defined value of {c} (Release 2 or Release 1)'"))
+                            f"{value_sql(c)} || ' is not a defined value of {c} (Release 2 or Release 1)'"))
     checks.append(Check(
         "LA_Code", f"{given('LA_Code')} AND NOT regexp_full_match(trim(LA_Code), 'E(06|08|09|10)[0-9]{{6}}')",
-        f"{_v('LA_Code')} || ' is not the GSS code of a council with social services (E06, E08, E09 or E10 and six digits)'",
+        f"{value_sql('LA_Code')} || ' is not the GSS code of a council with social services (E06, E08, E09 or E10 and six digits)'",
     ))
     checks.append(Check("NHS_Number", f"{given('NHS_Number')} AND NOT {nhs_number_ok('NHS_Number')}",
-                        f"{_v('NHS_Number')} || ' is not a valid NHS number (ten digits ending in the right check digit)'"))
-
-    def d(c):
-        return as_date(c)
+                        f"{value_sql('NHS_Number')} || ' is not a valid NHS number (ten digits ending in the right check digit)'"))
 
     impossible = [
         ("Reporting_Period_End_Date", f"{d('Reporting_Period_End_Date')} < {d('Reporting_Period_Start_Date')}",
@@ -355,32 +418,45 @@ def cld_checks(maps: dict[str, str]) -> list[Check]:
         ("Event_Start_Date", f"{d('Event_Start_Date')} > {d('Date_of_Death')}", "is after the person's Date_of_Death"),
     ]
     for c, condition, why in impossible:
-        checks.append(Check(c, condition, f"{_v(c)} || ' {why}'"))
+        checks.append(Check(c, condition, f"{value_sql(c)} || {quote(' ' + why)}"))
     return checks
 
 
-def run_checks(con, checks: list[Check], joins: str, key: tuple[str, str, str] | None) -> None:
-    """Create table `problems` (row, field, reason, k_la, k_start, k_end) from the checks over `raw`."""
-    k = (f"trim({key[0]}) AS k_la, {as_date(key[1])} AS k_start, {as_date(key[2])} AS k_end" if key
-         else "NULL AS k_la, CAST(NULL AS DATE) AS k_start, CAST(NULL AS DATE) AS k_end")
-    parts = [
-        f"SELECT raw.rowid + 2 AS row, {quote(c.field)} AS field, {c.reason} AS reason, {k} FROM raw {joins} WHERE {c.problem}"
-        for c in checks
-    ]
-    con.execute("CREATE OR REPLACE TABLE problems AS " + " UNION ALL ".join(parts))
+def run_checks(con, checks: list[Check], key: tuple[str, str, str] | None, *, only_if_any: bool = True) -> int:
+    """Create table `problems` (row, field, reason, k_la, k_start, k_end) from the checks over the view or table
+    `checked` (`raw` with `r`, its rowid, and any mapped columns); return how many rows have a problem.
+
+    One scan finds the rows with any problem; only those are then checked one rule at a time for the report."""
+    k = _key(key)
+    con.execute(f"CREATE OR REPLACE TABLE bad AS SELECT * FROM checked WHERE {any_problem(checks)}")
+    n_bad = con.execute("SELECT count(*) FROM bad").fetchone()[0]
+    if n_bad:
+        parts = [f"SELECT r + 2 AS row, {quote(c.field)} AS field, {c.reason} AS reason, {k} FROM bad WHERE {c.problem}"
+                 for c in checks]
+        con.execute("INSERT INTO problems " + " UNION ALL ".join(parts))
+    return n_bad
+
+
+def any_problem(checks: list[Check]) -> str:
+    """SQL: true when the row fails any of the checks."""
+    return "(" + " OR ".join(f"coalesce({c.problem}, false)" for c in checks) + ")"
+
+
+def _key(key: tuple[str, str, str] | None) -> str:
+    if key:
+        return f"trim({key[0]}) AS k_la, {d(key[1])} AS k_start, {d(key[2])} AS k_end"
+    return "NULL AS k_la, CAST(NULL AS DATE) AS k_start, CAST(NULL AS DATE) AS k_end"
 
 
 def duplicates(con, fields: tuple[str, ...], key: tuple[str, str, str] | None) -> None:
     """Add to `problems` every row that repeats an earlier row exactly (hash first, then every value compared)."""
     cols = ", ".join(fields)
-    k = (f"trim({key[0]}) AS k_la, {as_date(key[1])} AS k_start, {as_date(key[2])} AS k_end" if key
-         else "NULL AS k_la, CAST(NULL AS DATE) AS k_start, CAST(NULL AS DATE) AS k_end")
+    k = _key(key)
     con.execute(f"""
         INSERT INTO problems
-        WITH hashed AS (SELECT rowid AS r, hash({cols}) AS h FROM raw),
+        WITH hashed AS (SELECT r, hash({cols}) AS h FROM checked),
              twice AS (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1),
-             candidates AS (SELECT raw.rowid AS r, raw.* FROM raw JOIN hashed ON hashed.r = raw.rowid
-                            WHERE hashed.h IN (SELECT h FROM twice)),
+             candidates AS (SELECT * FROM checked WHERE hash({cols}) IN (SELECT h FROM twice)),
              ranked AS (SELECT *, min(r) OVER (PARTITION BY {cols}) AS first_r FROM candidates)
         SELECT r + 2, 'row', 'repeats row ' || (first_r + 2) || ' exactly (a duplicate event)', {k}
         FROM ranked WHERE r > first_r

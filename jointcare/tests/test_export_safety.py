@@ -87,6 +87,7 @@ def _page_urls(pool):
             "organisations": {"pk": [pool.host_id], "code": [pool.host.code]},
             "places": {"fmt": ["csv", "xlsx"]},
             "outcomes": {"fmt": ["csv", "xlsx"], "code": ["2A", "2C"]},
+            "cld": {"pk": [999_999]},
         }
     )
 

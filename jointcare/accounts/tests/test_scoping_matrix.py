@@ -82,6 +82,10 @@ PAGES = {
     "outcomes:board-pack-pdf": ("GET", "outcomes.view", SOMEWHERE),
     "outcomes:export": ("GET", "outcomes.view", SOMEWHERE),
     "outcomes:target": ("POST", "outcomes.target", SOMEWHERE),
+    "cld:submissions": ("GET", "cld.view", SOMEWHERE),
+    "cld:submission": ("GET", "cld.view", SOMEWHERE),
+    "cld:report": ("GET", "cld.view", SOMEWHERE),
+    "cld:upload": ("POST", "cld.import", SOMEWHERE),
 }
 
 # API: (method, path as in the OpenAPI document) -> (action, target).
@@ -131,6 +135,11 @@ API = {
     ("get", "/api/v1/pools/{pool_id}/ledger-check"): ("pool.view", "pool"),
     ("get", "/api/v1/audit/"): ("audit.view", SOMEWHERE),
     ("get", "/api/v1/measures"): ("outcomes.view", SOMEWHERE),
+    ("get", "/api/v1/cld/submissions"): ("cld.view", SOMEWHERE),
+    ("post", "/api/v1/cld/submissions"): ("cld.import", SOMEWHERE),
+    ("get", "/api/v1/cld/submissions/{submission_id}"): ("cld.view", SOMEWHERE),
+    ("get", "/api/v1/cld/populations"): ("cld.view", SOMEWHERE),
+    ("post", "/api/v1/cld/hospital-activity"): ("cld.import", SOMEWHERE),
 }
 
 
@@ -265,6 +274,8 @@ def test_pages(client, world, name, kind):
         "outcomes:export": {"fmt": "csv"},
         "outcomes:measure": {"code": "2A"},
         "partnerships:attendance": {"meeting_pk": 999_999},
+        "cld:submission": {"pk": 999_999},
+        "cld:report": {"pk": 999_999},
     }
     kwargs.update(extra.get(name, {}))
     url = reverse(name, kwargs=kwargs or None)
@@ -332,6 +343,7 @@ def test_api(client, world, key, kind):
         "pool_id": world.pool.pk,
         "tx_id": 999999,
         "meeting_id": 999999,
+        "submission_id": 999999,
         "number": 1,
         "kind": "monitoring",
     }
@@ -342,7 +354,7 @@ def test_api(client, world, key, kind):
         auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens[username]}"}
         if method == "get":
             return client.get(url, **auth)
-        if path.endswith("/actuals"):
+        if path.endswith(("/actuals", "/cld/submissions", "/hospital-activity")):
             upload = SimpleUploadedFile("a.csv", b"reference,date,scheme,amount\n", content_type="text/csv")
             return client.post(url, {"file": upload, "dry_run": "true"}, **auth)
         body = json.dumps(_api_body(world, key, counter))
