@@ -109,11 +109,8 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
                 everything_named["agreement"].board.meetings.values_list("pk", flat=True)) or [999_999]},
             "organisations": {"pk": [everything_named["council"].pk, everything_named["icb"].pk], "code": ["QZZ"]},
             "places": {"fmt": ["csv", "xlsx"]},
-<<<<<<< HEAD
             "outcomes": {"fmt": ["csv", "xlsx"], "code": ["2A", "2C"]},
-=======
             "cld": {"pk": [999_999]},
->>>>>>> cld
         }
     )
     urls += [("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),

@@ -130,3 +130,16 @@ def test_current_period_turns_on_1_april():
 
     assert domain.current_period(dt.date(2026, 3, 31)) == "2025-26"
     assert domain.current_period(dt.date(2026, 4, 1)) == "2026-27"
+
+
+def test_every_measure_transpiles_for_spark():
+    from jointcare.outcomes import queries
+
+    period = domain.parse_period("2025-26")
+    for name in queries.sql_files():
+        spark = queries.for_engine(queries.counts_sql(name, period), "spark")
+        assert "SELECT" in spark and "DATE_DIFF('day'" not in spark
+    for _, sql in queries.shared(period, True) + queries.shared(period, False):
+        assert queries.for_engine(sql, "spark")
+    with pytest.raises(ValueError):
+        queries.for_engine("SELECT 1", "oracle")

@@ -6,7 +6,7 @@ SparkSession for the module."""
 import pytest
 
 from jointcare.cld import testing as t
-from jointcare.outcomes import compute, domain, queries, source
+from jointcare.outcomes import compute, source
 from jointcare.outcomes.tests.conftest import FY, LA, NHS, OTHER, PERIOD, PREVIOUS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -65,12 +65,3 @@ def test_the_whole_pack_is_the_same_on_duckdb_and_spark(with_hospital):
     # not all empty: the comparison means something
     assert sum(f.denominator for f in on_duckdb.figures.values()) > 0
     assert sum(1 for f in on_duckdb.figures.values() if f.numerator) >= 5
-
-
-@pytest.mark.domain
-def test_every_measure_transpiles_for_spark():
-    for name in queries.sql_files():
-        assert "SELECT" in queries.for_engine(queries.counts_sql(name, PERIOD), "spark")
-    for _, sql in queries.shared(PERIOD, True) + queries.shared(PERIOD, False):
-        assert queries.for_engine(sql, "spark")
-    assert domain.BY_CODE
