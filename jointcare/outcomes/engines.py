@@ -41,7 +41,8 @@ def spark_session():
         SparkSession.builder.master("local[2]")
         .appName("jointcare-measures")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
@@ -65,16 +66,17 @@ class SparkEngine:
 
     def prepare(self, shared: list[tuple[str, str]]) -> None:
         for name, sql in shared:
-            self.spark.sql(f"CACHE TABLE {name} AS {queries.for_engine(sql, self.name)}")
+            self.spark.sql(f"CACHE LAZY TABLE {name} AS {queries.for_engine(sql, self.name)}")
             self._cached.append(name)
 
     def rows(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self.spark.sql(queries.for_engine(sql, self.name)).collect()]
 
     def close(self) -> None:
-        for name in self._cached:
+        for name in reversed(self._cached):  # a view before the views it reads
             self.spark.sql(f"UNCACHE TABLE IF EXISTS {name}")
             self.spark.catalog.dropTempView(name)
+        self._cached.clear()
         self._dir.cleanup()
 
 

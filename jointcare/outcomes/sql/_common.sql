@@ -1,4 +1,6 @@
 -- Shared definitions for every measure, in DuckDB's dialect; transpiled by SQLGlot for Spark.
+-- The method follows DHSC's ASC-CLD-LA-Dashboard ASCOF SQL (MIT licence, Crown Copyright) and NHS England's
+-- Central Transformation Principles for ASCOF and SALT; differences are listed in each measure's notes.
 -- Reads the views of decision 0100, whatever registered them: cld_events_joined (the selected, de-duplicated
 -- events over consecutive submissions: DHSC's joined submissions table, Release 2 names plus DHSC's derived
 -- fields), cld_person_details (per council and person, their latest record), populations (area_code, age_band,

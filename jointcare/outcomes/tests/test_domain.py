@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jointcare.outcomes import domain
@@ -59,7 +59,7 @@ def test_no_denominator_gives_no_value():
     assert domain.value(0, 0, 100) is None
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10**9), st.integers(1, 10**9))
 def test_value_is_within_half_a_tenth_of_the_exact_ratio(num, den):
     from fractions import Fraction
@@ -99,7 +99,7 @@ def test_trajectory_steps_from_baseline_to_target():
     assert [m.value for m in domain.trajectory(None, Decimal("5.0"))] == [Decimal("5.0")] * 4
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.decimals(0, 1000, places=1), st.decimals(0, 1000, places=1))
 def test_trajectory_ends_on_the_target(baseline, target):
     assert domain.trajectory(baseline, target)[-1].value == target

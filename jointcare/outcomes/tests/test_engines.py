@@ -47,13 +47,8 @@ def _world():
     ])
 
 
-@pytest.mark.parametrize("with_hospital", [True, False])
-def test_the_whole_pack_is_the_same_on_duckdb_and_spark(with_hospital):
+def test_the_whole_pack_is_the_same_on_duckdb_and_spark():
     _world()
-    if not with_hospital:
-        from jointcare.cld.models import HospitalImport
-
-        HospitalImport.objects.all().delete()
     con = source.connect(PERIOD)
     try:
         on_duckdb = compute.compute_pack(con, PERIOD, "duckdb")
