@@ -137,8 +137,9 @@ def _check_xlsx(label, content: bytes) -> set[str]:
 
 # Downloads where no hostile name stands at the start of a cell: the coterminosity of the shipped reference data
 # (no user text reaches it) and the audit trail (names appear inside longer summaries). Their cells are still
-# checked for formulas, but no hostile name can be expected among them.
-REFERENCE_ONLY = {"places:export", "audit:export"}
+# checked for formulas, but no hostile name can be expected among them. The outcome measures' download holds
+# only the measures' own names, council codes and numbers.
+REFERENCE_ONLY = {"places:export", "audit:export", "outcomes:export"}
 
 
 def test_no_export_anywhere_writes_a_formula(client, hostile_pool, everyone):
