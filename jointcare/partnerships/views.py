@@ -113,6 +113,8 @@ def organisation_items(prompt: str, first: list[Organisation] = ()) -> list[dict
 
 
 def _chosen_organisation(form, code_field: str, id_field: str, required_message: str):
+    if code_field in form.errors:
+        return None  # already told what is wrong with the code
     code = form.cleaned_data.get(code_field, "")
     pk = form.cleaned_data.get(id_field, "")
     if not code and not pk:
@@ -398,15 +400,17 @@ def board_create(request, agreement: Agreement):
 @with_agreement(board=True)
 def member_add(request, agreement: Agreement, board: Board):
     form = MemberForm(request.POST or None, initial={"voting": "yes"})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        form.is_valid()  # every field checked, then the organisation and user too: every error at once
         org = _chosen_organisation(
             form, "organisation_code", "organisation_id", "Choose the member's organisation, or enter its ODS or GSS code"
         )
         data = dict(form.cleaned_data)
-        holder = User.objects.filter(username=data["username"]).first() if data["username"] else None
-        if data["username"] and holder is None:
-            form.add_error("username", f"No user called '{data['username']}'")
-        elif org is not None:
+        username = data.get("username") or ""
+        holder = User.objects.filter(username=username).first() if username else None
+        if username and holder is None:
+            form.add_error("username", f"No user called '{username}'")
+        if not form.errors and org is not None:
             try:
                 services.add_board_member(
                     request.user,
@@ -417,6 +421,7 @@ def member_add(request, agreement: Agreement, board: Board):
                     voting=data["voting"] == "yes",
                     position=data["position"],
                     starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
                     user=holder,
                 )
             except ServiceError as exc:
