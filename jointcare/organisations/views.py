@@ -165,7 +165,7 @@ def _service_args(form) -> dict:
 @requires("organisations.create")
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
-    form = OrganisationForm(request.POST or None, initial={"active": True})
+    form = OrganisationForm(request.POST if request.method == "POST" else None, initial={"active": True})
     if request.method == "POST" and not form.is_valid():
         _every_error(form)
     elif request.method == "POST":
@@ -196,7 +196,7 @@ def organisation_edit(request, pk: int):
         "opened_on": org.opened_on,
         "closed_on": org.closed_on,
     }
-    form = OrganisationForm(request.POST or None, initial=initial)
+    form = OrganisationForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and not form.is_valid():
         _every_error(form, org)
     elif request.method == "POST":

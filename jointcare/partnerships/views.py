@@ -264,7 +264,7 @@ def agreement_detail(request, agreement: Agreement):
 @with_agreement()
 def agreement_edit(request, agreement: Agreement):
     initial = {f: getattr(agreement, f) for f in services.AGREEMENT_EDITABLE}
-    form = AgreementEditForm(request.POST or None, initial=initial)
+    form = AgreementEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         # Only what changed: an agreement that ended by its date may still have its end date extended.
         changes = {f: v for f, v in form.cleaned_data.items() if v != initial[f]}
@@ -350,7 +350,7 @@ def agreement_terminate(request, agreement: Agreement):
 @require_http_methods(["GET", "POST"])
 @with_agreement()
 def party_add(request, agreement: Agreement):
-    form = PartyForm(request.POST or None)
+    form = PartyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         org = _chosen_organisation(
             form, "organisation_code", "organisation_id", "Choose the organisation, or enter its ODS or GSS code"
@@ -383,7 +383,7 @@ def board_create(request, agreement: Agreement):
     if Board.objects.filter(agreement=agreement).exists():
         messages.error(request, f"{agreement.name} already has a board.")
         return redirect("partnerships:detail", agreement.pk)
-    form = BoardForm(request.POST or None, initial={"name": f"{agreement.name} board", "quorum": 3})
+    form = BoardForm(request.POST if request.method == "POST" else None, initial={"name": f"{agreement.name} board", "quorum": 3})
     if request.method == "POST" and form.is_valid():
         try:
             services.create_board(request.user, agreement, **form.cleaned_data)
@@ -399,7 +399,7 @@ def board_create(request, agreement: Agreement):
 @require_http_methods(["GET", "POST"])
 @with_agreement(board=True)
 def member_add(request, agreement: Agreement, board: Board):
-    form = MemberForm(request.POST or None, initial={"voting": "yes"})
+    form = MemberForm(request.POST if request.method == "POST" else None, initial={"voting": "yes"})
     if request.method == "POST":
         form.is_valid()  # every field checked, then the organisation and user too: every error at once
         org = _chosen_organisation(
@@ -449,7 +449,7 @@ def member_add(request, agreement: Agreement, board: Board):
 @with_agreement(board=True)
 def meeting_record(request, agreement: Agreement, board: Board):
     members = list(BoardMember.objects.filter(board=board).select_related("organisation"))
-    form = MeetingForm(request.POST or None, members=members)
+    form = MeetingForm(request.POST if request.method == "POST" else None, members=members)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -528,7 +528,7 @@ def decision_record(request, agreement: Agreement, board: Board):
         messages.error(request, "Decisions are taken at meetings that have been held: no meeting of the board has been held yet.")
         return redirect("partnerships:detail", agreement.pk)
     initial = {"meeting": request.GET.get("meeting", str(meetings[0].pk))}
-    form = DecisionForm(request.POST or None, meetings=meetings, initial=initial)
+    form = DecisionForm(request.POST if request.method == "POST" else None, meetings=meetings, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         chosen = data.pop("meeting")

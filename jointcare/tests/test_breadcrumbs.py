@@ -140,3 +140,21 @@ def test_history_links_only_for_those_who_may_read_the_trail(client, api_world, 
     client.force_login(commissioner)
     for url in (reverse("pool:detail", args=[api_world.pool_id]), reverse("partnerships:detail", args=[api_world.agreement_id])):
         assert _history_links(client.get(url).content.decode()) == []
+
+
+def test_every_form_sent_empty_says_error_in_its_title(client, api_world):
+    """Each page sent an empty form: where it answers with an error summary, the title starts "Error:"."""
+    client.force_login(api_world.user)
+    checked = 0
+    for name, url in _urls(api_world):
+        if name in ("sign-in", "sign-out"):
+            continue
+        response = client.post(url, {})
+        if "text/html" not in response.get("Content-Type", "") or response.status_code in (302, 405):
+            continue
+        html = response.content.decode()
+        title = unescape(re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip())
+        if "nhsuk-error-summary" in html:
+            assert title.startswith("Error: "), f"{name}: {title!r}"
+            checked += 1
+    assert checked >= 8
