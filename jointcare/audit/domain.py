@@ -91,8 +91,9 @@ OBJECT_LABELS = {
     "places.reference": "Reference data",
     "places.lsoa": "Population figures",
 }
-OBJECT_KEYS = {"pool": "pool.pool", "agreement": "partnerships.agreement", "organisation": "organisations.organisation",
-               "user": "accounts.user", "token": "accounts.apitoken"}
+OBJECT_KEYS = {"pool": "pool.pool", "agreement": "partnerships.agreement", "board": "partnerships.board",
+               "meeting": "partnerships.meeting", "decision": "partnerships.decision",
+               "organisation": "organisations.organisation", "user": "accounts.user", "token": "accounts.apitoken"}
 
 
 def _words(code: str) -> str:

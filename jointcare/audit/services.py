@@ -81,10 +81,32 @@ def agreement_trail(agreement_ids) -> Q:
     return q
 
 
+def board_trail(board_id: int) -> Q:
+    """Entries about a board, its members, its meetings and their decisions."""
+    get = apps.get_model
+    Member, Meeting, Decision = get("partnerships.BoardMember"), get("partnerships.Meeting"), get("partnerships.Decision")
+    q = Q(object_type="partnerships.board", object_id=str(board_id))
+    for model, lookup in ((Member, "board_id"), (Meeting, "board_id"), (Decision, "meeting__board_id")):
+        q |= Q(object_type=model._meta.label_lower, object_id__in=_keys(model.objects.filter(**{lookup: board_id})))
+    return q
+
+
+def meeting_trail(meeting_id: int) -> Q:
+    """Entries about a meeting (its attendance too) and the decisions taken at it."""
+    Decision = apps.get_model("partnerships.Decision")
+    return Q(object_type="partnerships.meeting", object_id=str(meeting_id)) | Q(
+        object_type=Decision._meta.label_lower, object_id__in=_keys(Decision.objects.filter(meeting_id=meeting_id))
+    )
+
+
 def object_trail(object_type: str, object_id: str) -> Q:
-    """An object's history: for a pool or an agreement, everything inside it too."""
+    """An object's history: for a pool, an agreement, a board or a meeting, everything inside it too."""
     if object_type == "pool.pool" and object_id.isdigit():
         return pool_trail([int(object_id)])
     if object_type == "partnerships.agreement" and object_id.isdigit():
         return agreement_trail([int(object_id)])
+    if object_type == "partnerships.board" and object_id.isdigit():
+        return board_trail(int(object_id))
+    if object_type == "partnerships.meeting" and object_id.isdigit():
+        return meeting_trail(int(object_id))
     return Q(object_type=object_type, object_id=object_id)
