@@ -76,9 +76,17 @@ def live_break_glass(user, person) -> BreakGlass | None:
 
 
 def has_relationship(user, person) -> bool:
-    """A legitimate relationship (not break-glass). For a restricted record only a place on the care team."""
+    """A legitimate relationship (not break-glass). For a restricted record only a place on the care team.
+    Remembered on the user for the request."""
     if not _active(user):
         return False
+    cache = user.__dict__.setdefault("_person_relationship", {})
+    if person.pk not in cache:
+        cache[person.pk] = _has_relationship(user, person)
+    return cache[person.pk]
+
+
+def _has_relationship(user, person) -> bool:
     if on_care_team(user, person):
         return True
     if person.restricted:
@@ -102,6 +110,7 @@ def ties(user, person) -> bool:
 def forget(user, person) -> None:
     """Drop what the request remembers of the user's relationships to the person (after a break-glass)."""
     user.__dict__.get("_person_ties", {}).pop(person.pk, None)
+    user.__dict__.get("_person_relationship", {}).pop(person.pk, None)
     user.__dict__.get("_relationships", {}).pop((person._meta.label, person.pk), None)
 
 
