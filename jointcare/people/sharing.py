@@ -138,9 +138,9 @@ def open_record(user, person, request=None) -> Person:
     raise Forbidden(refusal_message(user, person))
 
 
-@transaction.atomic
 def break_glass(user, person, reason: str, *, hours: int = domain.BREAK_GLASS_HOURS) -> BreakGlass:
-    """Open a record in an emergency: a written reason, audited, lasting `hours`. Not for restricted records."""
+    """Open a record in an emergency: a written reason, audited, lasting `hours`. Not for restricted records
+    (the refused attempt is audited)."""
     from jointcare.accounts.access import can_somewhere
 
     reason = " ".join((reason or "").split())
@@ -149,13 +149,18 @@ def break_glass(user, person, reason: str, *, hours: int = domain.BREAK_GLASS_HO
             f"Give your reason for opening this record in at least {domain.BREAK_GLASS_MIN_REASON} characters",
             field="reason",
         )
-    if not _active(user) or not can_somewhere(user, "person.view"):
+    if not _active(user) or not can_somewhere(user, "person.break_glass"):
         raise Forbidden("Only care staff can use break-glass access")
     if person.restricted:
         record(user, "person.refused", person, summary="Refused break-glass: the record is restricted")
         raise Forbidden("This record is restricted: break-glass access cannot open it")
     if person.voided_at is not None:
         raise FieldError("This record has been voided; open the record it was merged into, if any", field="person")
+    return _grant(user, person, reason, hours)
+
+
+@transaction.atomic
+def _grant(user, person, reason: str, hours: int) -> BreakGlass:
     now = timezone.now()
     grant = BreakGlass.objects.create(user=user, person=person, reason=reason, started_at=now,
                                       expires_at=now + dt.timedelta(hours=hours))
