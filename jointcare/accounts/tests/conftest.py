@@ -36,6 +36,7 @@ class World:
     pool: object
     orgs: dict
     users: dict  # (role, tie) -> User
+    person: object = None  # registered with the ICB (as if its GP practice); the named users are on its care team
 
     def user(self, role: Role, tie: str):
         return self.users[(Role(role), tie)]
@@ -58,6 +59,9 @@ EXPECTED_TIES = {
     "org:unclaimed": {tie: {U} for tie in TIES},
     # a reference (ODS/GSS) organisation
     "org:reference": {tie: set() for tie in TIES},
+    # a person registered with the ICB (standing in for a GP practice), the named users on their care team
+    "person": {"host": set(), "party": {Relationship.CARE_RELATIONSHIP}, "seat": set(),
+               "named": {Relationship.CARE_RELATIONSHIP}, "outsider": set()},
 }
 
 
@@ -90,8 +94,22 @@ def world(partners, settings):  # noqa: F811
             voting=False, user=users[(role, "seat")],
         )
     pool = agreement_file.create_from_text(None, AGREEMENT_YAML)
+    person = _person(icb, [users[(role, "named")] for role in Role])
     orgs = {
         "council": council, "icb": icb, "salford": salford, "charity": charity,
         "org:local": local, "org:unclaimed": unclaimed, "org:reference": salford,
     }
-    return World(agreement=agreement, board=board, pool=pool, orgs=orgs, users=users)
+    return World(agreement=agreement, board=board, pool=pool, orgs=orgs, users=users, person=person)
+
+
+def _person(practice, team):
+    import datetime as dt
+
+    from jointcare.people.models import CareTeamMember, Person
+
+    person = Person.objects.create(nhs_number="9990000018", given_name="Test", family_name="Person",
+                                   date_of_birth=dt.date(1940, 1, 1), responsible_council="E08000009",
+                                   gp_practice=practice)
+    for user in team:
+        CareTeamMember.objects.create(person=person, user=user, name=user.username, role="other")
+    return person
