@@ -122,6 +122,10 @@ def _ties(user, target) -> set[Relationship]:
         from jointcare.people.sharing import ties
 
         return {Relationship.CARE_RELATIONSHIP} if ties(user, target) else set()
+    if label.startswith("care."):
+        from jointcare.care.access import ties as care_ties
+
+        return care_ties(user, target)
     # Anything inside a pool or an agreement (a period, a transaction, a meeting) is reached through it.
     if getattr(target, "pool_id", None) is not None:
         return _pool_ties(user, target.pool)
