@@ -37,6 +37,7 @@ from jointcare.care.models import (
 )
 from jointcare.errors import Conflict, FieldError, NotFound
 
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 REFERRAL_FIELDS = ("team", "status", "claimed_by", "claimed_at", "first_contact_at", "first_service_at", "closed_at",
                    "outcome", "outcome_reason")
 
@@ -188,8 +189,13 @@ def refer(
     reason = _text(reason, "reason", "reason for the referral", 2000, errors)
     referrer = _text(referrer, "referrer", "referrer", 200, errors)
     now = timezone.now()
-    if received_at is not None and received_at > now + dt.timedelta(minutes=5):
-        errors.append(("received_at", "The referral cannot be received in the future"))
+    if received_at is not None:
+        if timezone.is_naive(received_at):
+            received_at = timezone.make_aware(received_at) if received_at.year > 1900 else received_at.replace(tzinfo=dt.UTC)
+        if received_at > now + dt.timedelta(minutes=5):
+            errors.append(("received_at", "The referral cannot be received in the future"))
+        elif received_at < EARLIEST:
+            errors.append(("received_at", "The referral cannot be received before 1 January 2000"))
     if getattr(person, "voided_at", None) is not None:
         errors.append(("person", "This person's record has been voided: refer the person's live record"))
     _fail(errors)
