@@ -269,6 +269,13 @@ SCOPES = {
     "organisation": Scope(
         "organisations.Organisation", ("organisation_id", "org_id", "pk"), "There is no organisation with id {id}."
     ),
+    # Integrated care (jointcare.care.access): the person is named by `person_pk` in care's URLs.
+    "person": Scope("people.Person", ("person_pk",), "There is no person with id {id}."),
+    "team": Scope("care.Team", ("pk",), "There is no team with id {id}."),
+    "referral": Scope("care.Referral", ("pk",), "There is no referral with id {id}."),
+    "assessment": Scope("care.Assessment", ("pk",), "There is no assessment with id {id}."),
+    "task": Scope("care.Task", ("pk",), "There is no task with id {id}."),
+    "review": Scope("care.Review", ("pk",), "There is no review with id {id}."),
 }
 
 
