@@ -75,7 +75,29 @@ PAGES = {
     "pool:setup": ("GET", "pool.create", SOMEWHERE),
     "audit:list": ("GET", "audit.view", SOMEWHERE),
     "audit:export": ("GET", "audit.view", SOMEWHERE),
+    "care:my-caseload": ("GET", "care.view", SOMEWHERE),
+    "care:teams": ("GET", "care.view", SOMEWHERE),
+    "care:queue": ("GET", "care.view", "team"),
+    "care:team-caseload": ("GET", "care.view", "team"),
+    "care:practice-caseload": ("GET", "care.view", SOMEWHERE),
+    "care:refer": ("POST", "care.refer", SOMEWHERE),
+    "care:assessment-start": ("POST", "care.assess", "person"),
+    "care:task-new": ("POST", "care.coordinate", "person"),
+    "care:review-new": ("POST", "care.coordinate", "person"),
+    "care:referral": ("GET", "care.view", "referral"),
+    "care:claim": ("POST", "care.claim", "referral"),
+    "care:contact": ("POST", "care.claim", "referral"),
+    "care:close": ("POST", "care.claim", "referral"),
+    "care:decline": ("POST", "care.claim", "referral"),
+    "care:reassign": ("POST", "care.claim", "referral"),
+    "care:assessment": ("GET", "care.view", "assessment"),
+    "care:assessment-section": ("POST", "care.assess", "assessment"),
+    "care:assessment-complete": ("POST", "care.assess", "assessment"),
+    "care:task-done": ("POST", "care.coordinate", "task"),
+    "care:review-complete": ("POST", "care.coordinate", "review"),
 }
+# Integrated care's kinds of target (jointcare.care.access); the person is named by `person_pk` in URLs.
+CARE_KINDS = ("team", "person", "referral", "assessment", "task", "review")
 
 # API: (method, path as in the OpenAPI document) -> (action, target).
 API = {
@@ -123,6 +145,27 @@ API = {
     ("get", "/api/v1/pools/{pool_id}/reports/{kind}"): ("pool.view", "pool"),
     ("get", "/api/v1/pools/{pool_id}/ledger-check"): ("pool.view", "pool"),
     ("get", "/api/v1/audit/"): ("audit.view", SOMEWHERE),
+    ("get", "/api/v1/teams"): ("care.view", SOMEWHERE),
+    ("get", "/api/v1/referrals"): ("care.view", SOMEWHERE),
+    ("post", "/api/v1/referrals"): ("care.refer", SOMEWHERE),
+    ("get", "/api/v1/referrals/{referral_id}"): ("care.view", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/claim"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/contact"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/close"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/decline"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/reassign"): ("care.claim", "referral"),
+    # starting an assessment, a task or a review acts on the person the body names
+    ("post", "/api/v1/assessments"): ("care.assess", "person"),
+    ("get", "/api/v1/assessments/{assessment_id}"): ("care.view", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/needs"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/eligibility"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/carer"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/checklist"): ("care.assess", "assessment"),
+    ("post", "/api/v1/assessments/{assessment_id}/complete"): ("care.assess", "assessment"),
+    ("post", "/api/v1/tasks"): ("care.coordinate", "person"),
+    ("post", "/api/v1/tasks/{task_id}/done"): ("care.coordinate", "task"),
+    ("post", "/api/v1/reviews"): ("care.coordinate", "person"),
+    ("post", "/api/v1/reviews/{review_id}/complete"): ("care.coordinate", "review"),
 }
 
 
@@ -159,6 +202,7 @@ def test_every_page_route_is_mapped_and_declares_its_action_and_scope():
         _, action, target = entry
         assert getattr(view, "action", None) == action, f"{name}: @requires({action!r}, ...) expected"
         scope = {"agreement": "agreement", "pool": "pool", ORGANISATION: "organisation"}.get(target)
+        scope = target if target in CARE_KINDS else scope
         if name in FROM_DOCUMENT:
             scope = None  # the agreement is in the document; the view checks it once read
         assert getattr(view, "scope", None) == scope, f"{name}: scope={scope!r} expected"
@@ -238,6 +282,8 @@ def _run(world, action, kind, request):
 
 
 def _target_id(world, kind):
+    if kind in CARE_KINDS:
+        return world.targets[kind].pk
     return {"agreement": world.agreement.pk, "pool": world.pool.pk}.get(kind) or world.orgs[kind].pk
 
 
@@ -246,7 +292,7 @@ def test_pages(client, world, name, kind):
     method, action, _ = PAGES[name]
     kwargs = {}
     if kind != SOMEWHERE and name not in FROM_DOCUMENT:
-        kwargs["pk"] = _target_id(world, kind)
+        kwargs["person_pk" if kind == "person" else "pk"] = _target_id(world, kind)
     extra = {
         "organisations:by-code": {"code": world.orgs["council"].code},
         "pool:report": {"kind": "monitoring"},
@@ -255,6 +301,9 @@ def test_pages(client, world, name, kind):
         "pool:setup": {"step": "agreement"},
         "places:export": {"fmt": "csv"},
         "partnerships:attendance": {"meeting_pk": 999_999},
+        "care:practice-caseload": {"practice_pk": 999_999},
+        "care:refer": {"person_pk": world.targets["person"].pk},
+        "care:assessment-section": {"section": "needs"},
     }
     kwargs.update(extra.get(name, {}))
     url = reverse(name, kwargs=kwargs or None)
@@ -301,6 +350,19 @@ def _api_body(world, key, counter):
         },
         "/api/v1/pools/{pool_id}/settle": {"dry_run": True},
         "/api/v1/pools/{pool_id}/reopen": {"reason": "late invoices"},
+        "/api/v1/referrals": {"person": world.targets["person"].pk, "source": "community"},
+        "/api/v1/referrals/{referral_id}/close": {"outcome": "nfa_other"},
+        "/api/v1/referrals/{referral_id}/decline": {"outcome": "nfa_other", "reason": "Not this team's work"},
+        "/api/v1/referrals/{referral_id}/reassign": {"team": 999999, "reason": "Another team's work"},
+        "/api/v1/assessments": {"person": world.targets["person"].pk},
+        "/api/v1/assessments/{assessment_id}/needs": {"health": "Heart failure"},
+        "/api/v1/assessments/{assessment_id}/eligibility": {"impairment": True, "wellbeing": True, "outcomes": {}},
+        "/api/v1/assessments/{assessment_id}/carer": {"has_carer": False},
+        "/api/v1/assessments/{assessment_id}/checklist": {"scores": {}},
+        "/api/v1/assessments/{assessment_id}/complete": {"outcome": "nfa_other"},
+        "/api/v1/tasks": {"person": world.targets["person"].pk, "title": "Call", "team": world.targets["team"].pk},
+        "/api/v1/reviews": {"person": world.targets["person"].pk, "due_on": "2026-10-01", "team": world.targets["team"].pk},
+        "/api/v1/reviews/{review_id}/complete": {"outcome": "continuation"},
     }
     body = bodies.get(path, {} if method != "get" else None)
     return body() if callable(body) else body
@@ -324,6 +386,7 @@ def test_api(client, world, key, kind):
         "meeting_id": 999999,
         "number": 1,
         "kind": "monitoring",
+        **{f"{kind}_id": world.targets[kind].pk for kind in ("referral", "assessment", "task", "review")},
     }
     url = path.format(**values)
     counter = iter(range(10_000))

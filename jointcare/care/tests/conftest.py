@@ -36,7 +36,7 @@ def person_factory(places):
     def make(given="Alex", family="Smith", council=TRAFFORD, **extra):
         n = next(_numbers)
         return people.create_person(
-            None, nhs_number=synthetic_nhs_number(n), given_name=given, family_name=f"{family}{n}",
+            None, nhs_number=synthetic_nhs_number(2 * n), given_name=given, family_name=f"{family}{n}",
             date_of_birth=dt.date(1940, 1, 1) + dt.timedelta(days=n), responsible_council=council, **extra,
         )
 
