@@ -35,6 +35,29 @@ class TeamOut(TeamRef):
     members: int
 
 
+class TeamIn(Input):
+    name: str = text(..., max_length=120, min_length=1)
+    organisation: Id
+    description: str = text("", max_length=300)
+
+
+class MemberIn(Input):
+    username: str = text(..., max_length=150, min_length=1)
+
+
+class RuleIn(Input):
+    team: Id
+    source: RouteOfAccess | None = Field(None, description="route of access; any route if not given")
+    council: str | None = text(None, max_length=9, description="GSS code of the responsible council; any if not given")
+
+
+class RuleOut(Schema):
+    id: int
+    team: TeamRef
+    source: str
+    council: str
+
+
 class ReferralOut(Schema):
     id: int
     person: int
@@ -284,6 +307,41 @@ def list_teams(request):
     check_somewhere(api_user(request), "care.view")
     return [{"id": t.pk, "name": t.name, "organisation": t.organisation.name, "members": t.member_count}
             for t in queries.teams()]
+
+
+def _team_out(team) -> dict:
+    return {"id": team.pk, "name": team.name, "organisation": team.organisation.name, "members": team.memberships.count()}
+
+
+@router.post("/teams", response={201: TeamOut, **WRITE_ERRORS}, summary="Add a team (administrators)")
+def create_team(request, payload: TeamIn):
+    from jointcare.organisations.models import Organisation
+
+    user = api_user(request)
+    check_somewhere(user, "care.manage_teams")
+    organisation = Organisation.objects.filter(pk=payload.organisation).first()
+    if organisation is None:
+        raise NotFound(f"No organisation with id {payload.organisation}", field="organisation")
+    team = services.create_team(user, name=payload.name, organisation=organisation, description=payload.description)
+    return Status(201, _team_out(team))
+
+
+@router.post("/teams/{team_id}/members", response={200: TeamOut, **WRITE_ERRORS}, summary="Add a member to a team")
+def add_member(request, team_id: PathId, payload: MemberIn):
+    user = api_user(request)
+    check_somewhere(user, "care.manage_teams")
+    team = services.get_team(team_id, field="team_id")
+    services.add_member(user, team, _user(payload.username, "username"))
+    return _team_out(team)
+
+
+@router.post("/routing-rules", response={201: RuleOut, **WRITE_ERRORS}, summary="Route referrals by source and council to a team")
+def add_routing_rule(request, payload: RuleIn):
+    user = api_user(request)
+    check_somewhere(user, "care.manage_teams")
+    team = _team(payload.team)
+    rule = services.add_routing_rule(user, team, route=payload.source.value if payload.source else None, council=payload.council)
+    return Status(201, {"id": rule.pk, "team": {"id": team.pk, "name": team.name}, "source": rule.route, "council": rule.council})
 
 
 @router.post("/referrals", response={201: ReferralOut, **WRITE_ERRORS}, summary="Refer a person; the routing rules choose the team")

@@ -54,7 +54,29 @@ def everything_named(user_factory):
     user = user_factory("eve", roles=[r.value for r in Role], organisation=council)
     user.first_name = named("User")
     user.save()
-    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb}
+    care = _care_named(council, user)
+    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb, **care}
+
+
+def _care_named(council, user) -> dict:
+    """A team, a referral, an assessment, a task and a review, every text of them holding the payload."""
+    from jointcare.care import services as care
+    from jointcare.people import services as people
+    from jointcare.places.models import Area, Level
+
+    Area.objects.create(code="E06000099", name="Council", level=Level.COUNCIL)
+    person = people.create_person(None, nhs_number="9990000026", given_name="Pat", family_name="Doe",
+                                  date_of_birth=dt.date(1941, 3, 2), responsible_council="E06000099")
+    team = care.create_team(None, name=named("Team"), organisation=council, description=named("Team description"))
+    care.add_routing_rule(None, team)
+    care.add_member(None, team, user)
+    referral = care.refer(None, person, source="community", reason=named("Reason"), referrer=named("Referrer"))
+    care.claim_referral(user, referral.pk)
+    assessment = care.start_assessment(user, person, referral=referral)
+    care.save_section(user, assessment, "needs", {"health": named("Health"), "social": named("Social")})
+    care.create_task(user, person, title=named("Task"), team=team, due_on=dt.date(2026, 1, 1))
+    care.schedule_review(user, person, due_on=dt.date(2026, 1, 1), team=team, reviewer=user)
+    return {"team": team, "referral": referral, "assessment": assessment, "person": person}
 
 
 def _sign_in(page, live_server):
@@ -109,6 +131,8 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
                 everything_named["agreement"].board.meetings.values_list("pk", flat=True)) or [999_999]},
             "organisations": {"pk": [everything_named["council"].pk, everything_named["icb"].pk], "code": ["QZZ"]},
             "places": {"fmt": ["csv", "xlsx"]},
+            "care": {"pk": [everything_named[k].pk for k in ("team", "referral", "assessment")],
+                     "person_pk": [everything_named["person"].pk], "practice_pk": [999_999], "section": ["needs"]},
         }
     )
     urls += [("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),
@@ -141,6 +165,7 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
         "pool:list", "pool:detail", "pool:monitoring", "pool:report", "pool:ledger", "pool:transaction", "pool:contributions",
         "pool:settle", "pool:import", "pool:setup", "pool:setup-check", "partnerships:list", "partnerships:detail",
         "partnerships:decision-record", "partnerships:meeting-record", "organisations:list", "organisations:detail", "audit:list", "home",
+        "care:teams", "care:queue", "care:referral", "care:my-caseload", "care:team-caseload",
     }
     assert expected <= shown_on, f"the names were not shown on: {expected - shown_on}"
     for path in ("monitoring", "ledger", "contributions", *(f"reports/{k}" for k in queries.REPORT_KINDS if k != "monitoring")):

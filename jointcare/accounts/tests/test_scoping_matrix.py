@@ -146,6 +146,9 @@ API = {
     ("get", "/api/v1/pools/{pool_id}/ledger-check"): ("pool.view", "pool"),
     ("get", "/api/v1/audit/"): ("audit.view", SOMEWHERE),
     ("get", "/api/v1/teams"): ("care.view", SOMEWHERE),
+    ("post", "/api/v1/teams"): ("care.manage_teams", SOMEWHERE),
+    ("post", "/api/v1/teams/{team_id}/members"): ("care.manage_teams", SOMEWHERE),
+    ("post", "/api/v1/routing-rules"): ("care.manage_teams", SOMEWHERE),
     ("get", "/api/v1/referrals"): ("care.view", SOMEWHERE),
     ("post", "/api/v1/referrals"): ("care.refer", SOMEWHERE),
     ("get", "/api/v1/referrals/{referral_id}"): ("care.view", "referral"),
@@ -350,6 +353,9 @@ def _api_body(world, key, counter):
         },
         "/api/v1/pools/{pool_id}/settle": {"dry_run": True},
         "/api/v1/pools/{pool_id}/reopen": {"reason": "late invoices"},
+        "/api/v1/teams": lambda: {"name": f"Team {next(counter)}", "organisation": world.orgs["council"].pk},
+        "/api/v1/teams/{team_id}/members": {"username": "analyst-outsider"},
+        "/api/v1/routing-rules": {"team": world.targets["team"].pk, "council": "E09000001"},
         "/api/v1/referrals": {"person": world.targets["person"].pk, "source": "community"},
         "/api/v1/referrals/{referral_id}/close": {"outcome": "nfa_other"},
         "/api/v1/referrals/{referral_id}/decline": {"outcome": "nfa_other", "reason": "Not this team's work"},
@@ -386,7 +392,7 @@ def test_api(client, world, key, kind):
         "meeting_id": 999999,
         "number": 1,
         "kind": "monitoring",
-        **{f"{kind}_id": world.targets[kind].pk for kind in ("referral", "assessment", "task", "review")},
+        **{f"{kind}_id": world.targets[kind].pk for kind in ("team", "referral", "assessment", "task", "review")},
     }
     url = path.format(**values)
     counter = iter(range(10_000))

@@ -131,3 +131,16 @@ def test_tasks_and_reviews_by_api(client, care, referral, bearer):
     assert done.json()["state"] == "completed"
     assert _post(client, "/api/v1/tasks", {"person": referral.person_id, "title": "x", "team": care.reablement.pk},
                  bearer("outsider")).status_code == 403
+
+
+def test_administrators_set_up_teams_and_rules(client, care, bearer):
+    admin = bearer("admin")
+    team = _post(client, "/api/v1/teams", {"name": "Salford Hub", "organisation": care.council.pk}, admin)
+    assert team.status_code == 201, team.content
+    team_id = team.json()["id"]
+    assert _post(client, f"/api/v1/teams/{team_id}/members", {"username": "outsider"}, admin).json()["members"] == 1
+    rule = _post(client, "/api/v1/routing-rules", {"team": team_id, "source": "hospital_discharge", "council": "E08000006"}, admin)
+    assert rule.status_code == 201 and rule.json()["council"] == "E08000006"
+    clash = _post(client, "/api/v1/routing-rules", {"team": team_id, "source": "hospital_discharge", "council": "E08000006"}, admin)
+    assert clash.status_code == 409
+    assert _post(client, "/api/v1/teams", {"name": "Mine", "organisation": care.council.pk}, bearer("rita")).status_code == 403
