@@ -269,8 +269,8 @@ SCOPES = {
     "organisation": Scope(
         "organisations.Organisation", ("organisation_id", "org_id", "pk"), "There is no organisation with id {id}."
     ),
-    # Integrated care (jointcare.care.access): the person is named by `person_pk` in care's URLs.
-    "person": Scope("people.Person", ("person_pk",), "There is no person with id {id}."),
+    "person": Scope("people.Person", ("person_id", "pk"), "There is no person with id {id}."),
+    # Integrated care (jointcare.care.access)
     "team": Scope("care.Team", ("pk",), "There is no team with id {id}."),
     "referral": Scope("care.Referral", ("pk",), "There is no referral with id {id}."),
     "assessment": Scope("care.Assessment", ("pk",), "There is no assessment with id {id}."),
@@ -282,7 +282,7 @@ SCOPES = {
 def requires(action: str, scope: str | None = None):
     """View decorator: signed in and allowed, otherwise the sign-in page or a 403 page.
 
-    With `scope` ("pool", "agreement" or "organisation") the target is found from the URL keywords and the
+    With `scope` ("pool", "agreement", "organisation" or "person") the target is found from the URL keywords and the
     user's relationship to it decides; an unknown id answers 404. Without it the user's roles must allow the
     action somewhere, and the view itself scopes what it lists or creates.
     """
@@ -306,6 +306,10 @@ def requires(action: str, scope: str | None = None):
                 allowed_here = can(user, action, target)
             else:
                 allowed_here = can_somewhere(user, action)
+            if not allowed_here and scope == "person":
+                from jointcare.people.views import refused
+
+                return refused(request, target, action)  # audited, and offers break-glass
             if not allowed_here:
                 return render(
                     request,

@@ -12,3 +12,7 @@ class CareConfig(AppConfig):
         from jointcare.people import sharing
 
         sharing.register_relationship(holds_a_referral)
+        # Referrals, assessments, tasks and reviews on the person page.
+        from jointcare.care.panels import register
+
+        register()

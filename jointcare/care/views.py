@@ -77,13 +77,13 @@ def queue(request, pk):
 
 @requires("care.refer")
 @require_http_methods(["GET", "POST"])
-def refer(request, person_pk):
+def refer(request, person_id):
     from jointcare.people.models import Person
 
-    person = Person.objects.filter(pk=person_pk).first()
+    person = Person.objects.filter(pk=person_id).first()
     if person is None:
         return render(request, "accounts/not_found.jinja", {"title": "Page not found",
-                      "message": f"There is no person with id {person_pk}."}, status=404)
+                      "message": f"There is no person with id {person_id}."}, status=404)
     form = ReferForm(request.POST or None, initial={"urgency": "routine"})
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,7 +176,7 @@ SECTION_FORMS = {"needs": NeedsForm, "eligibility": EligibilityForm, "carer": Ca
 
 @requires("care.assess", scope="person")
 @require_POST
-def assessment_start(request, person_pk):
+def assessment_start(request, person_id):
     referral = None
     if request.POST.get("referral", "").isdigit():
         referral = services.get_referral(request.POST["referral"], field="referral")
@@ -271,7 +271,7 @@ def assessment_complete(request, pk):
 
 @requires("care.coordinate", scope="person")
 @require_http_methods(["GET", "POST"])
-def task_new(request, person_pk):
+def task_new(request, person_id):
     person = request.target
     teams = list(queries.your_teams(request.user))
     form = TaskForm(request.POST or None, people=[request.user], teams=teams)
@@ -304,7 +304,7 @@ def task_done(request, pk):
 
 @requires("care.coordinate", scope="person")
 @require_http_methods(["GET", "POST"])
-def review_new(request, person_pk):
+def review_new(request, person_id):
     person = request.target
     teams = list(queries.your_teams(request.user))
     form = ReviewForm(request.POST or None, teams=teams)

@@ -86,7 +86,8 @@ def _page_urls(pool):
             "partnerships": {"pk": [pool.agreement_id], "meeting_pk": [999_999]},
             "organisations": {"pk": [pool.host_id], "code": [pool.host.code]},
             "places": {"fmt": ["csv", "xlsx"]},
-            "care": {"pk": [999_999], "person_pk": [999_999], "practice_pk": [999_999], "section": ["needs"]},
+            "people": {"pk": [999_999]},
+            "care": {"pk": [999_999], "person_id": [999_999], "practice_pk": [999_999], "section": ["needs"]},
         }
     )
 

@@ -36,6 +36,7 @@ class World:
     pool: object
     orgs: dict
     users: dict  # (role, tie) -> User
+    person: object = None  # registered with the ICB (as if its GP practice); the named users are on its care team
     targets: dict = field(default_factory=dict)  # integrated care: kind -> the record (see care_targets)
 
     def user(self, role: Role, tie: str):
@@ -60,9 +61,13 @@ EXPECTED_TIES = {
     "org:unclaimed": {tie: {U} for tie in TIES},
     # a reference (ODS/GSS) organisation
     "org:reference": {tie: set() for tie in TIES},
-    # integrated care: the host council's team (every host user a member) holds the person's referral
+    # a person registered with the ICB (standing in for a GP practice), the named users on their care team
+    "person": {"host": set(), "party": {Relationship.CARE_RELATIONSHIP}, "seat": set(),
+               "named": {Relationship.CARE_RELATIONSHIP}, "outsider": set()},
+    # integrated care: another person ("referred"), whose referral the host council's team (every host user a
+    # member) holds, with the assessment, task and review of it
     "team": {tie: {TM} if tie == "host" else set() for tie in TIES},
-    "person": {tie: {CR} if tie == "host" else set() for tie in TIES},
+    "referred": {tie: {CR} if tie == "host" else set() for tie in TIES},
     "referral": {tie: {TM, CR} if tie == "host" else set() for tie in TIES},
     "assessment": {tie: {TM, CR} if tie == "host" else set() for tie in TIES},
     "task": {tie: {TM, CR} if tie == "host" else set() for tie in TIES},
@@ -88,7 +93,7 @@ def care_targets(council, members) -> dict:
         care.add_member(None, team, user)
     referral = care.refer(None, person, source="hospital_discharge")
     return {
-        "team": team, "person": person, "referral": referral,
+        "team": team, "referred": person, "referral": referral,
         "assessment": care.start_assessment(None, person, referral=referral),
         "task": care.create_task(None, person, title="Telephone the family", team=team),
         "review": care.schedule_review(None, person, due_on=dt.date(2026, 9, 1), team=team),
@@ -124,9 +129,23 @@ def world(partners, settings):  # noqa: F811
             voting=False, user=users[(role, "seat")],
         )
     pool = agreement_file.create_from_text(None, AGREEMENT_YAML)
+    person = _person(icb, [users[(role, "named")] for role in Role])
     orgs = {
         "council": council, "icb": icb, "salford": salford, "charity": charity,
         "org:local": local, "org:unclaimed": unclaimed, "org:reference": salford,
     }
     targets = care_targets(council, [u for (role, tie), u in users.items() if tie == "host"])
-    return World(agreement=agreement, board=board, pool=pool, orgs=orgs, users=users, targets=targets)
+    return World(agreement=agreement, board=board, pool=pool, orgs=orgs, users=users, person=person, targets=targets)
+
+
+def _person(practice, team):
+    import datetime as dt
+
+    from jointcare.people.models import CareTeamMember, Person
+
+    person = Person.objects.create(nhs_number="9990000018", given_name="Test", family_name="Person",
+                                   date_of_birth=dt.date(1940, 1, 1), responsible_council="E08000009",
+                                   gp_practice=practice)
+    for user in team:
+        CareTeamMember.objects.create(person=person, user=user, name=user.username, role="other")
+    return person

@@ -135,3 +135,22 @@ def test_gp_practice_caseload(client, care, person_factory):
     client.force_login(care.users["nina"])
     assert f"Referral {referral.pk}" not in client.get(f"/care/practices/{practice.pk}/caseload").content.decode()
     assert client.get(f"/care/practices/{care.council.pk}/caseload").status_code == 404
+
+
+def test_the_person_page_shows_care_panels(client, care, referral):
+    from jointcare.care import services as care_services
+
+    rita = care.users["rita"]
+    care_services.claim_referral(rita, referral.pk)
+    care_services.create_task(rita, referral.person, title="Order a key safe", team=care.reablement)
+    care_services.schedule_review(rita, referral.person, due_on=referral.received_at.date(), reviewer=rita)
+    client.force_login(rita)
+    page = client.get(f"/people/{referral.person_id}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for panel in ("panel-referrals", "panel-assessments", "panel-tasks", "panel-reviews"):
+        assert f'id="{panel}"' in html
+    assert f"/care/referrals/{referral.pk}/" in html and "Order a key safe" in html
+    assert f'action="/care/people/{referral.person_id}/assessments/new"' in html
+    client.force_login(care.users["nina"])
+    assert client.get(f"/people/{referral.person_id}/").status_code == 403
