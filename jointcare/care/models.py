@@ -95,6 +95,9 @@ class Referral(models.Model):
         indexes = [
             # the team queue: a team's referrals in a status, newest first
             models.Index(fields=["team", "status", "-received_at", "-id"], name="care_ref_queue"),
+            # the open queue (unclaimed, claimed and contacted together) and the caseloads, newest first
+            models.Index(fields=["team", "-received_at", "-id"], name="care_ref_open",
+                         condition=models.Q(status__in=["unclaimed", "claimed", "contacted"])),
             models.Index(fields=["claimed_by", "status"], name="care_ref_worker"),
             models.Index(fields=["person", "status"], name="care_ref_person"),
         ]
