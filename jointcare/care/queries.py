@@ -11,7 +11,9 @@ from jointcare.care.domain.coordination import DUE_SOON_DAYS
 from jointcare.care.domain.referrals import OPEN
 from jointcare.care.models import Assessment, Referral, Review, Task, Team
 
-OPEN_STATUSES = [s.value for s in OPEN]
+# In the order of the partial index's condition (care_ref_open), so that SQLite sees the same term and uses it.
+OPEN_STATUSES = ["unclaimed", "claimed", "contacted"]
+assert set(OPEN_STATUSES) == {s.value for s in OPEN}
 
 
 def today():
