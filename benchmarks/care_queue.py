@@ -120,6 +120,13 @@ def main() -> None:
             response = client.get(path)
         seconds, _ = median_time(lambda p=path: client.get(p), args.runs)
         print(f"{path:<58} {response.status_code:>6} {counter.count:>8} {seconds * 1000:>10.1f}")
+    # The database's share, apart from drawing the page: the queue's count and its first page of 50 rows.
+    for status in ("unclaimed", "open"):
+        def read(s=status):
+            qs = queries.team_queue(team, s)
+            return qs.count(), list(qs[:50])
+        seconds, _ = median_time(read, args.runs)
+        print(f"{'queue queries only (count + 50 rows), ' + status:<58} {'':>6} {2:>8} {seconds * 1000:>10.1f}")
     unclaimed = list(Referral.objects.filter(team=team, status="unclaimed").values_list("pk", flat=True)[: args.runs])
     claims = iter(unclaimed)
     seconds, _ = median_time(lambda: services.claim_referral(worker, next(claims)), len(unclaimed))
@@ -127,7 +134,7 @@ def main() -> None:
     if connection.vendor == "postgresql":
         sql, params = queries.team_queue(team, "unclaimed")[:50].query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN {sql}", params)
+            cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF) {sql}", params)
             plan = [row[0] for row in cursor.fetchall()]
         print("plan of the queue query:")
         for line in plan:
