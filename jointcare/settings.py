@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "jointcare.partnerships",
     "jointcare.pool",
     "jointcare.people",
+    "jointcare.care",
     "jointcare.operations",
 ]
 

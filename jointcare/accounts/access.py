@@ -122,6 +122,10 @@ def _ties(user, target) -> set[Relationship]:
         from jointcare.people.sharing import ties
 
         return {Relationship.CARE_RELATIONSHIP} if ties(user, target) else set()
+    if label.startswith("care."):
+        from jointcare.care.access import ties as care_ties
+
+        return care_ties(user, target)
     # Anything inside a pool or an agreement (a period, a transaction, a meeting) is reached through it.
     if getattr(target, "pool_id", None) is not None:
         return _pool_ties(user, target.pool)
@@ -266,6 +270,12 @@ SCOPES = {
         "organisations.Organisation", ("organisation_id", "org_id", "pk"), "There is no organisation with id {id}."
     ),
     "person": Scope("people.Person", ("person_id", "pk"), "There is no person with id {id}."),
+    # Integrated care (jointcare.care.access)
+    "team": Scope("care.Team", ("pk",), "There is no team with id {id}."),
+    "referral": Scope("care.Referral", ("pk",), "There is no referral with id {id}."),
+    "assessment": Scope("care.Assessment", ("pk",), "There is no assessment with id {id}."),
+    "task": Scope("care.Task", ("pk",), "There is no task with id {id}."),
+    "review": Scope("care.Review", ("pk",), "There is no review with id {id}."),
 }
 
 

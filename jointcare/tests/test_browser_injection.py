@@ -59,7 +59,24 @@ def everything_named(user_factory):
     person = Person.objects.create(given_name=named("Given"), family_name=named("Family"), date_of_birth=dt.date(1940, 1, 1),
                                    responsible_council="E06000099", council_person_id=named("Id")[:40])
     people.add_care_team_member(None, person, user=user, name=named("Carer"), role="social_worker", is_coordinator=True)
-    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb, "person": person}
+    care = _care_named(council, user, person)
+    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb, "person": person, **care}
+
+
+def _care_named(council, user, person) -> dict:
+    """A team, a referral, an assessment, a task and a review for the person, every text of them holding the payload."""
+    from jointcare.care import services as care
+
+    team = care.create_team(None, name=named("Team"), organisation=council, description=named("Team description"))
+    care.add_routing_rule(None, team)
+    care.add_member(None, team, user)
+    referral = care.refer(None, person, source="community", reason=named("Reason"), referrer=named("Referrer"))
+    care.claim_referral(user, referral.pk)
+    assessment = care.start_assessment(user, person, referral=referral)
+    care.save_section(user, assessment, "needs", {"health": named("Health"), "social": named("Social")})
+    care.create_task(user, person, title=named("Task"), team=team, due_on=dt.date(2026, 1, 1))
+    care.schedule_review(user, person, due_on=dt.date(2026, 1, 1), team=team, reviewer=user)
+    return {"team": team, "referral": referral, "assessment": assessment}
 
 
 def _sign_in(page, live_server):
@@ -115,6 +132,8 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
             "organisations": {"pk": [everything_named["council"].pk, everything_named["icb"].pk], "code": ["QZZ"]},
             "places": {"fmt": ["csv", "xlsx"]},
             "people": {"pk": [everything_named["person"].pk]},
+            "care": {"pk": [everything_named[k].pk for k in ("team", "referral", "assessment")],
+                     "person_id": [everything_named["person"].pk], "practice_pk": [999_999], "section": ["needs"]},
         }
     )
     urls += [("people:search", "/people/?name=Family&date_of_birth-day=1&date_of_birth-month=1&date_of_birth-year=1940"),("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),
@@ -148,6 +167,7 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
         "pool:settle", "pool:import", "pool:setup", "pool:setup-check", "partnerships:list", "partnerships:detail",
         "partnerships:decision-record", "partnerships:meeting-record", "organisations:list", "organisations:detail", "audit:list", "home",
         "people:search", "people:detail", "people:edit", "people:care-team", "people:break-glass", "people:access", "people:void", "people:merge",
+        "care:teams", "care:queue", "care:referral", "care:my-caseload", "care:team-caseload", "care:assessment",
     }
     assert expected <= shown_on, f"the names were not shown on: {expected - shown_on}"
     for path in ("monitoring", "ledger", "contributions", *(f"reports/{k}" for k in queries.REPORT_KINDS if k != "monitoring")):
