@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PackagesConfig(AppConfig):
+    name = "jointcare.packages"
+    label = "packages"
+    verbose_name = "Care plans, services and reablement"
