@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jointcare.organisations",
     "jointcare.partnerships",
     "jointcare.pool",
+    "jointcare.people",
     "jointcare.packages",
     "jointcare.operations",
 ]

@@ -118,6 +118,10 @@ def _ties(user, target) -> set[Relationship]:
         return _agreement_ties(user, target.agreement_id)  # one board per agreement: its seats are the board's
     if label == "organisations.Organisation":
         return _organisation_ties(user, target)
+    if label == "people.Person":
+        from jointcare.people.sharing import ties
+
+        return {Relationship.CARE_RELATIONSHIP} if ties(user, target) else set()
     # Anything inside a pool or an agreement (a period, a transaction, a meeting) is reached through it.
     if getattr(target, "pool_id", None) is not None:
         return _pool_ties(user, target.pool)

@@ -54,7 +54,8 @@ class Relationship(StrEnum):
     NAMED = "named"
     # A local organisation no partnership has taken up yet (not a party, no board member's organisation).
     UNCLAIMED = "unclaimed"
-    # Person records (integrated care, next): the user is in the person's care team.
+    # Person records: the user is on the person's care team, works for the person's GP practice, holds another
+    # relationship an app registers (jointcare.people.sharing), or has a live break-glass on the record.
     CARE_RELATIONSHIP = "care_relationship"
 
 
@@ -66,6 +67,7 @@ C = Role.COMMISSIONER
 F = Role.FINANCE_OFFICER
 B = Role.BOARD_MEMBER
 A = Role.ADMINISTRATOR
+CARE = Relationship.CARE_RELATIONSHIP
 ANY, PARTY, HOST, SEAT, NAMED, UNCLAIMED = (
     Relationship.ANY,
     Relationship.PARTY,
@@ -119,7 +121,16 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     ("audit.view",            NAMED,        frozenset({F})),
     ("users.manage",          ANY,          frozenset({A})),
     ("tokens.manage",         ANY,          frozenset({A})),
-    # Person records arrive with integrated care: ("person.view", CARE_RELATIONSHIP, CARE_ROLES), ...
+    # Person records: care staff find anyone by search (name, date of birth, NHS number) and add people; they
+    # open and change a record only through a care relationship (decision 0085). Administrators keep records
+    # whole (void, merge) and read a record's access history, but do not open it.
+    ("person.search",         ANY,          CARE_ROLES | {A}),
+    ("person.create",         ANY,          CARE_ROLES),
+    ("person.view",           CARE,         CARE_ROLES),
+    ("person.edit",           CARE,         CARE_ROLES),
+    ("person.void",           ANY,          frozenset({A})),
+    ("person.merge",          ANY,          frozenset({A})),
+    ("person.access_log",     ANY,          frozenset({A})),
 )
 
 POLICY: frozenset[tuple[Role, Relationship, str]] = frozenset(
