@@ -158,9 +158,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
 
 # --- Security headers and HTTPS (production hardening; `jointcare check --deploy` is clean) -------------
 # Care plans (jointcare.packages): a change taking a plan's weekly cost above this (in pence) waits for approval
-# by a holder of one of these roles; a partnership may set its own threshold (packages.ApprovalThreshold).
+# (packages.approve in the access policy); a partnership may set its own (packages.ApprovalThreshold).
 PACKAGES_APPROVAL_WEEKLY_PENCE = int(os.environ.get("JOINTCARE_PACKAGES_APPROVAL_WEEKLY_PENCE", "100000"))
-PACKAGES_APPROVER_ROLES = ("commissioner",)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
