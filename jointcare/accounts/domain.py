@@ -128,6 +128,9 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     ("person.create",         ANY,          CARE_ROLES),
     ("person.view",           CARE,         CARE_ROLES),
     ("person.edit",           CARE,         CARE_ROLES),
+    # Break-glass: any care staff may open a record in an emergency, with a written reason; audited, it lasts
+    # four hours (jointcare.people.domain), and never opens a restricted record.
+    ("person.break_glass",    ANY,          CARE_ROLES),
     ("person.void",           ANY,          frozenset({A})),
     ("person.merge",          ANY,          frozenset({A})),
     ("person.access_log",     ANY,          frozenset({A})),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from jointcare.audit.services import record, snapshot
@@ -208,13 +208,26 @@ def _save(person: Person, nhs_number: str | None) -> None:
 
 
 @transaction.atomic
-def create_person(actor, **fields) -> Person:
+def create_person(actor, *, join_care_team: bool = False, **fields) -> Person:
+    """Add a person. With `join_care_team` the user adding them joins their care team (a worker taking on
+    someone new), so they can open the record they made."""
     data = clean(fields)
     _check_duplicate(data.get("nhs_number"))
     person = Person(**data)
     _save(person, data.get("nhs_number"))
     record(actor, "person.create", person, after=snapshot(person), summary=f"Added {person.name}")
+    if join_care_team and getattr(actor, "pk", None):
+        add_care_team_member(actor, person, user=actor, role=team_role_for(actor))
     return person
+
+
+def team_role_for(user) -> str:
+    """The care-team role a user's roles suggest."""
+    roles = getattr(user, "roles", frozenset())
+    for role in ("social_worker", "community_matron"):
+        if role in roles:
+            return role
+    return "other"
 
 
 @transaction.atomic
@@ -334,3 +347,43 @@ def get_person(pk: int) -> Person:
     if person is None:
         raise NotFound(f"There is no person with id {pk}")
     return person
+
+
+# --- search ------------------------------------------------------------------------------------------
+
+SEARCH_LIMIT = 50
+
+
+def name_tokens(name: str) -> list[str]:
+    """The folded words of a name typed into a search box ("O'Brien, Siân" -> ["obrien", "sian"])."""
+    words = (name or "").replace(",", " ").split()
+    return [k for k in (domain.name_key(w) for w in words) if k][:4]
+
+
+def search(*, nhs_number: str = "", name: str = "", date_of_birth: dt.date | None = None, postcode: str = "",
+           include_void: bool = False):
+    """Live people matching an NHS number (any spacing), or a name with a date of birth (and postcode).
+
+    Every filter is an indexed equality or a prefix of a folded name within one date of birth, so a search
+    costs the same with a million people as with a thousand. Returns a queryset; the caller slices it.
+    """
+    qs = Person.objects.all() if include_void else Person.objects.filter(voided_at__isnull=True)
+    qs = qs.select_related("gp_practice")
+    if nhs_number.strip():
+        digits = domain.nhs_number_query(nhs_number)
+        if digits is None:
+            raise FieldError("Enter the NHS number's 10 digits (spaces and dashes are fine)", field="nhs_number")
+        return qs.filter(nhs_number=digits).order_by("pk")
+    tokens = name_tokens(name)
+    if not tokens or date_of_birth is None:
+        raise FieldError("Search by NHS number, or by name and date of birth",
+                         field="name" if not tokens else "date_of_birth")
+    qs = qs.filter(date_of_birth=date_of_birth)
+    for token in tokens:
+        qs = qs.filter(models.Q(family_key__startswith=token) | models.Q(given_key__startswith=token))
+    if postcode.strip():
+        try:
+            qs = qs.filter(postcode=domain.standardise_postcode(postcode))
+        except domain.InvalidPostcode as exc:
+            raise FieldError(str(exc), field="postcode") from None
+    return qs.order_by("family_key", "given_key", "pk")
