@@ -118,6 +118,10 @@ def _ties(user, target) -> set[Relationship]:
         return _agreement_ties(user, target.agreement_id)  # one board per agreement: its seats are the board's
     if label == "organisations.Organisation":
         return _organisation_ties(user, target)
+    if label.startswith("packages."):
+        from jointcare.packages.access import ties
+
+        return ties(user, target)
     if label == "people.Person":
         from jointcare.people.sharing import ties
 
