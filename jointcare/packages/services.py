@@ -362,7 +362,7 @@ def _restate_commitments(actor, plan: CarePlan) -> int:
         return 0
     schemes = {s.pk: s for s in Scheme.objects.filter(pk__in={k[1] for k in changes}).select_related("pool")}
     periods = {p.pk: p for p in Period.objects.filter(pk__in={k[2] for k in changes})}
-    closed = sorted((periods[k[2]].starts_on for k in changes if periods[k[2]].closed))
+    closed = sorted(periods[k[2]].starts_on for k in changes if periods[k[2]].closed)
     if closed:
         raise Conflict(
             f"{closed[0]:%B %Y} is closed in the pool: this change would alter its commitment. Date the change "
