@@ -110,7 +110,7 @@ def test_import_is_all_or_nothing_with_a_report(client, coordinator, person, pro
 
     def upload(text, dry_run):
         f = SimpleUploadedFile("s.csv", text.encode(), content_type="text/csv")
-        return client.post("/api/v1/care-plan-services/import", {"file": f, "dry_run": "true" if dry_run else "false"}, **_auth(coordinator))
+        return client.post("/api/v1/care-plan-imports", {"file": f, "dry_run": "true" if dry_run else "false"}, **_auth(coordinator))
 
     r = upload(header + good + bad, False)
     assert r.status_code == 400
