@@ -14,6 +14,7 @@ urlpatterns = [
     path("partnerships/", include("jointcare.partnerships.urls")),
     path("pools/", include("jointcare.pool.urls")),
     path("audit/", include("jointcare.audit.urls")),
+    path("care-plans/", include("jointcare.packages.urls")),
 ]
 
 handler404 = "jointcare.views.not_found"

@@ -269,6 +269,11 @@ SCOPES = {
     "organisation": Scope(
         "organisations.Organisation", ("organisation_id", "org_id", "pk"), "There is no organisation with id {id}."
     ),
+    "person": Scope("people.Person", ("person_id",), "There is no person with id {id}."),
+    "care_plan": Scope("packages.CarePlan", ("plan_id",), "There is no care plan with id {id}."),
+    "plan_service": Scope("packages.PlanService", ("service_id",), "There is no service with id {id}."),
+    "reablement": Scope("packages.ReablementEpisode", ("episode_id",), "There is no reablement episode with id {id}."),
+    "follow_up": Scope("packages.FollowUp", ("follow_up_id",), "There is no follow-up with id {id}."),
 }
 
 
