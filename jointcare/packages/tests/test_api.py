@@ -1,6 +1,5 @@
 """The care plans API: plans, services, funding, approval, versions, reablement, follow-ups and the import."""
 
-import datetime as dt
 import json
 
 import pytest

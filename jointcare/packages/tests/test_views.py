@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from jointcare.packages import services
-from jointcare.packages.domain import Funding, ServiceType
+from jointcare.packages.domain import ServiceType
 
 pytestmark = pytest.mark.django_db
 
