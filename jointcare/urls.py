@@ -14,6 +14,7 @@ urlpatterns = [
     path("partnerships/", include("jointcare.partnerships.urls")),
     path("pools/", include("jointcare.pool.urls")),
     path("audit/", include("jointcare.audit.urls")),
+    path("people/", include("jointcare.people.urls")),
     path("care-plans/", include("jointcare.packages.urls")),
 ]
 

@@ -269,7 +269,7 @@ SCOPES = {
     "organisation": Scope(
         "organisations.Organisation", ("organisation_id", "org_id", "pk"), "There is no organisation with id {id}."
     ),
-    "person": Scope("people.Person", ("person_id",), "There is no person with id {id}."),
+    "person": Scope("people.Person", ("person_id", "pk"), "There is no person with id {id}."),
     "care_plan": Scope("packages.CarePlan", ("plan_id",), "There is no care plan with id {id}."),
     "plan_service": Scope("packages.PlanService", ("service_id",), "There is no service with id {id}."),
     "reablement": Scope("packages.ReablementEpisode", ("episode_id",), "There is no reablement episode with id {id}."),
@@ -280,7 +280,7 @@ SCOPES = {
 def requires(action: str, scope: str | None = None):
     """View decorator: signed in and allowed, otherwise the sign-in page or a 403 page.
 
-    With `scope` ("pool", "agreement" or "organisation") the target is found from the URL keywords and the
+    With `scope` ("pool", "agreement", "organisation" or "person") the target is found from the URL keywords and the
     user's relationship to it decides; an unknown id answers 404. Without it the user's roles must allow the
     action somewhere, and the view itself scopes what it lists or creates.
     """
@@ -304,6 +304,10 @@ def requires(action: str, scope: str | None = None):
                 allowed_here = can(user, action, target)
             else:
                 allowed_here = can_somewhere(user, action)
+            if not allowed_here and scope == "person":
+                from jointcare.people.views import refused
+
+                return refused(request, target, action)  # audited, and offers break-glass
             if not allowed_here:
                 return render(
                     request,

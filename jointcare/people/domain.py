@@ -53,8 +53,11 @@ def standardise_nhs_number(text: str) -> str:
     check = nhs_check_digit(digits[:9])
     if check is None:
         raise InvalidNhsNumber("This is not a valid NHS number: its check digit would be 10")
-    if check != int(digits[9]) or not nhs_number_lib.is_valid(digits):
+    if check != int(digits[9]):
         raise InvalidNhsNumber("This is not a valid NHS number: the check digit is wrong; check it was typed correctly")
+    if not nhs_number_lib.is_valid(digits):
+        # The nhs-number package also refuses numbers of the Scottish (CHI) range whose first six digits are no date.
+        raise InvalidNhsNumber("This is not a valid NHS number: in the Scottish range the first six digits are a date")
     return digits
 
 
@@ -88,10 +91,14 @@ def synthetic_nhs_number(serial: int) -> str:
 # --- names -------------------------------------------------------------------------------------------
 
 
+# Letters that carry no separable accent, written as English spelling would.
+_NO_DECOMPOSITION = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ð": "d", "ı": "i"})
+
+
 def name_key(text: str) -> str:
     """A name folded for search: accents removed, lower case, letters and digits only ("O'Brien-Núñez" ->
     "obriennunez")."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold().translate(_NO_DECOMPOSITION))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return "".join(c for c in plain.casefold() if c.isalnum())
 

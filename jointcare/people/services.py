@@ -75,8 +75,17 @@ def gp_practice_for(value):
     return practices.filter(ods_code=code).order_by("-active").first()
 
 
-def clean(data: dict, current: Person | None = None) -> dict:
-    """The fields standardised and checked; FieldError naming every wrong field at once."""
+def _memo(cache: dict | None, key: tuple, fetch):
+    if cache is None:
+        return fetch()
+    if key not in cache:
+        cache[key] = fetch()
+    return cache[key]
+
+
+def clean(data: dict, current: Person | None = None, *, cache: dict | None = None) -> dict:
+    """The fields standardised and checked; FieldError naming every wrong field at once. `cache` keeps the
+    look-ups (practices, LSOAs, councils) across the rows of an import."""
     errors: list[dict] = []
     out: dict = {}
     unknown = set(data) - set(FIELDS)
@@ -151,7 +160,7 @@ def clean(data: dict, current: Person | None = None) -> dict:
         if value in (None, ""):
             out["gp_practice"] = None
         else:
-            practice = gp_practice_for(value)
+            practice = _memo(cache, ("gp", str(value)), lambda: gp_practice_for(value))
             if practice is None:
                 errors.append({"field": "gp_practice", "message": f"No GP practice has the ODS code {str(value)[:12]}"})
             out["gp_practice"] = practice
@@ -160,7 +169,7 @@ def clean(data: dict, current: Person | None = None) -> dict:
     if given("lsoa_code"):
         code = str(data["lsoa_code"] or "").strip().upper() or None
         if code:
-            derived = lsoa_council(code)
+            derived = _memo(cache, ("lsoa", code), lambda: lsoa_council(code))
             if derived is None:
                 errors.append({"field": "lsoa_code", "message": f"{code[:12]} is not a 2021 LSOA in the shipped lookups"})
         out["lsoa_code"] = code
@@ -168,7 +177,7 @@ def clean(data: dict, current: Person | None = None) -> dict:
         derived = lsoa_council(current.lsoa_code)
     chosen = str(data.get("responsible_council") or "").strip().upper() if given("responsible_council") else None
     if chosen:
-        if not domain.is_council_code(chosen) or not council_exists(chosen):
+        if not domain.is_council_code(chosen) or not _memo(cache, ("council", chosen), lambda: council_exists(chosen)):
             errors.append({"field": "responsible_council",
                            "message": f"{chosen[:12]} is not the GSS code of an upper-tier council"})
         out["responsible_council"] = chosen
