@@ -5,3 +5,8 @@ class PackagesConfig(AppConfig):
     name = "jointcare.packages"
     label = "packages"
     verbose_name = "Care plans, services and reablement"
+
+    def ready(self):
+        from jointcare.packages import panels
+
+        panels.register()

@@ -108,3 +108,14 @@ def test_pages_need_a_care_relationship(client, user_factory, partners, person, 
     client.force_login(stranger)
     assert client.get(reverse("packages:plan", args=[person.pk])).status_code == 403
     assert client.get(reverse("packages:reablement", args=[person.pk])).status_code == 403
+
+
+def test_the_person_page_shows_the_plan_and_reablement_panels(client, coordinator, person, spec):
+    services.add_service(coordinator, person, spec(name="Lunch club"))
+    services.start_episode(coordinator, person, starts_on=dt.date(2026, 5, 1), discharged_on=dt.date(2026, 4, 30))
+    client.force_login(coordinator)
+    r = client.get(reverse("people:detail", args=[person.pk]))
+    text = r.content.decode()
+    assert r.status_code == 200
+    assert 'id="panel-care-plan"' in text and "Lunch club" in text
+    assert 'id="panel-reablement"' in text and "91 days after discharge" in text
