@@ -40,8 +40,23 @@ class World:
     def user(self, role: Role, tie: str):
         return self.users[(Role(role), tie)]
 
+    def target(self, kind: str):
+        """The target of each kind of EXPECTED_TIES."""
+        if kind in CARE_KINDS:
+            return self.care()[kind]
+        return {"agreement": self.agreement, "pool": self.pool}.get(kind) or self.orgs[kind]
+
+    def care(self) -> dict:
+        """A person of the council (the `named` users on their care team) with a care plan whose service is paid
+        from the pool, a reablement episode and its follow-ups; made on first use."""
+        if not hasattr(self, "_care"):
+            self._care = care_world(self)
+        return self._care
+
 
 # What each tie is to each kind of target, written out by hand (the resolver must agree, see test_access).
+CARE_KINDS = ("person", "plan")
+C = Relationship.CARE_RELATIONSHIP
 P, H, S, N, U = (
     Relationship.PARTY,
     Relationship.HOST,
@@ -58,6 +73,10 @@ EXPECTED_TIES = {
     "org:unclaimed": {tie: {U} for tie in TIES},
     # a reference (ODS/GSS) organisation
     "org:reference": {tie: set() for tie in TIES},
+    # a person: care staff reach the record through the care team (the `named` users are on it)
+    "person": {"host": set(), "party": set(), "seat": set(), "named": {C}, "outsider": set()},
+    # a care plan paid from the pool: also the person's council (the host) and the pool's partners (the ICB)
+    "plan": {"host": {P}, "party": {P}, "seat": set(), "named": {C}, "outsider": set()},
 }
 
 
@@ -95,3 +114,33 @@ def world(partners, settings):  # noqa: F811
         "org:local": local, "org:unclaimed": unclaimed, "org:reference": salford,
     }
     return World(agreement=agreement, board=board, pool=pool, orgs=orgs, users=users)
+
+
+def care_world(world) -> dict:
+    import datetime as dt
+    from decimal import Decimal
+
+    from jointcare.packages import services as packages
+    from jointcare.packages.domain import Funding
+    from jointcare.people import services as people
+    from jointcare.places.models import Area, Level
+
+    council = world.orgs["council"]
+    Area.objects.get_or_create(code=council.gss_code, level=Level.COUNCIL, defaults={"name": council.name})
+    person = people.create_person(
+        None, nhs_number="9990000018", given_name="Ada", family_name="Matrix", date_of_birth=dt.date(1940, 1, 2),
+        responsible_council=council.gss_code,
+    )
+    for role in Role:
+        people.add_care_team_member(None, person, role="social_worker", user=world.user(role, "named"),
+                                    started_on=dt.date(2020, 1, 1))
+    service = packages.add_service(None, person, packages.ServiceSpec(
+        name="Home care", provider=world.orgs["charity"], service_type="Short term support: ST-Max",
+        component="Reablement", delivery_mechanism="CASSR Commissioned support", units_per_week=Decimal("5"),
+        unit_cost_pence=2000, starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 6, 11),
+        funding=Funding(pooled_bp=10_000), scheme=world.pool.schemes.get(code="REAB"),
+    ))
+    episode = packages.start_episode(None, person, starts_on=dt.date(2026, 5, 1), discharged_on=dt.date(2026, 4, 30),
+                                     service=service)
+    return {"person": person, "plan": service.plan, "service": service, "episode": episode,
+            "follow_up": episode.follow_ups.first()}

@@ -75,6 +75,37 @@ PAGES = {
     "pool:setup": ("GET", "pool.create", SOMEWHERE),
     "audit:list": ("GET", "audit.view", SOMEWHERE),
     "audit:export": ("GET", "audit.view", SOMEWHERE),
+    # care plans and reablement: through the person (the care team), or the plan (also its funders)
+    "packages:plan": ("GET", "packages.view", "person"),
+    "packages:goals": ("POST", "packages.edit", "person"),
+    "packages:service-add": ("POST", "packages.edit", "person"),
+    "packages:service-change": ("POST", "packages.edit", "plan"),
+    "packages:service-end": ("POST", "packages.edit", "plan"),
+    "packages:approval": ("POST", "packages.approve", "plan"),
+    "packages:history": ("GET", "packages.view", "plan"),
+    "packages:reablement": ("GET", "packages.view", "person"),
+    "packages:reablement-start": ("POST", "packages.edit", "person"),
+    "packages:reablement-extend": ("POST", "packages.edit", "person"),
+    "packages:reablement-end": ("POST", "packages.edit", "person"),
+    "packages:follow-up": ("POST", "packages.edit", "person"),
+    "packages:import": ("POST", "packages.import", SOMEWHERE),
+}
+
+# Care routes: the scope each declares (its URL names a service, an episode, a follow-up, a plan or a person) and
+# the URL keyword and record of the care world (accounts.tests.conftest.care_world) it is requested with.
+CARE_ROUTES = {
+    "packages:plan": ("person", "person_id", "person"),
+    "packages:goals": ("person", "person_id", "person"),
+    "packages:service-add": ("person", "person_id", "person"),
+    "packages:service-change": ("plan_service", "service_id", "service"),
+    "packages:service-end": ("plan_service", "service_id", "service"),
+    "packages:approval": ("care_plan", "plan_id", "plan"),
+    "packages:history": ("care_plan", "plan_id", "plan"),
+    "packages:reablement": ("person", "person_id", "person"),
+    "packages:reablement-start": ("person", "person_id", "person"),
+    "packages:reablement-extend": ("reablement", "episode_id", "episode"),
+    "packages:reablement-end": ("reablement", "episode_id", "episode"),
+    "packages:follow-up": ("follow_up", "follow_up_id", "follow_up"),
 }
 
 # API: (method, path as in the OpenAPI document) -> (action, target).
@@ -123,6 +154,21 @@ API = {
     ("get", "/api/v1/pools/{pool_id}/reports/{kind}"): ("pool.view", "pool"),
     ("get", "/api/v1/pools/{pool_id}/ledger-check"): ("pool.view", "pool"),
     ("get", "/api/v1/audit/"): ("audit.view", SOMEWHERE),
+    ("get", "/api/v1/people/{person_id}/care-plan"): ("packages.view", "plan"),
+    ("put", "/api/v1/people/{person_id}/care-plan/goals"): ("packages.edit", "person"),
+    ("post", "/api/v1/people/{person_id}/care-plan/services"): ("packages.edit", "person"),
+    ("get", "/api/v1/people/{person_id}/care-plan/versions"): ("packages.view", "plan"),
+    ("post", "/api/v1/people/{person_id}/care-plan/approve"): ("packages.approve", "plan"),
+    ("post", "/api/v1/people/{person_id}/care-plan/return"): ("packages.approve", "plan"),
+    ("put", "/api/v1/care-plan-services/{service_id}"): ("packages.edit", "person"),
+    ("post", "/api/v1/care-plan-services/{service_id}/end"): ("packages.edit", "person"),
+    ("post", "/api/v1/care-plan-services/{service_id}/withdraw"): ("packages.edit", "person"),
+    ("post", "/api/v1/care-plan-imports"): ("packages.import", SOMEWHERE),
+    ("get", "/api/v1/people/{person_id}/reablement"): ("packages.view", "person"),
+    ("post", "/api/v1/people/{person_id}/reablement"): ("packages.edit", "person"),
+    ("post", "/api/v1/reablement/{episode_id}/extend"): ("packages.edit", "person"),
+    ("post", "/api/v1/reablement/{episode_id}/end"): ("packages.edit", "person"),
+    ("post", "/api/v1/reablement/follow-ups/{follow_up_id}"): ("packages.edit", "person"),
 }
 
 
@@ -159,6 +205,8 @@ def test_every_page_route_is_mapped_and_declares_its_action_and_scope():
         _, action, target = entry
         assert getattr(view, "action", None) == action, f"{name}: @requires({action!r}, ...) expected"
         scope = {"agreement": "agreement", "pool": "pool", ORGANISATION: "organisation"}.get(target)
+        if name in CARE_ROUTES:
+            scope = CARE_ROUTES[name][0]
         if name in FROM_DOCUMENT:
             scope = None  # the agreement is in the document; the view checks it once read
         assert getattr(view, "scope", None) == scope, f"{name}: scope={scope!r} expected"
@@ -238,14 +286,17 @@ def _run(world, action, kind, request):
 
 
 def _target_id(world, kind):
-    return {"agreement": world.agreement.pk, "pool": world.pool.pk}.get(kind) or world.orgs[kind].pk
+    return world.target(kind).pk
 
 
 @pytest.mark.parametrize("name,kind", list(_cases(PAGES)))
 def test_pages(client, world, name, kind):
     method, action, _ = PAGES[name]
     kwargs = {}
-    if kind != SOMEWHERE and name not in FROM_DOCUMENT:
+    if name in CARE_ROUTES:
+        _, keyword, record = CARE_ROUTES[name]
+        kwargs[keyword] = world.care()[record].pk
+    elif kind != SOMEWHERE and name not in FROM_DOCUMENT:
         kwargs["pk"] = _target_id(world, kind)
     extra = {
         "organisations:by-code": {"code": world.orgs["council"].code},
@@ -301,9 +352,28 @@ def _api_body(world, key, counter):
         },
         "/api/v1/pools/{pool_id}/settle": {"dry_run": True},
         "/api/v1/pools/{pool_id}/reopen": {"reason": "late invoices"},
+        "/api/v1/people/{person_id}/care-plan/goals": {"goals": ["Walk to the shop"]},
+        "/api/v1/people/{person_id}/care-plan/services": _service_body(world),
+        "/api/v1/care-plan-services/{service_id}": _service_body(world),
+        "/api/v1/care-plan-services/{service_id}/end": {"ends_on": "2026-05-31"},
+        "/api/v1/care-plan-services/{service_id}/withdraw": {"reason": "Entered in error"},
+        "/api/v1/people/{person_id}/care-plan/approve": {"version": 999},
+        "/api/v1/people/{person_id}/care-plan/return": {"version": 999, "reason": "Ask for a better rate"},
+        "/api/v1/people/{person_id}/reablement": {"starts_on": "2026-05-01"},
+        "/api/v1/reablement/{episode_id}/extend": {"extended_to": "2026-06-30", "reason": "Needs more time on the stairs"},
+        "/api/v1/reablement/{episode_id}/end": {"ends_on": "2026-06-01", "outcome": "NFA: Support ended as planned"},
+        "/api/v1/reablement/follow-ups/{follow_up_id}": {"seen_on": "2026-07-20", "whereabouts": "at_home"},
     }
     body = bodies.get(path, {} if method != "get" else None)
     return body() if callable(body) else body
+
+
+def _service_body(world):
+    return {
+        "name": "Meals", "provider_id": world.orgs["charity"].pk, "service_type": "Long term support: Community",
+        "component": "Meals", "delivery_mechanism": "CASSR Commissioned support", "units_per_week": 7,
+        "unit_cost_pence": 500, "starts_on": "2026-04-01", "funding": {"council_basis_points": 10000},
+    }
 
 
 @pytest.mark.parametrize("key,kind", list(_cases(API)))
@@ -325,6 +395,10 @@ def test_api(client, world, key, kind):
         "number": 1,
         "kind": "monitoring",
     }
+    if any(f"{{{k}}}" in path for k in ("person_id", "service_id", "episode_id", "follow_up_id")):
+        care = world.care()
+        values.update(person_id=care["person"].pk, service_id=care["service"].pk, episode_id=care["episode"].pk,
+                      follow_up_id=care["follow_up"].pk)
     url = path.format(**values)
     counter = iter(range(10_000))
 
@@ -332,7 +406,7 @@ def test_api(client, world, key, kind):
         auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens[username]}"}
         if method == "get":
             return client.get(url, **auth)
-        if path.endswith("/actuals"):
+        if path.endswith(("/actuals", "/care-plan-imports")):
             upload = SimpleUploadedFile("a.csv", b"reference,date,scheme,amount\n", content_type="text/csv")
             return client.post(url, {"file": upload, "dry_run": "true"}, **auth)
         body = json.dumps(_api_body(world, key, counter))
