@@ -14,7 +14,7 @@ from jointcare.accounts.access import api_user, check, check_somewhere
 from jointcare.errors import FieldError, NotFound
 from jointcare.people import domain, services, sharing, vocabulary
 from jointcare.people.models import Person
-from jointcare.schemas import READ_ERRORS, TEXT_PATTERN, WRITE_ERRORS, Date, ErrorItem, Flag, Id, Input, PathId, text
+from jointcare.schemas import READ_ERRORS, TEXT_PATTERN, WRITE_ERRORS, Date, Flag, Id, Input, PathId, text
 
 router = Router(tags=["people"])
 
@@ -155,12 +155,6 @@ class SearchFilters(Schema):
     limit: int = Field(services.SEARCH_LIMIT, ge=1, le=services.SEARCH_LIMIT)
 
 
-class DuplicateOut(Schema):
-    detail: str
-    errors: list[ErrorItem]
-    existing_id: int | None = None
-
-
 class ReasonIn(Input):
     reason: str = text(..., min_length=domain.BREAK_GLASS_MIN_REASON, max_length=500)
 
@@ -256,7 +250,7 @@ def search_people(request, filters: Query[SearchFilters]):
     return {"count": count, "items": [listed(p) for p in items]}
 
 
-@router.post("", response={201: PersonOut, **WRITE_ERRORS, 409: DuplicateOut}, summary="Add a person")
+@router.post("", response={201: PersonOut, **WRITE_ERRORS}, summary="Add a person")
 def create_person(request, payload: PersonIn):
     user = api_user(request)
     check_somewhere(user, "person.create")
@@ -271,7 +265,7 @@ def open_person(request, person_id: PathId):
     return person_out(person)
 
 
-@router.patch("/{person_id}", response={200: PersonOut, **WRITE_ERRORS, 409: DuplicateOut}, summary="Change a person's record")
+@router.patch("/{person_id}", response={200: PersonOut, **WRITE_ERRORS}, summary="Change a person's record")
 def update_person(request, person_id: PathId, payload: PersonPatch):
     user = api_user(request)
     person = services.get_person(person_id)

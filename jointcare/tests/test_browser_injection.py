@@ -1,5 +1,5 @@
 """The injection sweep, in headless Chromium: every user-editable name (organisation, agreement, board, member,
-meeting, decision, pool, scheme, supplier and description of imported actual spend, a user's own name, answers to
+meeting, decision, pool, scheme, supplier and description of imported actual spend, a person's names, a user's own name, answers to
 the pool set-up questions) holds a script payload, and every page of the project is visited, with its CSV and
 XLSX downloads. No script runs, no element is injected, and the text is shown as it was typed."""
 
@@ -12,6 +12,8 @@ import pytest
 from jointcare.accounts.domain import Role
 from jointcare.organisations.services import create_organisation
 from jointcare.partnerships import services as partnerships
+from jointcare.people import services as people
+from jointcare.people.models import Person
 from jointcare.pool import imports, queries, services
 from jointcare.tests import crawl
 
@@ -54,7 +56,10 @@ def everything_named(user_factory):
     user = user_factory("eve", roles=[r.value for r in Role], organisation=council)
     user.first_name = named("User")
     user.save()
-    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb}
+    person = Person.objects.create(given_name=named("Given"), family_name=named("Family"), date_of_birth=dt.date(1940, 1, 1),
+                                   responsible_council="E06000099", council_person_id=named("Id")[:40])
+    people.add_care_team_member(None, person, user=user, name=named("Carer"), role="social_worker", is_coordinator=True)
+    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb, "person": person}
 
 
 def _sign_in(page, live_server):
@@ -109,9 +114,10 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
                 everything_named["agreement"].board.meetings.values_list("pk", flat=True)) or [999_999]},
             "organisations": {"pk": [everything_named["council"].pk, everything_named["icb"].pk], "code": ["QZZ"]},
             "places": {"fmt": ["csv", "xlsx"]},
+            "people": {"pk": [everything_named["person"].pk]},
         }
     )
-    urls += [("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),
+    urls += [("people:search", "/people/?name=Family&date_of_birth-day=1&date_of_birth-month=1&date_of_birth-year=1940"),("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),
              ("organisations:list", "/organisations/?q=ICB")]
     shown_on = set()
     downloads = set()
@@ -141,6 +147,7 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
         "pool:list", "pool:detail", "pool:monitoring", "pool:report", "pool:ledger", "pool:transaction", "pool:contributions",
         "pool:settle", "pool:import", "pool:setup", "pool:setup-check", "partnerships:list", "partnerships:detail",
         "partnerships:decision-record", "partnerships:meeting-record", "organisations:list", "organisations:detail", "audit:list", "home",
+        "people:search", "people:detail", "people:edit", "people:care-team", "people:break-glass", "people:access", "people:void", "people:merge",
     }
     assert expected <= shown_on, f"the names were not shown on: {expected - shown_on}"
     for path in ("monitoring", "ledger", "contributions", *(f"reports/{k}" for k in queries.REPORT_KINDS if k != "monitoring")):

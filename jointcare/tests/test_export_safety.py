@@ -86,6 +86,7 @@ def _page_urls(pool):
             "partnerships": {"pk": [pool.agreement_id], "meeting_pk": [999_999]},
             "organisations": {"pk": [pool.host_id], "code": [pool.host.code]},
             "places": {"fmt": ["csv", "xlsx"]},
+            "people": {"pk": [999_999]},
         }
     )
 

@@ -36,6 +36,7 @@ class World:
     pool: object
     orgs: dict
     users: dict  # (role, tie) -> User
+    person: object = None  # registered with the ICB (as if its GP practice); the named users are on its care team
 
     def user(self, role: Role, tie: str):
         return self.users[(Role(role), tie)]
@@ -43,20 +44,18 @@ class World:
     def target(self, kind: str):
         """The target of each kind of EXPECTED_TIES."""
         if kind in CARE_KINDS:
-            return self.care()[kind]
-        return {"agreement": self.agreement, "pool": self.pool}.get(kind) or self.orgs[kind]
+            return self.care()[CARE_KINDS[kind]]
+        return {"agreement": self.agreement, "pool": self.pool, "person": self.person}.get(kind) or self.orgs[kind]
 
     def care(self) -> dict:
-        """A person of the council (the `named` users on their care team) with a care plan whose service is paid
-        from the pool, a reablement episode and its follow-ups; made on first use."""
-        if not hasattr(self, "_care"):
-            self._care = care_world(self)
-        return self._care
+        """A person of the pool's council (the `named` users on their care team) with a care plan paid from the
+        pool, a reablement episode and its follow-ups; made on first use (care_world)."""
+        if "_care" not in self.__dict__:
+            self.__dict__["_care"] = care_world(self)
+        return self.__dict__["_care"]
 
 
 # What each tie is to each kind of target, written out by hand (the resolver must agree, see test_access).
-CARE_KINDS = ("person", "plan")
-C = Relationship.CARE_RELATIONSHIP
 P, H, S, N, U = (
     Relationship.PARTY,
     Relationship.HOST,
@@ -73,11 +72,17 @@ EXPECTED_TIES = {
     "org:unclaimed": {tie: {U} for tie in TIES},
     # a reference (ODS/GSS) organisation
     "org:reference": {tie: set() for tie in TIES},
-    # a person: care staff reach the record through the care team (the `named` users are on it)
-    "person": {"host": set(), "party": set(), "seat": set(), "named": {C}, "outsider": set()},
-    # a care plan paid from the pool: also the person's council (the host) and the pool's partners (the ICB)
-    "plan": {"host": {P}, "party": {P}, "seat": set(), "named": {C}, "outsider": set()},
+    # a person registered with the ICB (standing in for a GP practice), the named users on their care team
+    "person": {"host": set(), "party": {Relationship.CARE_RELATIONSHIP}, "seat": set(),
+               "named": {Relationship.CARE_RELATIONSHIP}, "outsider": set()},
+    # a person of the pool's council with no GP practice recorded, the named users on their care team
+    "plan_person": {"host": set(), "party": set(), "seat": set(), "named": {Relationship.CARE_RELATIONSHIP},
+                    "outsider": set()},
+    # their care plan, paid from the pool: also reached by the person's council (the host) and the pool's partners
+    "plan": {"host": {P}, "party": {P}, "seat": set(), "named": {Relationship.CARE_RELATIONSHIP}, "outsider": set()},
 }
+# The care world's kinds of target, and the record of care_world each is.
+CARE_KINDS = {"plan_person": "person", "plan": "plan"}
 
 
 @pytest.fixture
@@ -109,11 +114,25 @@ def world(partners, settings):  # noqa: F811
             voting=False, user=users[(role, "seat")],
         )
     pool = agreement_file.create_from_text(None, AGREEMENT_YAML)
+    person = _person(icb, [users[(role, "named")] for role in Role])
     orgs = {
         "council": council, "icb": icb, "salford": salford, "charity": charity,
         "org:local": local, "org:unclaimed": unclaimed, "org:reference": salford,
     }
-    return World(agreement=agreement, board=board, pool=pool, orgs=orgs, users=users)
+    return World(agreement=agreement, board=board, pool=pool, orgs=orgs, users=users, person=person)
+
+
+def _person(practice, team):
+    import datetime as dt
+
+    from jointcare.people.models import CareTeamMember, Person
+
+    person = Person.objects.create(nhs_number="9990000018", given_name="Test", family_name="Person",
+                                   date_of_birth=dt.date(1940, 1, 1), responsible_council="E08000009",
+                                   gp_practice=practice)
+    for user in team:
+        CareTeamMember.objects.create(person=person, user=user, name=user.username, role="other")
+    return person
 
 
 def care_world(world) -> dict:
@@ -128,7 +147,7 @@ def care_world(world) -> dict:
     council = world.orgs["council"]
     Area.objects.get_or_create(code=council.gss_code, level=Level.COUNCIL, defaults={"name": council.name})
     person = people.create_person(
-        None, nhs_number="9990000018", given_name="Ada", family_name="Matrix", date_of_birth=dt.date(1940, 1, 2),
+        None, nhs_number="9990000026", given_name="Ada", family_name="Matrix", date_of_birth=dt.date(1940, 1, 2),
         responsible_council=council.gss_code,
     )
     for role in Role:

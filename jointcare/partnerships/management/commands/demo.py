@@ -52,6 +52,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         agreement = built.agreement
         self.stdout.write(self.style.SUCCESS(f"Built the demo partnership: {agreement.name} (/partnerships/{agreement.pk}/)"))
+        from jointcare.people import demo as people_demo
+
+        added = people_demo.build(built.users)
+        self.stdout.write(f"Added {added:,} synthetic people registered with Trafford's GP practices (/people/)")
         self._print_sign_in(built)
 
     def _print_sign_in(self, built: demo.Demo) -> None:
