@@ -18,8 +18,8 @@ from jointcare.pool.domain import financial_year_of
 COUNCIL = "E08000009"  # Trafford
 PEOPLE = [
     # nhs_number, given, family, date of birth, postcode
-    ("9990001014", "Ada", "Whitworth", dt.date(1938, 3, 14), "M33 7ZZ"),
-    ("9990001022", "Bernard", "Ashworth", dt.date(1931, 11, 2), "WA14 1ZZ"),
+    ("9999001017", "Ada", "Whitworth", dt.date(1938, 3, 14), "M33 7ZZ"),
+    ("9999001025", "Bernard", "Ashworth", dt.date(1931, 11, 2), "WA14 1ZZ"),
 ]
 
 
@@ -38,17 +38,20 @@ def _provider(name_start: str):
 
 
 def _person(actor, row, coordinator):
-    from jointcare.people import services as people
-    from jointcare.people.models import Person
+    """The demo resident (made once), with the demo care coordinator on their care team."""
+    from jointcare.audit.services import record
+    from jointcare.people.models import CareTeamMember, Person
 
     nhs, given, family, born, postcode = row
     existing = Person.objects.filter(nhs_number=nhs, voided_at__isnull=True).first()
     if existing is not None:
         return existing
-    person = people.create_person(actor, nhs_number=nhs, given_name=given, family_name=family, date_of_birth=born,
-                                  responsible_council=COUNCIL, postcode=postcode)
-    people.add_care_team_member(actor, person, role="social_worker", user=coordinator, is_coordinator=True,
-                                started_on=dt.date(2024, 4, 1))
+    person = Person.objects.create(nhs_number=nhs, given_name=given, family_name=family, date_of_birth=born,
+                                   responsible_council=COUNCIL, postcode=postcode)
+    CareTeamMember.objects.create(person=person, user=coordinator, name=coordinator.get_full_name() or coordinator.username,
+                                  role="social_worker", organisation=coordinator.organisation, is_coordinator=True,
+                                  started_on=dt.date(2024, 4, 1))
+    record(actor, "person.create", person, summary="Demo resident with a care plan")
     return person
 
 
