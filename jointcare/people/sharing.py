@@ -76,9 +76,17 @@ def live_break_glass(user, person) -> BreakGlass | None:
 
 
 def has_relationship(user, person) -> bool:
-    """A legitimate relationship (not break-glass). For a restricted record only a place on the care team."""
+    """A legitimate relationship (not break-glass). For a restricted record only a place on the care team.
+    Remembered on the user for the request."""
     if not _active(user):
         return False
+    cache = user.__dict__.setdefault("_person_relationship", {})
+    if person.pk not in cache:
+        cache[person.pk] = _has_relationship(user, person)
+    return cache[person.pk]
+
+
+def _has_relationship(user, person) -> bool:
     if on_care_team(user, person):
         return True
     if person.restricted:
@@ -102,6 +110,7 @@ def ties(user, person) -> bool:
 def forget(user, person) -> None:
     """Drop what the request remembers of the user's relationships to the person (after a break-glass)."""
     user.__dict__.get("_person_ties", {}).pop(person.pk, None)
+    user.__dict__.get("_person_relationship", {}).pop(person.pk, None)
     user.__dict__.get("_relationships", {}).pop((person._meta.label, person.pk), None)
 
 
@@ -129,9 +138,9 @@ def open_record(user, person, request=None) -> Person:
     raise Forbidden(refusal_message(user, person))
 
 
-@transaction.atomic
 def break_glass(user, person, reason: str, *, hours: int = domain.BREAK_GLASS_HOURS) -> BreakGlass:
-    """Open a record in an emergency: a written reason, audited, lasting `hours`. Not for restricted records."""
+    """Open a record in an emergency: a written reason, audited, lasting `hours`. Not for restricted records
+    (the refused attempt is audited)."""
     from jointcare.accounts.access import can_somewhere
 
     reason = " ".join((reason or "").split())
@@ -140,13 +149,18 @@ def break_glass(user, person, reason: str, *, hours: int = domain.BREAK_GLASS_HO
             f"Give your reason for opening this record in at least {domain.BREAK_GLASS_MIN_REASON} characters",
             field="reason",
         )
-    if not _active(user) or not can_somewhere(user, "person.view"):
+    if not _active(user) or not can_somewhere(user, "person.break_glass"):
         raise Forbidden("Only care staff can use break-glass access")
     if person.restricted:
         record(user, "person.refused", person, summary="Refused break-glass: the record is restricted")
         raise Forbidden("This record is restricted: break-glass access cannot open it")
     if person.voided_at is not None:
         raise FieldError("This record has been voided; open the record it was merged into, if any", field="person")
+    return _grant(user, person, reason, hours)
+
+
+@transaction.atomic
+def _grant(user, person, reason: str, hours: int) -> BreakGlass:
     now = timezone.now()
     grant = BreakGlass.objects.create(user=user, person=person, reason=reason, started_at=now,
                                       expires_at=now + dt.timedelta(hours=hours))

@@ -25,9 +25,11 @@ def _person(pk):
     return Person.objects.select_related("gp_practice", "merged_into").filter(pk=pk).first()
 
 
-def refused(request, person, action: str):
-    """The answer to a user without a relationship to the person: audited, with the way to break glass."""
-    record(request.user, "person.refused", person, summary=f"Refused {action} at {request.path}"[:300])
+def refused(request, person, action: str, *, recorded: bool = False):
+    """The answer to a user without a relationship to the person: audited (unless the service `recorded` it),
+    with the way to break glass."""
+    if not recorded:
+        record(request.user, "person.refused", person, summary=f"Refused {action} at {request.path}"[:300])
     return render(request, "people/refused.jinja", {
         "title": "You cannot open this record", "person": person, "action": action,
         "message": sharing.refusal_message(request.user, person),
@@ -166,7 +168,7 @@ def break_glass(request, pk: int):
             grant = sharing.break_glass(request.user, person, form.cleaned_data["reason"])
         except ServiceError as exc:
             if exc.status == 403:
-                return refused(request, person, "person.break_glass")
+                return refused(request, person, "person.break_glass", recorded=person.restricted)
             add_service_error(form, exc)
         else:
             messages.warning(request, f"Break-glass access until {grant.expires_at:%H:%M}: this is recorded.")

@@ -181,6 +181,8 @@ def test_restricted_records_open_only_for_named_users(client, people_world, pers
     glass = _post(client, f"/api/v1/people/{person.pk}/break-glass", {"reason": "Needed for a home visit today"},
                   people_world.matron)
     assert glass.status_code == 403
+    assert AuditEntry.objects.filter(action="person.refused", actor=people_world.matron,
+                                     summary__contains="break-glass").count() == 1
     assert client.get(f"/api/v1/people/{person.pk}").status_code == 403
     client.force_login(people_world.social_worker)  # named on the care team
     assert client.get(f"/api/v1/people/{person.pk}").status_code == 200

@@ -99,7 +99,7 @@ def test_edit_needs_a_relationship(client, people_world, person):
     assert person.postcode == "WA14 1AA"
 
 
-def test_person_page_queries_do_not_grow_with_the_record(client, people_world, person, django_assert_max_num_queries):
+def test_person_page_queries_do_not_grow_with_the_record(client, people_world, person):
     client.force_login(people_world.social_worker)
     client.get(f"/people/{person.pk}/")  # sessions, first-request work
 
@@ -117,7 +117,7 @@ def test_person_page_queries_do_not_grow_with_the_record(client, people_world, p
         services.add_care_team_member(None, carer, name=person.name, role="unpaid_carer", carer_record=person)
     services.update_person(None, person, long_term_conditions=["copd", "asthma", "stroke"])
     assert count() == small
-    assert small <= 16
+    assert small <= 11, small  # session, user, roles, person, relationship, audit entry, team, carers, merges, council
 
 
 def test_panels_other_apps_register_are_shown(client, people_world, person, tmp_path, settings):

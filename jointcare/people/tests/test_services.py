@@ -71,8 +71,7 @@ def test_an_ended_place_on_the_team_gives_no_access(people_world, person):
     person.care_team.update(started_on=dt.date.today() - dt.timedelta(days=30))
     member = person.care_team.get(user=people_world.social_worker)
     services.end_care_team_member(None, member, dt.date.today() - dt.timedelta(days=1))
-    people_world.social_worker.__dict__.pop("_person_ties", None)
-    people_world.social_worker.__dict__.pop("_relationships", None)
+    sharing.forget(people_world.social_worker, person)
     assert not sharing.can_open(people_world.social_worker, person)
 
 
@@ -87,8 +86,7 @@ def test_registered_relationships_count_but_not_for_restricted_records(people_wo
         assert sharing.can_open(outsider, person)
         services.update_person(None, person, restricted=True)
         person.refresh_from_db()
-        outsider.__dict__.pop("_person_ties", None)
-        outsider.__dict__.pop("_relationships", None)
+        sharing.forget(outsider, person)
         assert not sharing.can_open(outsider, person)
     finally:
         sharing._RELATIONSHIPS.remove(holds_a_referral)
