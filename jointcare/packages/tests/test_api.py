@@ -121,3 +121,27 @@ def test_import_is_all_or_nothing_with_a_report(client, coordinator, person, pro
     assert r.status_code == 200 and r.json()["added"] == 1 and not PlanService.objects.exists()
     r = upload(header + good, False)
     assert r.status_code == 200 and PlanService.objects.count() == 1
+
+
+def test_the_import_command_lists_rejected_rows(tmp_path, coordinator, person, provider, schemes):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from jointcare.packages.models import PlanService
+
+    provider.ods_code = "AB1"
+    provider.save()
+    header = "nhs_number,name,provider,service_type,component,delivery_mechanism,units_per_week,unit_cost,starts_on,council_percent\n"
+    row = "9990000018,Meals,AB1,Long term support: Community,Meals,CASSR Commissioned support,5,4.50,2026-04-01,{}\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + row.format("90"))
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_services", str(bad), "--user", "carla", stderr=err)
+    assert "row 2, pooled_percent: the pooled, NHS and council shares add to 90%" in err.getvalue()
+    good = tmp_path / "good.csv"
+    good.write_text(header + row.format("100"))
+    out = StringIO()
+    call_command("import_services", str(good), "--user", "carla", stdout=out)
+    assert "Imported 1 service" in out.getvalue() and PlanService.objects.count() == 1
