@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jointcare.pool",
     "jointcare.people",
     "jointcare.packages",
+    "jointcare.care",
     "jointcare.operations",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", include("jointcare.audit.urls")),
     path("people/", include("jointcare.people.urls")),
     path("care-plans/", include("jointcare.packages.urls")),
+    path("care/", include("jointcare.care.urls")),
 ]
 
 handler404 = "jointcare.views.not_found"

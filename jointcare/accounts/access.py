@@ -126,6 +126,10 @@ def _ties(user, target) -> set[Relationship]:
         from jointcare.people.sharing import ties
 
         return {Relationship.CARE_RELATIONSHIP} if ties(user, target) else set()
+    if label.startswith("care."):
+        from jointcare.care.access import ties as care_ties
+
+        return care_ties(user, target)
     # Anything inside a pool or an agreement (a period, a transaction, a meeting) is reached through it.
     if getattr(target, "pool_id", None) is not None:
         return _pool_ties(user, target.pool)
@@ -274,6 +278,12 @@ SCOPES = {
     "plan_service": Scope("packages.PlanService", ("service_id",), "There is no service with id {id}."),
     "reablement": Scope("packages.ReablementEpisode", ("episode_id",), "There is no reablement episode with id {id}."),
     "follow_up": Scope("packages.FollowUp", ("follow_up_id",), "There is no follow-up with id {id}."),
+    # Integrated care (jointcare.care.access)
+    "team": Scope("care.Team", ("pk",), "There is no team with id {id}."),
+    "referral": Scope("care.Referral", ("pk",), "There is no referral with id {id}."),
+    "assessment": Scope("care.Assessment", ("pk",), "There is no assessment with id {id}."),
+    "task": Scope("care.Task", ("pk",), "There is no task with id {id}."),
+    "review": Scope("care.Review", ("pk",), "There is no review with id {id}."),
 }
 
 

@@ -57,6 +57,9 @@ class Relationship(StrEnum):
     # Person records: the user is on the person's care team, works for the person's GP practice, holds another
     # relationship an app registers (jointcare.people.sharing), or has a live break-glass on the record.
     CARE_RELATIONSHIP = "care_relationship"
+    # Integrated care: the user is a member of the team holding the referral (or the task, the review; or one of
+    # the person's referrals, for the person's assessments, tasks and reviews). See jointcare.care.access.
+    TEAM_MEMBER = "team_member"
 
 
 ALL_ROLES = frozenset(Role)
@@ -68,6 +71,7 @@ F = Role.FINANCE_OFFICER
 B = Role.BOARD_MEMBER
 A = Role.ADMINISTRATOR
 CARE = Relationship.CARE_RELATIONSHIP
+TEAM = Relationship.TEAM_MEMBER
 ANY, PARTY, HOST, SEAT, NAMED, UNCLAIMED = (
     Relationship.ANY,
     Relationship.PARTY,
@@ -142,6 +146,17 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     ("person.void",           ANY,          frozenset({A})),
     ("person.merge",          ANY,          frozenset({A})),
     ("person.access_log",     ANY,          frozenset({A})),
+    # Integrated care (decision 0090): a team's members see and work its referral queue; the person's care
+    # relationship opens the rest. Anyone in a care role may refer; administrators set up teams and routing.
+    ("care.view",             TEAM,         CARE_ROLES),
+    ("care.view",             CARE,         CARE_ROLES),
+    ("care.refer",            ANY,          CARE_ROLES),
+    ("care.claim",            TEAM,         CARE_ROLES),
+    ("care.assess",           TEAM,         CARE_ROLES),
+    ("care.assess",           CARE,         CARE_ROLES),
+    ("care.coordinate",       TEAM,         CARE_ROLES),
+    ("care.coordinate",       CARE,         CARE_ROLES),
+    ("care.manage_teams",     ANY,          frozenset({A})),
 )
 
 POLICY: frozenset[tuple[Role, Relationship, str]] = frozenset(

@@ -71,8 +71,25 @@ def everything_named(user_factory):
     ))
     episode = packages.start_episode(user, person, starts_on=dt.date(2026, 5, 1), discharged_on=dt.date(2026, 4, 30),
                                      service=service, provider=council)
+    care = _care_named(council, user, person)
     return {"pool": pool, "agreement": agreement, "council": council, "icb": icb, "person": person,
-            "service": service, "episode": episode}
+            "service": service, "episode": episode, **care}
+
+
+def _care_named(council, user, person) -> dict:
+    """A team, a referral, an assessment, a task and a review for the person, every text of them holding the payload."""
+    from jointcare.care import services as care
+
+    team = care.create_team(None, name=named("Team"), organisation=council, description=named("Team description"))
+    care.add_routing_rule(None, team)
+    care.add_member(None, team, user)
+    referral = care.refer(None, person, source="community", reason=named("Reason"), referrer=named("Referrer"))
+    care.claim_referral(user, referral.pk)
+    assessment = care.start_assessment(user, person, referral=referral)
+    care.save_section(user, assessment, "needs", {"health": named("Health"), "social": named("Social")})
+    care.create_task(user, person, title=named("Task"), team=team, due_on=dt.date(2026, 1, 1))
+    care.schedule_review(user, person, due_on=dt.date(2026, 1, 1), team=team, reviewer=user)
+    return {"team": team, "referral": referral, "assessment": assessment}
 
 
 def _sign_in(page, live_server):
@@ -131,6 +148,8 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
             "packages": {"person_id": [everything_named["person"].pk], "service_id": [everything_named["service"].pk],
                          "plan_id": [everything_named["service"].plan_id], "episode_id": [everything_named["episode"].pk],
                          "follow_up_id": list(everything_named["episode"].follow_ups.values_list("pk", flat=True))},
+            "care": {"pk": [everything_named[k].pk for k in ("team", "referral", "assessment")],
+                     "person_id": [everything_named["person"].pk], "practice_pk": [999_999], "section": ["needs"]},
         }
     )
     urls += [("people:search", "/people/?name=Family&date_of_birth-day=1&date_of_birth-month=1&date_of_birth-year=1940"),("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),
@@ -166,6 +185,7 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
         "people:search", "people:detail", "people:edit", "people:care-team", "people:break-glass", "people:access", "people:void", "people:merge",
         "packages:plan", "packages:goals", "packages:service-change", "packages:service-end", "packages:approval",
         "packages:history", "packages:reablement", "packages:reablement-extend", "packages:reablement-end", "packages:follow-up",
+        "care:teams", "care:queue", "care:referral", "care:my-caseload", "care:team-caseload", "care:assessment",
     }
     assert expected <= shown_on, f"the names were not shown on: {expected - shown_on}"
     for path in ("monitoring", "ledger", "contributions", *(f"reports/{k}" for k in queries.REPORT_KINDS if k != "monitoring")):

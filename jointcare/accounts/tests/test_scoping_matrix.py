@@ -100,7 +100,30 @@ PAGES = {
     "people:access": ("GET", "person.access_log", SOMEWHERE),
     "people:void": ("POST", "person.void", SOMEWHERE),
     "people:merge": ("POST", "person.merge", SOMEWHERE),
+    "care:my-caseload": ("GET", "care.view", SOMEWHERE),
+    "care:teams": ("GET", "care.view", SOMEWHERE),
+    "care:queue": ("GET", "care.view", "team"),
+    "care:team-caseload": ("GET", "care.view", "team"),
+    "care:practice-caseload": ("GET", "care.view", SOMEWHERE),
+    "care:refer": ("POST", "care.refer", SOMEWHERE),
+    "care:assessment-start": ("POST", "care.assess", "referred"),
+    "care:task-new": ("POST", "care.coordinate", "referred"),
+    "care:review-new": ("POST", "care.coordinate", "referred"),
+    "care:referral": ("GET", "care.view", "referral"),
+    "care:claim": ("POST", "care.claim", "referral"),
+    "care:contact": ("POST", "care.claim", "referral"),
+    "care:close": ("POST", "care.claim", "referral"),
+    "care:decline": ("POST", "care.claim", "referral"),
+    "care:reassign": ("POST", "care.claim", "referral"),
+    "care:assessment": ("GET", "care.view", "assessment"),
+    "care:assessment-section": ("POST", "care.assess", "assessment"),
+    "care:assessment-complete": ("POST", "care.assess", "assessment"),
+    "care:task-done": ("POST", "care.coordinate", "task"),
+    "care:review-complete": ("POST", "care.coordinate", "review"),
 }
+# Integrated care's kinds of target (jointcare.care.access) and the scope each is found by. "referred" is the person
+# whose referral the host council's team holds (see conftest.care_targets).
+CARE_KINDS = {k: k for k in ("team", "referral", "assessment", "task", "review")} | {"referred": "person"}
 
 # API: (method, path as in the OpenAPI document) -> (action, target).
 API = {
@@ -172,6 +195,30 @@ API = {
     ("post", "/api/v1/people/{person_id}/care-team"): ("person.edit", "person"),
     ("post", "/api/v1/people/{person_id}/void"): ("person.void", SOMEWHERE),
     ("post", "/api/v1/people/{person_id}/merge"): ("person.merge", SOMEWHERE),
+    ("get", "/api/v1/teams"): ("care.view", SOMEWHERE),
+    ("post", "/api/v1/teams"): ("care.manage_teams", SOMEWHERE),
+    ("post", "/api/v1/teams/{team_id}/members"): ("care.manage_teams", SOMEWHERE),
+    ("post", "/api/v1/routing-rules"): ("care.manage_teams", SOMEWHERE),
+    ("get", "/api/v1/referrals"): ("care.view", SOMEWHERE),
+    ("post", "/api/v1/referrals"): ("care.refer", SOMEWHERE),
+    ("get", "/api/v1/referrals/{referral_id}"): ("care.view", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/claim"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/contact"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/close"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/decline"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/reassign"): ("care.claim", "referral"),
+    # starting an assessment, a task or a review acts on the person the body names
+    ("post", "/api/v1/assessments"): ("care.assess", "referred"),
+    ("get", "/api/v1/assessments/{assessment_id}"): ("care.view", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/needs"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/eligibility"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/carer"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/checklist"): ("care.assess", "assessment"),
+    ("post", "/api/v1/assessments/{assessment_id}/complete"): ("care.assess", "assessment"),
+    ("post", "/api/v1/tasks"): ("care.coordinate", "referred"),
+    ("post", "/api/v1/tasks/{task_id}/done"): ("care.coordinate", "task"),
+    ("post", "/api/v1/reviews"): ("care.coordinate", "referred"),
+    ("post", "/api/v1/reviews/{review_id}/complete"): ("care.coordinate", "review"),
 }
 
 # Routes on one person that any user allowed the action may use (the id is in the URL, no relationship needed).
@@ -228,6 +275,7 @@ def test_every_page_route_is_mapped_and_declares_its_action_and_scope():
         _, action, target = entry
         assert getattr(view, "action", None) == action, f"{name}: @requires({action!r}, ...) expected"
         scope = {"agreement": "agreement", "pool": "pool", ORGANISATION: "organisation", "person": "person"}.get(target)
+        scope = CARE_KINDS.get(target, scope)
         if name in CARE_ROUTES:
             scope = CARE_ROUTES[name][0]
         if name in FROM_DOCUMENT:
@@ -327,7 +375,7 @@ def test_pages(client, world, name, kind):
         _, keyword, record = CARE_ROUTES[name]
         kwargs[keyword] = world.care()[record].pk
     elif kind != SOMEWHERE and name not in FROM_DOCUMENT:
-        kwargs["pk"] = _target_id(world, kind)
+        kwargs["person_id" if kind == "referred" else "pk"] = _target_id(world, kind)
     extra = {
         "organisations:by-code": {"code": world.orgs["council"].code},
         "pool:report": {"kind": "monitoring"},
@@ -336,6 +384,9 @@ def test_pages(client, world, name, kind):
         "pool:setup": {"step": "agreement"},
         "places:export": {"fmt": "csv"},
         "partnerships:attendance": {"meeting_pk": 999_999},
+        "care:practice-caseload": {"practice_pk": 999_999},
+        "care:refer": {"person_id": world.targets["referred"].pk},
+        "care:assessment-section": {"section": "needs"},
     }
     kwargs.update(extra.get(name, {}))
     if name in PERSON_IN_URL:
@@ -402,6 +453,22 @@ def _api_body(world, key, counter):
         "/api/v1/people/{person_id}/care-team": {"role": "other", "name": "Neighbour"},
         "/api/v1/people/{person_id}/void": {"reason": "Made in error"},
         "/api/v1/people/{person_id}/merge": {"duplicate": 999999, "reason": "Same person"},
+        "/api/v1/teams": lambda: {"name": f"Team {next(counter)}", "organisation": world.orgs["council"].pk},
+        "/api/v1/teams/{team_id}/members": {"username": "analyst-outsider"},
+        "/api/v1/routing-rules": {"team": world.targets["team"].pk, "council": "E09000001"},
+        "/api/v1/referrals": {"person": world.targets["referred"].pk, "source": "community"},
+        "/api/v1/referrals/{referral_id}/close": {"outcome": "nfa_other"},
+        "/api/v1/referrals/{referral_id}/decline": {"outcome": "nfa_other", "reason": "Not this team's work"},
+        "/api/v1/referrals/{referral_id}/reassign": {"team": 999999, "reason": "Another team's work"},
+        "/api/v1/assessments": {"person": world.targets["referred"].pk},
+        "/api/v1/assessments/{assessment_id}/needs": {"health": "Heart failure"},
+        "/api/v1/assessments/{assessment_id}/eligibility": {"impairment": True, "wellbeing": True, "outcomes": {}},
+        "/api/v1/assessments/{assessment_id}/carer": {"has_carer": False},
+        "/api/v1/assessments/{assessment_id}/checklist": {"scores": {}},
+        "/api/v1/assessments/{assessment_id}/complete": {"outcome": "nfa_other"},
+        "/api/v1/tasks": {"person": world.targets["referred"].pk, "title": "Call", "team": world.targets["team"].pk},
+        "/api/v1/reviews": {"person": world.targets["referred"].pk, "due_on": "2026-10-01", "team": world.targets["team"].pk},
+        "/api/v1/reviews/{review_id}/complete": {"outcome": "continuation"},
     }
     body = bodies.get(path, {} if method != "get" else None)
     return body() if callable(body) else body
@@ -434,6 +501,7 @@ def test_api(client, world, key, kind):
         "number": 1,
         "kind": "monitoring",
         "person_id": world.person.pk,
+        **{f"{kind}_id": world.targets[kind].pk for kind in ("team", "referral", "assessment", "task", "review")},
     }
     if API[key][-1] in ("plan_person", "plan"):
         care = world.care()
