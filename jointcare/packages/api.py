@@ -58,6 +58,7 @@ class ServiceIn(Input):
     starts_on: Date
     ends_on: Date | None = None
     funding: FundingIn
+    referral_id: Id | None = Field(None, description="the referral this service answers (its first service is recorded)")
 
 
 class MonthOut(Schema):
@@ -84,6 +85,7 @@ class ServiceOut(Schema):
     ends_on: dt.date | None
     end_reason: str
     withdrawn: bool
+    referral_id: int | None
     funding: FundingIO
     months: list[MonthOut] = Field(..., description="costs in each month of the financial year asked for")
 
@@ -207,7 +209,7 @@ def _service(s: PlanService, year: int) -> dict:
         "id": s.pk, "name": s.name, "provider": _org(s.provider), "service_type": s.service_type,
         "component": s.component, "delivery_mechanism": s.delivery_mechanism, "units_per_week": s.units_per_week,
         "unit_cost_pence": s.unit_cost_pence, "weekly_cost_pence": s.terms.weekly_pence, "starts_on": s.starts_on,
-        "ends_on": s.ends_on, "end_reason": s.end_reason, "withdrawn": s.withdrawn_at is not None,
+        "ends_on": s.ends_on, "end_reason": s.end_reason, "withdrawn": s.withdrawn_at is not None, "referral_id": s.referral_id,
         "funding": {
             "pooled_basis_points": s.pooled_bp, "nhs_basis_points": s.nhs_bp, "council_basis_points": s.council_bp,
             "client_weekly_pence": s.client_weekly_pence, "scheme_id": s.scheme_id,
@@ -296,6 +298,17 @@ def _scheme(pk: int | None):
     return scheme
 
 
+def _referral(pk: int | None):
+    if pk is None:
+        return None
+    from jointcare.care.models import Referral
+
+    referral = Referral.objects.filter(pk=pk).first()
+    if referral is None:
+        raise FieldError(f"there is no referral with id {pk}", field="referral_id")
+    return referral
+
+
 def spec_from(payload: ServiceIn) -> services.ServiceSpec:
     f = payload.funding
     return services.ServiceSpec(
@@ -304,7 +317,7 @@ def spec_from(payload: ServiceIn) -> services.ServiceSpec:
         units_per_week=payload.units_per_week, unit_cost_pence=payload.unit_cost_pence, starts_on=payload.starts_on,
         ends_on=payload.ends_on,
         funding=Funding(f.pooled_basis_points, f.nhs_basis_points, f.council_basis_points, f.client_weekly_pence),
-        scheme=_scheme(f.scheme_id),
+        scheme=_scheme(f.scheme_id), referral=_referral(payload.referral_id),
     )
 
 

@@ -81,6 +81,10 @@ class PlanService(models.Model):
     council_bp = models.PositiveIntegerField(default=0)
     client_weekly_pence = models.BigIntegerField(default=0)
     scheme = models.ForeignKey("pool.Scheme", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        "care.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="services",
+        help_text="the referral this service answers (its first service is recorded on it)",
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="entered in error: costs nothing")
     withdrawn_reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")

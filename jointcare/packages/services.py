@@ -148,6 +148,7 @@ class ServiceSpec:
     ends_on: dt.date | None = None
     funding: Funding = Funding(council_bp=10_000)
     scheme: object | None = None  # pool.Scheme for the pooled share
+    referral: object | None = None  # care.Referral the service answers, optional
 
 
 def check_spec(spec: ServiceSpec, person) -> None:
@@ -174,6 +175,10 @@ def check_spec(spec: ServiceSpec, person) -> None:
         raise FieldError("choose the pooled budget scheme that pays the pooled share", field="scheme")
     if spec.scheme is not None and not spec.funding.pooled_bp:
         raise FieldError("a scheme is chosen but the pooled share is 0%: give the share or no scheme", field="scheme")
+    if spec.referral is not None and spec.referral.person_id != person.pk:
+        raise FieldError("the referral is another person's", field="referral")
+    if spec.referral is not None and spec.starts_on < timezone.localdate(spec.referral.received_at):
+        raise FieldError("the service starts before the referral was received", field="referral")
     if spec.scheme is not None and not scheme_covers(spec.scheme, person):
         raise FieldError(
             f"the pool of {spec.scheme.name} does not cover this person's council ({person.responsible_council})",
@@ -203,12 +208,14 @@ def _apply(service: PlanService, spec: ServiceSpec) -> None:
     service.pooled_bp, service.nhs_bp, service.council_bp = spec.funding.shares
     service.client_weekly_pence = spec.funding.client_weekly_pence
     service.scheme = spec.scheme
+    service.referral = spec.referral
 
 
 def spec_of(service: PlanService, **changes) -> ServiceSpec:
     spec = ServiceSpec(
         service.name, service.provider, service.service_type, service.component, service.delivery_mechanism,
         service.units_per_week, service.unit_cost_pence, service.starts_on, service.ends_on, service.funding, service.scheme,
+        service.referral,
     )
     return replace(spec, **changes)
 
@@ -221,6 +228,7 @@ def add_service(actor, person, spec: ServiceSpec) -> PlanService:
     _apply(service, spec)
     service.save()
     _restate_commitments(actor, plan)
+    _first_service(actor, service)
     version = _new_version(actor, plan, f"Service added: {service.name}")
     record(actor, "packages.add_service", service, after=service.snapshot(),
            summary=f"Added {service.name} ({format_pence(service.terms.weekly_pence)} a week) to the care plan, version {version.number}")
@@ -239,6 +247,7 @@ def change_service(actor, service: PlanService, spec: ServiceSpec) -> PlanServic
     service.updated_by, service.updated_at = _user(actor), timezone.now()
     service.save()
     _restate_commitments(actor, plan)
+    _first_service(actor, service)
     version = _new_version(actor, plan, f"Service changed: {service.name}")
     record(actor, "packages.change_service", service, before=before, after=service.snapshot(),
            summary=f"Changed {service.name} in the care plan, version {version.number}")
@@ -283,6 +292,16 @@ def withdraw_service(actor, service: PlanService, reason: str) -> PlanService:
     record(actor, "packages.withdraw_service", service, after={"reason": reason},
            summary=f"Withdrew {service.name}: {reason} (version {version.number})")
     return service
+
+
+def _first_service(actor, service: PlanService) -> None:
+    """Tell the referral the service answers when its first service starts (the care app keeps the earliest)."""
+    if service.referral_id is None:
+        return
+    from jointcare.care.services import record_first_service
+
+    start = dt.datetime.combine(service.starts_on, dt.time(9, 0), tzinfo=timezone.get_current_timezone())
+    record_first_service(service.referral, max(start, service.referral.received_at), actor)
 
 
 # --- commitments -------------------------------------------------------------------------------------------

@@ -232,3 +232,20 @@ def test_commitments_equal_active_pooled_costs_after_any_changes(coordinator, pe
             actual[(c.scheme.code, c.period.starts_on)] += c.amount_pence
         assert {k: v for k, v in actual.items() if v} == {k: v for k, v in expected.items() if v}
         transaction.savepoint_rollback(sid)
+
+
+def test_a_service_answering_a_referral_records_its_first_service(coordinator, person, spec, partners):
+    from django.utils import timezone
+
+    from jointcare.care import services as care
+
+    team = care.create_team(None, name="Reablement team", organisation=partners["council"])
+    care.add_routing_rule(None, team)
+    referral = care.refer(None, person, source="hospital_discharge")
+    received = timezone.localdate(referral.received_at)
+    with pytest.raises(FieldError) as err:
+        services.add_service(coordinator, person, spec(starts_on=received - dt.timedelta(days=1), referral=referral))
+    assert err.value.field == "referral"
+    services.add_service(coordinator, person, spec(starts_on=received + dt.timedelta(days=3), referral=referral))
+    referral.refresh_from_db()
+    assert timezone.localdate(referral.first_service_at) == received + dt.timedelta(days=3)
