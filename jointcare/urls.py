@@ -15,6 +15,7 @@ urlpatterns = [
     path("pools/", include("jointcare.pool.urls")),
     path("audit/", include("jointcare.audit.urls")),
     path("people/", include("jointcare.people.urls")),
+    path("care-plans/", include("jointcare.packages.urls")),
     path("care/", include("jointcare.care.urls")),
 ]
 

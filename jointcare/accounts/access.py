@@ -118,6 +118,10 @@ def _ties(user, target) -> set[Relationship]:
         return _agreement_ties(user, target.agreement_id)  # one board per agreement: its seats are the board's
     if label == "organisations.Organisation":
         return _organisation_ties(user, target)
+    if label.startswith("packages."):
+        from jointcare.packages.access import ties
+
+        return ties(user, target)
     if label == "people.Person":
         from jointcare.people.sharing import ties
 
@@ -270,6 +274,10 @@ SCOPES = {
         "organisations.Organisation", ("organisation_id", "org_id", "pk"), "There is no organisation with id {id}."
     ),
     "person": Scope("people.Person", ("person_id", "pk"), "There is no person with id {id}."),
+    "care_plan": Scope("packages.CarePlan", ("plan_id",), "There is no care plan with id {id}."),
+    "plan_service": Scope("packages.PlanService", ("service_id",), "There is no service with id {id}."),
+    "reablement": Scope("packages.ReablementEpisode", ("episode_id",), "There is no reablement episode with id {id}."),
+    "follow_up": Scope("packages.FollowUp", ("follow_up_id",), "There is no follow-up with id {id}."),
     # Integrated care (jointcare.care.access)
     "team": Scope("care.Team", ("pk",), "There is no team with id {id}."),
     "referral": Scope("care.Referral", ("pk",), "There is no referral with id {id}."),

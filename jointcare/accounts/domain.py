@@ -135,6 +135,14 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     # Break-glass: any care staff may open a record in an emergency, with a written reason; audited, it lasts
     # four hours (jointcare.people.domain), and never opens a restricted record.
     ("person.break_glass",    ANY,          CARE_ROLES),
+    # Care plans and reablement (decision 0097): care staff with a care relationship to the person see and change
+    # them; a commissioner of a partner funding the plan from its pool, or of the person's council, sees the plan
+    # and approves changes above the cost threshold. Imports check each row's person as packages.edit.
+    ("packages.view",         CARE,         CARE_ROLES),
+    ("packages.view",         PARTY,        frozenset({C})),
+    ("packages.edit",         CARE,         CARE_ROLES),
+    ("packages.approve",      PARTY,        frozenset({C})),
+    ("packages.import",       ANY,          CARE_ROLES),
     ("person.void",           ANY,          frozenset({A})),
     ("person.merge",          ANY,          frozenset({A})),
     ("person.access_log",     ANY,          frozenset({A})),

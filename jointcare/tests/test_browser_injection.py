@@ -5,6 +5,7 @@ XLSX downloads. No script runs, no element is injected, and the text is shown as
 
 import csv
 import datetime as dt
+from decimal import Decimal
 import io
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from jointcare.accounts.domain import Role
 from jointcare.organisations.services import create_organisation
 from jointcare.partnerships import services as partnerships
+from jointcare.packages import services as packages
+from jointcare.packages.domain import Funding
 from jointcare.people import services as people
 from jointcare.people.models import Person
 from jointcare.pool import imports, queries, services
@@ -59,8 +62,18 @@ def everything_named(user_factory):
     person = Person.objects.create(given_name=named("Given"), family_name=named("Family"), date_of_birth=dt.date(1940, 1, 1),
                                    responsible_council="E06000099", council_person_id=named("Id")[:40])
     people.add_care_team_member(None, person, user=user, name=named("Carer"), role="social_worker", is_coordinator=True)
+    packages.set_goals(user, person, [named("Goal")])
+    service = packages.add_service(user, person, packages.ServiceSpec(
+        name=named("Service"), provider=icb, service_type="Short term support: ST-Max", component="Reablement",
+        delivery_mechanism="CASSR Commissioned support", units_per_week=Decimal("5"), unit_cost_pence=2000,
+        starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 6, 11), funding=Funding(pooled_bp=10_000),
+        scheme=pool.schemes.get(code="REAB"),
+    ))
+    episode = packages.start_episode(user, person, starts_on=dt.date(2026, 5, 1), discharged_on=dt.date(2026, 4, 30),
+                                     service=service, provider=council)
     care = _care_named(council, user, person)
-    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb, "person": person, **care}
+    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb, "person": person,
+            "service": service, "episode": episode, **care}
 
 
 def _care_named(council, user, person) -> dict:
@@ -132,6 +145,9 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
             "organisations": {"pk": [everything_named["council"].pk, everything_named["icb"].pk], "code": ["QZZ"]},
             "places": {"fmt": ["csv", "xlsx"]},
             "people": {"pk": [everything_named["person"].pk]},
+            "packages": {"person_id": [everything_named["person"].pk], "service_id": [everything_named["service"].pk],
+                         "plan_id": [everything_named["service"].plan_id], "episode_id": [everything_named["episode"].pk],
+                         "follow_up_id": list(everything_named["episode"].follow_ups.values_list("pk", flat=True))},
             "care": {"pk": [everything_named[k].pk for k in ("team", "referral", "assessment")],
                      "person_id": [everything_named["person"].pk], "practice_pk": [999_999], "section": ["needs"]},
         }
@@ -167,6 +183,8 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
         "pool:settle", "pool:import", "pool:setup", "pool:setup-check", "partnerships:list", "partnerships:detail",
         "partnerships:decision-record", "partnerships:meeting-record", "organisations:list", "organisations:detail", "audit:list", "home",
         "people:search", "people:detail", "people:edit", "people:care-team", "people:break-glass", "people:access", "people:void", "people:merge",
+        "packages:plan", "packages:goals", "packages:service-change", "packages:service-end", "packages:approval",
+        "packages:history", "packages:reablement", "packages:reablement-extend", "packages:reablement-end", "packages:follow-up",
         "care:teams", "care:queue", "care:referral", "care:my-caseload", "care:team-caseload", "care:assessment",
     }
     assert expected <= shown_on, f"the names were not shown on: {expected - shown_on}"

@@ -36,10 +36,7 @@ def test_the_resolver_finds_each_relationship(world, kind):
         user = world.user(Role.ANALYST, tie)
         if kind == "pool":
             _name_manager(world, user if tie == "named" else None)
-        target = (
-            {"agreement": world.agreement, "pool": world.pool, "person": world.person}.get(kind)
-            or world.targets.get(kind) or world.orgs[kind]
-        )
+        target = world.target(kind)
         assert relationships(_fresh(user), target) == {Relationship.ANY} | EXPECTED_TIES[kind][tie], tie
 
 

@@ -75,6 +75,20 @@ PAGES = {
     "pool:setup": ("GET", "pool.create", SOMEWHERE),
     "audit:list": ("GET", "audit.view", SOMEWHERE),
     "audit:export": ("GET", "audit.view", SOMEWHERE),
+    # care plans and reablement: through the person (the care team), or the plan (also its funders)
+    "packages:plan": ("GET", "packages.view", "plan_person"),
+    "packages:goals": ("POST", "packages.edit", "plan_person"),
+    "packages:service-add": ("POST", "packages.edit", "plan_person"),
+    "packages:service-change": ("POST", "packages.edit", "plan"),
+    "packages:service-end": ("POST", "packages.edit", "plan"),
+    "packages:approval": ("POST", "packages.approve", "plan"),
+    "packages:history": ("GET", "packages.view", "plan"),
+    "packages:reablement": ("GET", "packages.view", "plan_person"),
+    "packages:reablement-start": ("POST", "packages.edit", "plan_person"),
+    "packages:reablement-extend": ("POST", "packages.edit", "plan_person"),
+    "packages:reablement-end": ("POST", "packages.edit", "plan_person"),
+    "packages:follow-up": ("POST", "packages.edit", "plan_person"),
+    "packages:import": ("POST", "packages.import", SOMEWHERE),
     "people:search": ("GET", "person.search", SOMEWHERE),
     "people:create": ("POST", "person.create", SOMEWHERE),
     "people:import": ("POST", "person.create", SOMEWHERE),
@@ -157,6 +171,21 @@ API = {
     ("get", "/api/v1/pools/{pool_id}/reports/{kind}"): ("pool.view", "pool"),
     ("get", "/api/v1/pools/{pool_id}/ledger-check"): ("pool.view", "pool"),
     ("get", "/api/v1/audit/"): ("audit.view", SOMEWHERE),
+    ("get", "/api/v1/people/{person_id}/care-plan"): ("packages.view", "plan"),
+    ("put", "/api/v1/people/{person_id}/care-plan/goals"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/people/{person_id}/care-plan/services"): ("packages.edit", "plan_person"),
+    ("get", "/api/v1/people/{person_id}/care-plan/versions"): ("packages.view", "plan"),
+    ("post", "/api/v1/people/{person_id}/care-plan/approve"): ("packages.approve", "plan"),
+    ("post", "/api/v1/people/{person_id}/care-plan/return"): ("packages.approve", "plan"),
+    ("put", "/api/v1/care-plan-services/{service_id}"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/care-plan-services/{service_id}/end"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/care-plan-services/{service_id}/withdraw"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/care-plan-imports"): ("packages.import", SOMEWHERE),
+    ("get", "/api/v1/people/{person_id}/reablement"): ("packages.view", "plan_person"),
+    ("post", "/api/v1/people/{person_id}/reablement"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/reablement/{episode_id}/extend"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/reablement/{episode_id}/end"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/reablement/follow-ups/{follow_up_id}"): ("packages.edit", "plan_person"),
     ("get", "/api/v1/people"): ("person.search", SOMEWHERE),
     ("post", "/api/v1/people"): ("person.create", SOMEWHERE),
     ("get", "/api/v1/people/{person_id}"): ("person.view", "person"),
@@ -195,6 +224,23 @@ API = {
 # Routes on one person that any user allowed the action may use (the id is in the URL, no relationship needed).
 PERSON_IN_URL = {"people:break-glass", "people:access", "people:void", "people:merge"}
 
+# Care routes: the scope each declares (its URL names a service, an episode, a follow-up, a plan or a person) and
+# the URL keyword and record of the care world (accounts.tests.conftest.care_world) it is requested with.
+CARE_ROUTES = {
+    "packages:plan": ("person", "person_id", "person"),
+    "packages:goals": ("person", "person_id", "person"),
+    "packages:service-add": ("person", "person_id", "person"),
+    "packages:service-change": ("plan_service", "service_id", "service"),
+    "packages:service-end": ("plan_service", "service_id", "service"),
+    "packages:approval": ("care_plan", "plan_id", "plan"),
+    "packages:history": ("care_plan", "plan_id", "plan"),
+    "packages:reablement": ("person", "person_id", "person"),
+    "packages:reablement-start": ("person", "person_id", "person"),
+    "packages:reablement-extend": ("reablement", "episode_id", "episode"),
+    "packages:reablement-end": ("reablement", "episode_id", "episode"),
+    "packages:follow-up": ("follow_up", "follow_up_id", "follow_up"),
+}
+
 
 # Routes that create a pool from an agreement document: their target is the agreement the document names,
 # so the test posts a document (a new financial year each time) rather than putting an id in the URL.
@@ -230,6 +276,8 @@ def test_every_page_route_is_mapped_and_declares_its_action_and_scope():
         assert getattr(view, "action", None) == action, f"{name}: @requires({action!r}, ...) expected"
         scope = {"agreement": "agreement", "pool": "pool", ORGANISATION: "organisation", "person": "person"}.get(target)
         scope = CARE_KINDS.get(target, scope)
+        if name in CARE_ROUTES:
+            scope = CARE_ROUTES[name][0]
         if name in FROM_DOCUMENT:
             scope = None  # the agreement is in the document; the view checks it once read
         assert getattr(view, "scope", None) == scope, f"{name}: scope={scope!r} expected"
@@ -316,16 +364,17 @@ def _run(world, action, kind, request):
 
 
 def _target_id(world, kind):
-    if kind in CARE_KINDS:
-        return world.targets[kind].pk
-    return {"agreement": world.agreement.pk, "pool": world.pool.pk, "person": world.person.pk}.get(kind) or world.orgs[kind].pk
+    return world.target(kind).pk
 
 
 @pytest.mark.parametrize("name,kind", list(_cases(PAGES)))
 def test_pages(client, world, name, kind):
     method, action, _ = PAGES[name]
     kwargs = {}
-    if kind != SOMEWHERE and name not in FROM_DOCUMENT:
+    if name in CARE_ROUTES:
+        _, keyword, record = CARE_ROUTES[name]
+        kwargs[keyword] = world.care()[record].pk
+    elif kind != SOMEWHERE and name not in FROM_DOCUMENT:
         kwargs["person_id" if kind == "referred" else "pk"] = _target_id(world, kind)
     extra = {
         "organisations:by-code": {"code": world.orgs["council"].code},
@@ -386,6 +435,17 @@ def _api_body(world, key, counter):
         },
         "/api/v1/pools/{pool_id}/settle": {"dry_run": True},
         "/api/v1/pools/{pool_id}/reopen": {"reason": "late invoices"},
+        "/api/v1/people/{person_id}/care-plan/goals": {"goals": ["Walk to the shop"]},
+        "/api/v1/people/{person_id}/care-plan/services": _service_body(world),
+        "/api/v1/care-plan-services/{service_id}": _service_body(world),
+        "/api/v1/care-plan-services/{service_id}/end": {"ends_on": "2026-05-31"},
+        "/api/v1/care-plan-services/{service_id}/withdraw": {"reason": "Entered in error"},
+        "/api/v1/people/{person_id}/care-plan/approve": {"version": 999},
+        "/api/v1/people/{person_id}/care-plan/return": {"version": 999, "reason": "Ask for a better rate"},
+        "/api/v1/people/{person_id}/reablement": {"starts_on": "2026-05-01"},
+        "/api/v1/reablement/{episode_id}/extend": {"extended_to": "2026-06-30", "reason": "Needs more time on the stairs"},
+        "/api/v1/reablement/{episode_id}/end": {"ends_on": "2026-06-01", "outcome": "NFA: Support ended as planned"},
+        "/api/v1/reablement/follow-ups/{follow_up_id}": {"seen_on": "2026-07-20", "whereabouts": "at_home"},
         "/api/v1/people": {"given_name": "Ann", "family_name": "Other", "date_of_birth": "1950-01-01",
                            "responsible_council": "E08000009"},
         "/api/v1/people/{person_id}": {"postcode": "M33 7ZZ"},
@@ -414,6 +474,14 @@ def _api_body(world, key, counter):
     return body() if callable(body) else body
 
 
+def _service_body(world):
+    return {
+        "name": "Meals", "provider_id": world.orgs["charity"].pk, "service_type": "Long term support: Community",
+        "component": "Meals", "delivery_mechanism": "CASSR Commissioned support", "units_per_week": 7,
+        "unit_cost_pence": 500, "starts_on": "2026-04-01", "funding": {"council_basis_points": 10000},
+    }
+
+
 @pytest.mark.parametrize("key,kind", list(_cases(API)))
 def test_api(client, world, key, kind):
     from jointcare.accounts import services
@@ -435,6 +503,10 @@ def test_api(client, world, key, kind):
         "person_id": world.person.pk,
         **{f"{kind}_id": world.targets[kind].pk for kind in ("team", "referral", "assessment", "task", "review")},
     }
+    if API[key][-1] in ("plan_person", "plan"):
+        care = world.care()
+        values.update(person_id=care["person"].pk, service_id=care["service"].pk, episode_id=care["episode"].pk,
+                      follow_up_id=care["follow_up"].pk)
     url = path.format(**values)
     counter = iter(range(10_000))
 
@@ -442,7 +514,7 @@ def test_api(client, world, key, kind):
         auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens[username]}"}
         if method == "get":
             return client.get(url, **auth)
-        if path.endswith("/actuals"):
+        if path.endswith(("/actuals", "/care-plan-imports")):
             upload = SimpleUploadedFile("a.csv", b"reference,date,scheme,amount\n", content_type="text/csv")
             return client.post(url, {"file": upload, "dry_run": "true"}, **auth)
         body = json.dumps(_api_body(world, key, counter))

@@ -117,9 +117,7 @@ def test_person_page_queries_do_not_grow_with_the_record(client, people_world, p
         services.add_care_team_member(None, carer, name=person.name, role="unpaid_carer", carer_record=person)
     services.update_person(None, person, long_term_conditions=["copd", "asthma", "stroke"])
     assert count() == small
-    # session, user, roles, person, relationship, audit entry, team, carers, merges, council; with care installed,
-    # one query for each of its four panels and one for the user's teams
-    assert small <= 16, small
+    assert small <= 22, small  # the record and its care team, and one or two queries for each app's panel
 
 
 def test_panels_other_apps_register_are_shown(client, people_world, person, tmp_path, settings):

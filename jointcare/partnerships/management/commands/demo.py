@@ -52,6 +52,9 @@ class Command(BaseCommand):
             built = demo.build()
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from None
+        from jointcare.packages.demo import build_demo_packages
+
+        build_demo_packages(built.agreement, built.users)
         agreement = built.agreement
         self.stdout.write(self.style.SUCCESS(f"Built the demo partnership: {agreement.name} (/partnerships/{agreement.pk}/)"))
         from jointcare.people import demo as people_demo
