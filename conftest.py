@@ -50,6 +50,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="runs in the PostgreSQL pass of make test"))
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(settings, tmp_path):
+    """Each test keeps imported Client Level Data (Parquet files) in its own directory."""
+    settings.JOINTCARE_DATA_DIR = tmp_path / "data"
+
+
 @pytest.fixture
 def user_factory(db):
     """Create users through the real service: user_factory('ann', roles=['commissioner'])."""

@@ -4,6 +4,8 @@
     jointcare migrate               create or update the database
     jointcare load-reference        load the shipped reference data (idempotent)
     jointcare load-population FILE  optional LSOA populations to weight coterminosity
+    jointcare population import FILE  populations by area and age band (area_code,age_band,population)
+    jointcare cld import FILE [--dry-run]   Client Level Data (CSV/XLSX), all or nothing; cld import-hospital, list
     jointcare demo                  build the synthetic demo partnership
     jointcare coterminosity --level {pct,ccg,icb}
     jointcare createuser USERNAME --role ROLE [...]

@@ -30,6 +30,11 @@ MAX_XLSX_UNZIPPED_BYTES = 300 * MB  # all parts of a workbook, once unzipped
 MAX_XLSX_RATIO = 100  # how many times larger than its compressed size one part may be
 MAX_XLSX_CELLS_PER_ROW = 16_384  # Excel's own limit (column XFD)
 
+# Client Level Data and hospital activity files: read by DuckDB from disk within a memory limit, so far larger
+# than the tables above (a national CLD set is tens of millions of rows; one import reads up to 20 million)
+MAX_CLD_ROWS = 20_000_000
+MAX_CLD_COLUMNS = 100  # CLD has 47 fields; other columns (an LA name, a council's own) are read and ignored
+
 # JSON bodies
 MAX_JSON_DEPTH = 32
 

@@ -6,6 +6,7 @@ JOINTCARE_SECRET_KEY  required (not the default) when JOINTCARE_ENV=production
 JOINTCARE_ALLOWED_HOSTS  comma-separated, default "127.0.0.1,localhost"
 JOINTCARE_DEBUG       "1" or "0"; default on in development, always off in production
 JOINTCARE_VAR_DIR     where the SQLite file and other local state live (default ./var)
+JOINTCARE_DATA_DIR    where imported Client Level Data and hospital activity are kept as Parquet (default VAR_DIR/data)
 JOINTCARE_MAX_UPLOAD_MB  the largest upload (a request carrying a file) in MB, default 64
 Production and security settings (JOINTCARE_HSTS_SECONDS, JOINTCARE_SSL_REDIRECT, JOINTCARE_PROXY_SSL_HEADER)
 are described in their block below and in the README.
@@ -24,6 +25,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent
 VAR_DIR = Path(os.environ.get("JOINTCARE_VAR_DIR", BASE_DIR / "var"))
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+# Imported CLD submissions and hospital activity: one Parquet file each, read by DuckDB (decision 0100).
+JOINTCARE_DATA_DIR = Path(os.environ.get("JOINTCARE_DATA_DIR", VAR_DIR / "data"))
 
 ENVIRONMENT = os.environ.get("JOINTCARE_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
@@ -67,6 +70,7 @@ INSTALLED_APPS = [
     "jointcare.people",
     "jointcare.packages",
     "jointcare.care",
+    "jointcare.cld",
     "jointcare.operations",
 ]
 

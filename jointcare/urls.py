@@ -17,6 +17,7 @@ urlpatterns = [
     path("people/", include("jointcare.people.urls")),
     path("care-plans/", include("jointcare.packages.urls")),
     path("care/", include("jointcare.care.urls")),
+    path("cld/", include("jointcare.cld.urls")),
 ]
 
 handler404 = "jointcare.views.not_found"

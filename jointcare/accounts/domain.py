@@ -123,6 +123,11 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     ("audit.view",            ANY,          frozenset({A})),
     ("audit.view",            HOST,         frozenset({F})),
     ("audit.view",            NAMED,        frozenset({F})),
+    # Client Level Data, populations and hospital activity: statutory returns about people in aggregate, loaded
+    # and checked by analysts; commissioners see what was received. A submission's report names rows and fields,
+    # never the values of identifying fields.
+    ("cld.view",              ANY,          frozenset({Role.ANALYST, C})),
+    ("cld.import",            ANY,          frozenset({Role.ANALYST})),
     ("users.manage",          ANY,          frozenset({A})),
     ("tokens.manage",         ANY,          frozenset({A})),
     # Person records: care staff find anyone by search (name, date of birth, NHS number) and add people; they

@@ -150,6 +150,7 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
                          "follow_up_id": list(everything_named["episode"].follow_ups.values_list("pk", flat=True))},
             "care": {"pk": [everything_named[k].pk for k in ("team", "referral", "assessment")],
                      "person_id": [everything_named["person"].pk], "practice_pk": [999_999], "section": ["needs"]},
+            "cld": {"pk": [999_999]},
         }
     )
     urls += [("people:search", "/people/?name=Family&date_of_birth-day=1&date_of_birth-month=1&date_of_birth-year=1940"),("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),

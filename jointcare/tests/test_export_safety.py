@@ -90,6 +90,7 @@ def _page_urls(pool):
             "packages": {"person_id": [999_999], "plan_id": [999_999], "service_id": [999_999], "episode_id": [999_999],
                          "follow_up_id": [999_999]},
             "care": {"pk": [999_999], "person_id": [999_999], "practice_pk": [999_999], "section": ["needs"]},
+            "cld": {"pk": [999_999]},
         }
     )
 

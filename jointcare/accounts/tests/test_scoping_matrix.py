@@ -120,6 +120,10 @@ PAGES = {
     "care:assessment-complete": ("POST", "care.assess", "assessment"),
     "care:task-done": ("POST", "care.coordinate", "task"),
     "care:review-complete": ("POST", "care.coordinate", "review"),
+    "cld:submissions": ("GET", "cld.view", SOMEWHERE),
+    "cld:submission": ("GET", "cld.view", SOMEWHERE),
+    "cld:report": ("GET", "cld.view", SOMEWHERE),
+    "cld:upload": ("POST", "cld.import", SOMEWHERE),
 }
 # Integrated care's kinds of target (jointcare.care.access) and the scope each is found by. "referred" is the person
 # whose referral the host council's team holds (see conftest.care_targets).
@@ -219,6 +223,11 @@ API = {
     ("post", "/api/v1/tasks/{task_id}/done"): ("care.coordinate", "task"),
     ("post", "/api/v1/reviews"): ("care.coordinate", "referred"),
     ("post", "/api/v1/reviews/{review_id}/complete"): ("care.coordinate", "review"),
+    ("get", "/api/v1/cld/submissions"): ("cld.view", SOMEWHERE),
+    ("post", "/api/v1/cld/submissions"): ("cld.import", SOMEWHERE),
+    ("get", "/api/v1/cld/submissions/{submission_id}"): ("cld.view", SOMEWHERE),
+    ("get", "/api/v1/cld/populations"): ("cld.view", SOMEWHERE),
+    ("post", "/api/v1/cld/hospital-activity"): ("cld.import", SOMEWHERE),
 }
 
 # Routes on one person that any user allowed the action may use (the id is in the URL, no relationship needed).
@@ -387,6 +396,8 @@ def test_pages(client, world, name, kind):
         "care:practice-caseload": {"practice_pk": 999_999},
         "care:refer": {"person_id": world.targets["referred"].pk},
         "care:assessment-section": {"section": "needs"},
+        "cld:submission": {"pk": 999_999},
+        "cld:report": {"pk": 999_999},
     }
     kwargs.update(extra.get(name, {}))
     if name in PERSON_IN_URL:
@@ -498,6 +509,7 @@ def test_api(client, world, key, kind):
         "pool_id": world.pool.pk,
         "tx_id": 999999,
         "meeting_id": 999999,
+        "submission_id": 999999,
         "number": 1,
         "kind": "monitoring",
         "person_id": world.person.pk,
@@ -514,7 +526,7 @@ def test_api(client, world, key, kind):
         auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens[username]}"}
         if method == "get":
             return client.get(url, **auth)
-        if path.endswith(("/actuals", "/care-plan-imports")):
+        if path.endswith(("/actuals", "/care-plan-imports", "/cld/submissions", "/hospital-activity")):
             upload = SimpleUploadedFile("a.csv", b"reference,date,scheme,amount\n", content_type="text/csv")
             return client.post(url, {"file": upload, "dry_run": "true"}, **auth)
         body = json.dumps(_api_body(world, key, counter))
