@@ -4,7 +4,7 @@ uses. Not ledger postings: only money that moved is in the ledger."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,8 +14,10 @@ from jointcare.errors import FieldError
 from jointcare.grammar import plural
 from jointcare.money import MoneyError, check_amount
 from jointcare.pool import domain
-from jointcare.pool.domain import Action
+from jointcare.pool.domain import Action, PoolState
+from jointcare.pool.domain.periods import TRANSITIONS
 from jointcare.pool.models import Commitment, Period, Pool, Scheme
+from jointcare.pool.services import ledger_state
 from jointcare.pool.services.periods import lock, require
 
 
@@ -94,3 +96,81 @@ def create_commitments_bulk(actor, pool: Pool, rows: Sequence[tuple[Scheme, int,
         actor, "pool.commit_bulk", pool, after={"commitments": len(objs)}, summary=plural(len(objs), "commitment")
     )
     return len(objs)
+
+
+@transaction.atomic
+def restate_commitments(
+    actor, scheme: Scheme, source: str, reference: str, plan: Mapping[dt.date, int]
+) -> dict[dt.date, int]:
+    """Restate the whole plan of one source and reference on `scheme` (e.g. a care package's service after a
+    change): `plan` maps a month (any day in it) to the pence committed then. Months of the year left out of
+    `plan` that held a commitment from this source and reference are set to nothing (0), so the plan stored
+    is the plan given. Months whose amount does not change are not written. One audit entry records the
+    months before and after; nothing is written (and no entry) when nothing changes.
+
+    The same rules as `create_commitment`: amounts are pence, not negative, within bounds; a settled pool takes
+    none. A few statements whatever the number of months: the pool's row (locked, as for `create_commitment`),
+    the plan stored now, one upsert of the months that change, the audit entry. Returns the plan stored,
+    month start -> pence."""
+    if not source or not reference:
+        raise FieldError("give the source and reference of the commitment", field="reference")
+    source, reference = source[:80], reference[:120]
+    pool = lock(Pool(pk=scheme.pool_id))
+    state = ledger_state.state_of(pool.pk)
+    year = state.financial_year
+    amounts: dict[int, int] = {}
+    for month, amount in plan.items():
+        if not isinstance(month, dt.date):
+            raise FieldError(f"give each month as a date, not {month!r}", field="plan")
+        try:
+            number = domain.period_number(year, month)
+        except ValueError as exc:
+            raise FieldError(str(exc), field="plan") from None
+        _check_amount(amount, field=f"plan.{month.isoformat()[:7]}")
+        if number in amounts:
+            raise FieldError(f"{month:%B %Y} is given twice", field="plan")
+        amounts[number] = amount
+    if (PoolState(pool.status), Action.COMMIT) not in TRANSITIONS:
+        require(pool, Action.COMMIT)  # raises, saying why
+    by_id = {pk: number for number, (pk, _, _) in state.periods.items()}
+    stored = {
+        by_id[period_id]: amount
+        for period_id, amount in Commitment.objects.select_for_update()
+        .filter(scheme=scheme, source=source, reference=reference)
+        .values_list("period_id", "amount_pence")
+    }
+    wanted = {n: amounts.get(n, 0) for n in set(stored) | set(amounts)}
+    changes = {n: a for n, a in wanted.items() if stored.get(n) != a}
+    month_of = {n: domain.period_months(year)[n - 1] for n in wanted}
+    if changes:
+        now = timezone.now()
+        who = actor if getattr(actor, "pk", None) else None
+        Commitment.objects.bulk_create(
+            [
+                Commitment(
+                    pool=pool,
+                    scheme=scheme,
+                    period_id=state.periods[n][0],
+                    amount_pence=a,
+                    source=source,
+                    reference=reference,
+                    created_by=who,
+                    updated_at=now,
+                )
+                for n, a in sorted(changes.items())
+            ],
+            update_conflicts=True,
+            unique_fields=["scheme", "period", "source", "reference"],
+            update_fields=["amount_pence", "updated_at"],
+        )
+        label = {n: month_of[n].isoformat()[:7] for n in wanted}
+        record(
+            actor,
+            "pool.restate_commitments",
+            scheme,
+            before={label[n]: a for n, a in sorted(stored.items())},
+            after={label[n]: a for n, a in sorted(wanted.items())},
+            summary=f"Restated {source}/{reference} on {scheme.name}: "
+            f"{plural(len(changes), 'month')} changed, {sum(wanted.values())}p in all",
+        )
+    return {month_of[n]: a for n, a in sorted(wanted.items())}
