@@ -502,10 +502,16 @@ def _post_one_postgresql(row: dict, postings, balances) -> tuple[int | None, boo
         "mb_counts": [n for _, _, n in balances],
     }
     connection.ensure_connection()
+    conn = connection.connection
     # a server-binding cursor, so the statement is prepared once per connection and only bound afterwards
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
-        cur.execute(_POST_ONE_POSTGRESQL, params, prepare=True)
-        tx_id, gate = cur.fetchone()
+    # (Django leaves preparing off on its connections: allowed for this statement only)
+    threshold, conn.prepare_threshold = conn.prepare_threshold, 0
+    try:
+        with connection.wrap_database_errors, psycopg.Cursor(conn) as cur:
+            cur.execute(_POST_ONE_POSTGRESQL, params, prepare=True)
+            tx_id, gate = cur.fetchone()
+    finally:
+        conn.prepare_threshold = threshold
     return tx_id, gate
 
 
