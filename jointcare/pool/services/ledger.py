@@ -432,24 +432,28 @@ def _post_one(actor, pool: Pool, entry: Entry, source: str) -> LedgerTransaction
         if not gate:  # the pool's version moved on, or the month closed meanwhile
             ledger_state.load(pool.pk)
         return None
-    tx = LedgerTransaction(
-        id=tx_id,
-        pool=pool,
-        period_id=period_id,
-        idempotency_key=entry.key,
-        digest=row["digest"],
-        kind=row["kind"],
-        value_date=entry.value_date,
-        source=row["source"],
-        reason=entry.reason,
-        reference=entry.reference,
-        posted_by_id=actor_id,
-        posted_at=at,
-        reverses_id=entry.reverses_id,
-    )
-    tx._state.adding = False
-    tx._state.db = connection.alias
+    # the row as written, without reading it back (from_db: as the ORM builds a fetched row)
+    values = {
+        "id": tx_id,
+        "pool_id": pool.pk,
+        "period_id": period_id,
+        "idempotency_key": entry.key,
+        "digest": row["digest"],
+        "kind": row["kind"],
+        "value_date": entry.value_date,
+        "source": row["source"],
+        "reason": entry.reason,
+        "reference": entry.reference,
+        "posted_by_id": actor_id,
+        "posted_at": at,
+        "reverses_id": entry.reverses_id,
+    }
+    tx = LedgerTransaction.from_db(connection.alias, _TX_FIELDS, [values[name] for name in _TX_FIELDS])
+    LedgerTransaction.pool.field.set_cached_value(tx, pool)
     return tx
+
+
+_TX_FIELDS = [f.attname for f in LedgerTransaction._meta.concrete_fields]
 
 
 # One statement: the month's row is locked and must be open, and the pool still at the cached version (the
@@ -536,7 +540,7 @@ def _post_one_sqlite(row: dict, postings, balances) -> tuple[int | None, bool]:
     period, gate = row["period"], (row["period"], row["pool"], row["version"])
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cur = connection.connection.cursor()
+        cur = connection.connection.cursor(sqlite3.Cursor)  # plain `?` parameters: no conversion of the SQL
         try:
             cur.execute(
                 _POST_ONE_SQLITE,
@@ -573,7 +577,10 @@ def _post_one_sqlite(row: dict, postings, balances) -> tuple[int | None, bool]:
 def post_transactions_bulk(actor, pool: Pool, entries: Sequence[Entry], source: str) -> BulkResult:
     """Post many transactions at once, all or nothing. Keys already posted with the same details are skipped
     (idempotent); a key already posted with other details is a Conflict naming the entry."""
-    accounts = _account_ids(pool)
+    state = ledger_state.current(pool.pk)  # the cached accounts, once the pool's version is checked
+    accounts = state.accounts
+    if any(a not in accounts for e in entries for a, _ in e.postings):
+        accounts = ledger_state.load(pool.pk).accounts  # refuse an account only on what the database says
     numbers = []
     seen: set[str] = set()
     for i, e in enumerate(entries, start=1):

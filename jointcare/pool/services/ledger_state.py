@@ -82,6 +82,17 @@ def state_of(pool_id: int) -> PoolLedger:
     return state if state is not None else load(pool_id)
 
 
+def current(pool_id: int) -> PoolLedger:
+    """The cached state once the pool's version in the database is checked to be the cached one (one small
+    query; the state is loaded again if not): for callers that do not check the version in their own
+    statements, such as bulk posting."""
+    state = _states.get(_key(pool_id))
+    version = Pool.objects.filter(pk=pool_id).values_list("ledger_version", flat=True).first()
+    if state is None or state.version != version:
+        state = load(pool_id)
+    return state
+
+
 def forget(pool_id: int | None = None) -> None:
     """Drop the cached state of one pool (or of every pool)."""
     with _lock:
