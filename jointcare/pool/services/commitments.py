@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jointcare.audit.services import record, snapshot
@@ -115,8 +115,14 @@ def restate_commitments(
     if not source or not reference:
         raise FieldError("give the source and reference of the commitment", field="reference")
     source, reference = source[:80], reference[:120]
-    pool = lock(Pool(pk=scheme.pool_id))
-    state = ledger_state.state_of(pool.pk)
+    pg = connection.vendor == "postgresql"
+    with connection.cursor() as cur:
+        # the pool's row locked as `lock` locks it (SQLite: one writer at a time already)
+        cur.execute(
+            "SELECT status FROM pool_pool WHERE id = %s" + (" FOR NO KEY UPDATE" if pg else ""), [scheme.pool_id]
+        )
+        status = cur.fetchone()[0]
+    state = ledger_state.state_of(scheme.pool_id)
     year = state.financial_year
     amounts: dict[int, int] = {}
     for month, amount in plan.items():
@@ -130,39 +136,36 @@ def restate_commitments(
         if number in amounts:
             raise FieldError(f"{month:%B %Y} is given twice", field="plan")
         amounts[number] = amount
-    if (PoolState(pool.status), Action.COMMIT) not in TRANSITIONS:
-        require(pool, Action.COMMIT)  # raises, saying why
+    if (PoolState(status), Action.COMMIT) not in TRANSITIONS:
+        require(Pool.objects.get(pk=scheme.pool_id), Action.COMMIT)  # raises, saying why
     by_id = {pk: number for number, (pk, _, _) in state.periods.items()}
-    stored = {
-        by_id[period_id]: amount
-        for period_id, amount in Commitment.objects.select_for_update()
-        .filter(scheme=scheme, source=source, reference=reference)
-        .values_list("period_id", "amount_pence")
-    }
+    table = Commitment._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT period_id, amount_pence FROM {table} WHERE scheme_id = %s AND source = %s AND reference = %s"
+            + (" FOR UPDATE" if pg else ""),
+            [scheme.pk, source, reference],
+        )
+        stored = {by_id[period_id]: amount for period_id, amount in cur.fetchall()}
     wanted = {n: amounts.get(n, 0) for n in set(stored) | set(amounts)}
     changes = {n: a for n, a in wanted.items() if stored.get(n) != a}
     month_of = {n: domain.period_months(year)[n - 1] for n in wanted}
     if changes:
-        now = timezone.now()
-        who = actor if getattr(actor, "pk", None) else None
-        Commitment.objects.bulk_create(
-            [
-                Commitment(
-                    pool=pool,
-                    scheme=scheme,
-                    period_id=state.periods[n][0],
-                    amount_pence=a,
-                    source=source,
-                    reference=reference,
-                    created_by=who,
-                    updated_at=now,
-                )
-                for n, a in sorted(changes.items())
-            ],
-            update_conflicts=True,
-            unique_fields=["scheme", "period", "source", "reference"],
-            update_fields=["amount_pence", "updated_at"],
-        )
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        who = actor.pk if getattr(actor, "pk", None) else None
+        rows = [
+            (scheme.pool_id, scheme.pk, state.periods[n][0], a, source, reference, who, now)
+            for n, a in sorted(changes.items())
+        ]
+        with connection.cursor() as cur:
+            # one upsert on the key (scheme, month, source, reference); a stored month keeps its creator
+            cur.execute(
+                f"INSERT INTO {table} (pool_id, scheme_id, period_id, amount_pence, source, reference, created_by_id, "
+                f"updated_at) VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(rows))} "
+                "ON CONFLICT (scheme_id, period_id, source, reference) DO UPDATE "
+                "SET amount_pence = excluded.amount_pence, updated_at = excluded.updated_at",
+                [x for row in rows for x in row],
+            )
         label = {n: month_of[n].isoformat()[:7] for n in wanted}
         record(
             actor,
