@@ -314,7 +314,6 @@ def _account_ids(pool: Pool) -> set[int]:
     return set(Account.objects.filter(pool=pool).values_list("pk", flat=True))
 
 
-@transaction.atomic
 def post_transaction(
     actor,
     pool: Pool,
@@ -343,9 +342,24 @@ def post_transaction(
         reference=reference,
         reverses_id=reverses.pk if reverses else None,
     )
-    tx = _post_one(actor, pool, entry, source)
-    if tx is not None:
-        return tx
+    tried = False
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit():
+        # outside any database transaction the one statement is a transaction of its own, checked (deferred
+        # balance check included) and committed as it ends: no BEGIN and COMMIT round trips
+        tx = _post_one(actor, pool, entry, source)
+        if tx is not None:
+            return tx
+        tried = True
+    return _post_in_transaction(actor, pool, entry, source, tried)
+
+
+@transaction.atomic
+def _post_in_transaction(actor, pool: Pool, entry: Entry, source: str, tried: bool) -> LedgerTransaction:
+    if not tried:
+        tx = _post_one(actor, pool, entry, source)
+        if tx is not None:
+            return tx
+    key, kind, reason = entry.key, entry.kind, entry.reason
     number = _validate(pool, entry, _account_ids(pool))
     period = _periods_for(pool, [number], lock=True)[number]
     posted, already = _post_entries(actor, pool, [(entry, period)], source)
