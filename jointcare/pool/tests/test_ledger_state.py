@@ -82,9 +82,21 @@ def test_a_new_account_is_seen_though_another_process_added_it(pool, finance):
     tx = _pay(pool, finance, "to-new", dt.date(2026, 5, 1), 70, account=new[0].pk)
     assert Posting.objects.filter(transaction=tx, account=new[0]).exists()
     assert new[0].pk in ledger_state.state_of(pool.pk).accounts
+    # bulk posting too, behind a cache from before another account was added
+    spend, cash = _accounts(pool)
+    stale = _stale(pool, lambda: new.append(_ensure_account(pool, AccountKind.CONTRIBUTION, partner=_outsider())))
+    assert new[1].pk not in stale.accounts
+    entry = services.Entry("bulk-to-new", dt.date(2026, 5, 1), [(new[1].pk, 5), (cash, -5)], "r")
+    assert services.post_transactions_bulk(finance, pool, [entry], "t").posted == 1
     # an account that is not the pool's is still refused, after looking again
     with pytest.raises(FieldError, match="is not in pool"):
         _pay(pool, finance, "nowhere", dt.date(2026, 5, 1), account=10**9)
+
+
+def _outsider():
+    from jointcare.organisations.models import Organisation
+
+    return Organisation.objects.create(name="Another council", sector="council", kind="upper_tier_council")
 
 
 def _new_scheme(pool):
