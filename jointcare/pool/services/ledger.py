@@ -5,6 +5,9 @@ domain rules, refuse closed months and a settled pool (locking the month rows wi
 `MonthlyBalance` in step in the same database transaction, and are idempotent by key: each transaction stores
 the digest of its payload, so the same key with the same payload answers with the transaction already posted
 and with another payload is a conflict (409), even when two requests race (decision 0036).
+
+`post_transaction` writes a new transaction with one statement checked against the pool's cached state
+(`ledger_state`), the month's row locked in that statement; anything else takes the full path (decision 0070).
 """
 
 from __future__ import annotations
