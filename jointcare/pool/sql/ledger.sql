@@ -1,7 +1,5 @@
 -- The pool ledger's guarantees in PostgreSQL (applied by migration 0001; other databases rely on the services
 -- and on `jointcare ledger check`). Decisions 0030, 0033 and 0035 explain each choice.
--- Migration 0003 replaces the two queue functions of part 2 and 3 with ledger_small_statements.sql (the same
--- checks, with a once-planned query for statements of a few rows; decision 0070).
 --
 -- 1. Append-only: ledger transactions and postings refuse UPDATE and DELETE.
 -- 2. Balanced at commit: each INSERT statement queues, per ledger transaction it touched, the sum and count of
