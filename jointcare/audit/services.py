@@ -38,17 +38,33 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    real_actor = actor if getattr(actor, "pk", None) else None
     return AuditEntry.objects.create(
-        actor=real_actor,
-        actor_name=getattr(actor, "username", "") or (str(actor) if actor else "system"),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        summary=summary[:300],
-        before=jsonable(before) if before is not None else None,
-        after=jsonable(after) if after is not None else None,
+        **entry_fields(actor, action, object_type, object_id, before=before, after=after, summary=summary)
     )
+
+
+def entry_fields(
+    actor,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    summary: str = "",
+) -> dict[str, Any]:
+    """The fields of the entry `record` writes (without `at`), for a service that writes its entry in the same
+    SQL statement as what it records (the ledger's posting, decision 0070)."""
+    return {
+        "actor": actor if getattr(actor, "pk", None) else None,
+        "actor_name": getattr(actor, "username", "") or (str(actor) if actor else "system"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "summary": summary[:300],
+        "before": jsonable(before) if before is not None else None,
+        "after": jsonable(after) if after is not None else None,
+    }
 
 
 def _keys(queryset):
