@@ -20,6 +20,11 @@ SECTIONS: dict[str, tuple[str, str, str | None, str | None]] = {
     "partnerships": ("Partnerships", "partnerships:list", "agreement", "partnerships:detail"),
     "pool": ("Pooled budgets", "pool:list", "pool", "pool:detail"),
     "audit": ("Audit trail", "audit:list", None, None),
+    "people": ("People", "people:search", "person", "people:detail"),
+    # a person's referrals, assessments, plan and reablement sit under the person's record
+    "care": ("Caseload", "care:my-caseload", "person", "people:detail"),
+    "packages": ("People", "people:search", "person", "people:detail"),
+    "cld": ("Client Level Data", "cld:submissions", None, None),
 }
 # Pages that sit under another page of the same object: (parent's text, parent's page)
 UNDER: dict[str, tuple[str, str]] = {"pool:transaction": ("Ledger", "pool:ledger")}

@@ -40,6 +40,11 @@ def _urls(world):
             "partnerships": {"pk": [world.agreement_id], "meeting_pk": [Meeting.objects.get().pk]},
             "organisations": {"pk": [world.organisation_id], "code": [world.organisation_code]},
             "places": {"fmt": ["csv"]},
+            # person records and CLD submissions this user cannot open: their refusal and not-found pages
+            "people": {"pk": [999_999]},
+            "packages": {k: [999_999] for k in ("person_id", "plan_id", "service_id", "episode_id", "follow_up_id")},
+            "care": {"pk": [999_999], "person_id": [999_999], "practice_pk": [999_999], "section": ["needs"]},
+            "cld": {"pk": [999_999]},
         }
     )
 
