@@ -368,7 +368,7 @@ def _restate_commitments(actor, plan: CarePlan) -> int:
     """Make the pool's commitments from this plan equal its services' pooled costs, month by month: the one
     place plans write to the pool. Refuses (409) a change to a closed month's commitment. Returns writes made."""
     from jointcare.pool.models import Commitment, Period, Scheme
-    from jointcare.pool.services import create_commitment
+    from jointcare.pool.services import restate_commitments
 
     wanted = planned_commitments(plan)
     references = [s.reference for s in plan.services.all()]
@@ -376,11 +376,12 @@ def _restate_commitments(actor, plan: CarePlan) -> int:
         (c.reference, c.scheme_id, c.period_id): c.amount_pence
         for c in Commitment.objects.filter(source=SOURCE, reference__in=references)
     }
-    changes = domain.restatement({k: v[2] for k, v in wanted.items()}, existing)
+    amounts = {k: v[2] for k, v in wanted.items()}
+    changes = domain.restatement(amounts, existing)
     if not changes:
         return 0
     schemes = {s.pk: s for s in Scheme.objects.filter(pk__in={k[1] for k in changes}).select_related("pool")}
-    periods = {p.pk: p for p in Period.objects.filter(pk__in={k[2] for k in changes})}
+    periods = {p.pk: p for p in Period.objects.filter(pk__in={k[2] for k in changes} | {k[2] for k in amounts})}
     closed = sorted(periods[k[2]].starts_on for k in changes if periods[k[2]].closed)
     if closed:
         raise Conflict(
@@ -388,8 +389,14 @@ def _restate_commitments(actor, plan: CarePlan) -> int:
             "from the first open month, or ask the pool's finance officer",
             field="starts_on",
         )
-    for (reference, scheme_id, period_id), amount in sorted(changes.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
-        create_commitment(actor, schemes[scheme_id], periods[period_id].starts_on, amount, SOURCE, reference)
+    # each service's plan on each scheme it touches is restated whole, in one call
+    for reference, scheme_id in sorted({(k[0], k[1]) for k in changes}, key=lambda k: (k[1], k[0])):
+        months = {
+            periods[period_id].starts_on: amount
+            for (ref, sid, period_id), amount in amounts.items()
+            if ref == reference and sid == scheme_id
+        }
+        restate_commitments(actor, schemes[scheme_id], SOURCE, reference, months)
     return len(changes)
 
 
