@@ -124,3 +124,24 @@ def test_monitoring_refuses_a_reporting_month_outside_the_year(pool):
         with pytest.raises(FieldError) as refused:
             reports.monitoring(pool, through)
         assert refused.value.field == "through"
+
+
+def test_ledger_check_counts_postings_in_another_month_from_their_transaction(pool, finance):
+    from django.db import connection
+
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's trigger refuses these rows before the check could see them")
+    tx = pool.transactions.get()
+    other_month = pool.periods.get(number=2).pk
+    acct = tx.postings.first().account_id
+    with connection.cursor() as cur:
+        for amount in (7, -7):
+            cur.execute(
+                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (%s, %s, %s, %s)",
+                [tx.pk, acct, other_month, amount],
+            )
+    text = "\n".join(reports.ledger_check(pool))
+    assert "2 postings are in a different month from their transaction" in text
+    assert "postings sum to £0.00 (2 postings)" in text  # May's stored balance has none of them
+    assert "account of another pool" not in text and "does not exist" not in text
