@@ -72,16 +72,12 @@ def child(csv_path: str, dry_run: bool) -> None:
 
     pool = Pool.objects.get(name="Benchmark pool")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     with open(csv_path, "rb") as f:
         result = imports.import_actuals(None, pool, "actuals.csv", f, dry_run=dry_run)
-    secs = time.perf_counter() - t
+    secs, cpu = time.perf_counter() - t, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"secs": secs, "peak": peak, "before": before, "summary": imports.describe(result)}))
-
-
-def load() -> str:
-    return os.getloadavg().__repr__()
+    print(json.dumps({"secs": secs, "cpu": cpu, "peak": peak, "before": before, "summary": imports.describe(result)}))
 
 
 def summary(values: list[float], fmt: str) -> str:
@@ -157,8 +153,9 @@ def main() -> None:
                 r = run_child(path, dry_run, writer)
                 figures.setdefault(f"{label}: seconds", []).append(r["secs"])
                 figures.setdefault(f"{label}: rows/s", []).append(rows / r["secs"])
+                figures.setdefault(f"{label}: CPU seconds of the importing process", []).append(r["cpu"])
                 figures.setdefault(f"{label}: peak MiB", []).append(r["peak"])
-                print(f"  {label}: {r['secs']:.1f} s, peak {r['peak']:,.0f} MiB; {r['summary']}")
+                print(f"  {label}: {r['secs']:.1f} s ({r['cpu']:.1f} s CPU), peak {r['peak']:,.0f} MiB; {r['summary']}")
             if args.dry_run:
                 fresh = Path(tmp) / f"dry-{run}.csv"
                 write_csv(fresh, args.megabytes, args.rows, prefix=f"D{run}-")

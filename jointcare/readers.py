@@ -216,7 +216,7 @@ def _csv_rows(stream: BinaryIO) -> Iterator[list]:
                     position[0], f"there is a value in column {extra + 1}; at most {cap} columns are read"
                 )
             row = row[:cap]
-        for i, value in enumerate(row):
+        for i, value in enumerate(row) if row and max(map(len, row)) > limits.MAX_CELL_CHARS else ():
             if len(value) > limits.MAX_CELL_CHARS:
                 raise _refuse(
                     position[0], f"is {len(value):,} characters long; the most one cell may hold is {limits.MAX_CELL_CHARS:,}",

@@ -137,12 +137,12 @@ _json_text = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii
 
 
 def _digest(entry: services.Entry) -> str:
-    """`entry.digest` (domain.payload_digest) for an imported actual, written directly: its canonical JSON is a
-    short list of known types, so it is built as text rather than through the general encoder (the same bytes,
+    """`entry.digest` (domain.payload_digest) for an imported actual (two postings), written directly: its
+    canonical JSON is a short list of known types, so it is built as text rather than through the general encoder (the same bytes,
     as a test checks)."""
-    postings = ",".join(f"[{a},{x}]" for a, x in sorted(entry.postings))
+    (a, x), (b, y) = sorted(entry.postings)
     canonical = (
-        f"[{_json_text(str(entry.kind))},\"{entry.value_date.isoformat()}\",[{postings}],{_json_text(entry.reason)},"
+        f"[{_json_text(str(entry.kind))},\"{entry.value_date.isoformat()}\",[[{a},{x}],[{b},{y}]],{_json_text(entry.reason)},"
         f"{_json_text(entry.reference)},null]"
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -357,9 +357,9 @@ class _RowChecker:
             if len(raw) < width:
                 raw = raw + [None] * (width - len(raw))
             if self.text_only:  # CSV: every cell is text
-                if not "".join(raw).strip():
-                    continue
                 cells = [c.strip() for c in raw]
+                if not any(cells):
+                    continue
             else:
                 cells = [_text(c) for c in raw]
                 if not any(cells):
@@ -399,7 +399,10 @@ class _RowChecker:
                 continue
             supplier = cells[i_supplier] if i_supplier is not None else ""
             description = cells[i_description] if i_description is not None else ""
-            reason = " – ".join(x for x in (supplier, description) if x) or "Actual spend"
+            if supplier and description:
+                reason = f"{supplier} – {description}"
+            else:
+                reason = supplier or description or "Actual spend"
             if partner:
                 reason += f" ({partner.name})"
             entry = services.Entry(
