@@ -187,26 +187,37 @@ def ledger_check(pool: Pool | None = None) -> list[str]:
     Only when one of these finds a broken invariant do the slower queries run that list the transactions or count
     the postings concerned (`_posting_problems`), so a sound ledger costs the two scans and nothing more.
     """
+    # PostgreSQL: one transaction, so that the planner settings below stay local to the check (on SQLite a
+    # transaction would take the write lock: the check reads in autocommit there)
     with transaction.atomic(using=connection.alias) if connection.vendor == "postgresql" else nullcontext():
         with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                # the grouping by transaction holds a few million groups: in memory, not spilled to disk
-                cur.execute("SET LOCAL work_mem = '512MB'")
             return _ledger_check(cur, pool)
+
+
+# PostgreSQL plans the grouping by transaction as a hash table of every transaction (600 MB at 2.5 million) and
+# then hashes it again to join the transactions; streaming both in key order (the postings' index on their
+# transaction, the transactions' primary key) and merging them holds nothing and is about four times faster.
+_STREAM_IN_KEY_ORDER = ("enable_hashagg", "enable_hashjoin", "enable_sort", "jit")
 
 
 def _ledger_check(cur, pool: Pool | None) -> list[str]:
     problems: list[str] = []
     posting, tx, account = Posting._meta.db_table, LedgerTransaction._meta.db_table, Account._meta.db_table
     period_t, pool_t = Period._meta.db_table, Pool._meta.db_table
+    postgres = connection.vendor == "postgresql"
     p_where, params = "", []
     tx_source = tx
     if pool is not None:
-        p_where = f"WHERE p.account_id IN (SELECT id FROM {account} WHERE pool_id = %s)"
+        # the pool's accounts as a list of integers (from the database): a filter each posting meets in memory
+        ids = ",".join(str(int(pk)) for pk in Account.objects.filter(pool=pool).values_list("pk", flat=True))
+        p_where = f"WHERE p.account_id IN ({ids})" if ids else "WHERE 1 = 0"
         tx_source = f"(SELECT * FROM {tx} WHERE pool_id = %s)"
         params = [pool.pk]
 
     # 1. by transaction
+    if postgres:
+        for setting in _STREAM_IN_KEY_ORDER:
+            cur.execute(f"SET LOCAL {setting} = off")
     cur.execute(
         "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0),"
         " COALESCE(SUM(CASE WHEN g.transaction_id IS NULL THEN 1 ELSE 0 END), 0),"
@@ -221,16 +232,18 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
         f"  MAX(p.period_id) AS p1 FROM {posting} p {p_where} GROUP BY p.transaction_id) AS g"
         f" FULL OUTER JOIN {tx_source} t ON t.id = g.transaction_id"
         f" LEFT JOIN {period_t} m ON m.id = t.period_id LEFT JOIN {pool_t} o ON o.id = t.pool_id",
-        params * 2,
+        params,
     )
     bad, empty, no_tx, other_period, late, no_pool, no_period, month_of_other_pool = (
         int(x) for x in cur.fetchone()
     )
+    if postgres:
+        for setting in _STREAM_IN_KEY_ORDER:
+            cur.execute(f"RESET {setting}")
     if bad:
         cur.execute(
             f"SELECT p.transaction_id, SUM(p.amount_pence), COUNT(*) FROM {posting} p {p_where}"
             f" GROUP BY p.transaction_id HAVING SUM(p.amount_pence) <> 0 OR COUNT(*) < 2 LIMIT 100",
-            params,
         )
         for tx_id, total, n in cur.fetchall():
             problems.append(f"transaction {tx_id}: {n} postings summing to {format_pence(int(total))}")
@@ -243,14 +256,15 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
         for (tx_id,) in cur.fetchall():
             problems.append(f"transaction {tx_id}: has no postings")
 
-    # 2. by account and month
+    # 2. by account and month. SQLite reads the table in order and sorts, rather than fetch every posting through
+    # the (account, month) index in random order, which takes twice as long at ten million postings.
+    scan = "" if postgres else " NOT INDEXED"
     cur.execute(
         "SELECT g.account_id, g.period_id, g.s, g.n, g.z, a.id IS NULL, a.pool_id, m.pool_id FROM ("
         " SELECT p.account_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n,"
-        f"  SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) AS z FROM {posting} p {p_where}"
+        f"  SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) AS z FROM {posting} p{scan} {p_where}"
         "  GROUP BY p.account_id, p.period_id) AS g"
         f" LEFT JOIN {account} a ON a.id = g.account_id LEFT JOIN {period_t} m ON m.id = g.period_id",
-        params,
     )
     recomputed = {}
     zero = no_account = 0
@@ -270,7 +284,7 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
     # the account's pool. Only if one of these fails are the postings joined to their transaction and account, to
     # count those concerned, exactly as such a join always did.
     if other_period or no_tx or no_account or account_elsewhere or no_period or month_of_other_pool:
-        problems += _posting_problems(cur, p_where, params)
+        problems += _posting_problems(cur, p_where)
     if late:
         problems.append(f"{late} transactions were posted into a month after it closed")
     if no_pool:
@@ -309,7 +323,7 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
     return problems
 
 
-def _posting_problems(cur, p_where: str, params: list) -> list[str]:
+def _posting_problems(cur, p_where: str) -> list[str]:
     """Postings in another month from their transaction, on an account of another pool, or whose transaction or
     account does not exist, counted by joining every posting to its transaction and account."""
     posting, tx, account = Posting._meta.db_table, LedgerTransaction._meta.db_table, Account._meta.db_table
@@ -321,7 +335,6 @@ def _posting_problems(cur, p_where: str, params: list) -> list[str]:
         " COALESCE(SUM(CASE WHEN a.id IS NULL THEN 1 ELSE 0 END), 0)"
         f" FROM {posting} p LEFT JOIN {tx} t ON t.id = p.transaction_id"
         f" LEFT JOIN {account} a ON a.id = p.account_id {p_where}",
-        params,
     )
     other_period, other_pool, no_tx, no_account = (int(x) for x in cur.fetchone())
     if other_period:
