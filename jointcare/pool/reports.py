@@ -218,28 +218,34 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
     if postgres:
         for setting in _STREAM_IN_KEY_ORDER:
             cur.execute(f"SET LOCAL {setting} = off")
+    # On SQLite the transaction's month and pool are looked up in the same pass (by primary key, as it joins);
+    # on PostgreSQL, whose streamed merge would have to look them up one by one, they are checked per month below.
+    tx_checks, tx_joins = "", ""
+    if not postgres:
+        tx_checks = (
+            ", COALESCE(SUM(CASE WHEN m.pool_id = t.pool_id AND o.id IS NOT NULL AND m.closed"
+            "  AND t.posted_at > m.closed_at THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND o.id IS NULL THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND m.id IS NULL THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN m.pool_id <> t.pool_id THEN 1 ELSE 0 END), 0)"
+        )
+        tx_joins = f" LEFT JOIN {period_t} m ON m.id = t.period_id LEFT JOIN {pool_t} o ON o.id = t.pool_id"
     cur.execute(
         "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0),"
         " COALESCE(SUM(CASE WHEN g.transaction_id IS NULL THEN 1 ELSE 0 END), 0),"
         " COALESCE(SUM(CASE WHEN t.id IS NULL THEN g.n ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN m.pool_id = t.pool_id AND o.id IS NOT NULL AND m.closed"
-        "  AND t.posted_at > m.closed_at THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND o.id IS NULL THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND m.id IS NULL THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN m.pool_id <> t.pool_id THEN 1 ELSE 0 END), 0)"
+        f" COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0){tx_checks}"
         " FROM (SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n, MIN(p.period_id) AS p0,"
         f"  MAX(p.period_id) AS p1 FROM {posting} p {p_where} GROUP BY p.transaction_id) AS g"
-        f" FULL OUTER JOIN {tx_source} t ON t.id = g.transaction_id"
-        f" LEFT JOIN {period_t} m ON m.id = t.period_id LEFT JOIN {pool_t} o ON o.id = t.pool_id",
+        f" FULL OUTER JOIN {tx_source} t ON t.id = g.transaction_id{tx_joins}",
         params,
     )
-    bad, empty, no_tx, other_period, late, no_pool, no_period, month_of_other_pool = (
-        int(x) for x in cur.fetchone()
-    )
+    counts = [int(x) for x in cur.fetchone()]
     if postgres:
         for setting in _STREAM_IN_KEY_ORDER:
             cur.execute(f"RESET {setting}")
+        counts += _transaction_month_problems(cur, tx_source, params)
+    bad, empty, no_tx, other_period, late, no_pool, no_period, month_of_other_pool = counts
     if bad:
         cur.execute(
             f"SELECT p.transaction_id, SUM(p.amount_pence), COUNT(*) FROM {posting} p {p_where}"
@@ -321,6 +327,37 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
                 f"but the postings sum to {format_pence(want[0])} ({want[1]} postings)"
             )
     return problems
+
+
+def _transaction_month_problems(cur, tx_source: str, params: list) -> list[int]:
+    """[late, no pool, no month, month of another pool]: the transactions grouped by pool and month (a few dozen
+    groups), each group judged against its month and pool; transactions posted after their month closed are
+    counted only if a closed month's latest transaction is later than its closing."""
+    tx, period_t, pool_t = LedgerTransaction._meta.db_table, Period._meta.db_table, Pool._meta.db_table
+    cur.execute(
+        "SELECT g.pool_id, g.period_id, g.n, g.last, o.id IS NULL, m.id IS NULL, m.pool_id, m.closed, m.closed_at"
+        " FROM (SELECT t.pool_id, t.period_id, COUNT(*) AS n, MAX(t.posted_at) AS last FROM"
+        f" {tx_source} t GROUP BY t.pool_id, t.period_id) AS g"
+        f" LEFT JOIN {period_t} m ON m.id = g.period_id LEFT JOIN {pool_t} o ON o.id = g.pool_id",
+        params,
+    )
+    late = no_pool = no_period = other_pool = 0
+    late_months = []
+    for pool_id, period_id, n, last, no_o, no_m, month_pool, closed, closed_at in cur.fetchall():
+        no_pool += n if no_o else 0
+        if no_m:
+            no_period += n
+        elif month_pool != pool_id:
+            other_pool += n
+        elif closed and not no_o and last > closed_at:
+            late_months.append(period_id)
+    if late_months:
+        cur.execute(
+            f"SELECT COUNT(*) FROM {tx} t JOIN {period_t} m ON m.id = t.period_id"
+            f" WHERE t.period_id IN ({','.join(str(int(i)) for i in late_months)}) AND t.posted_at > m.closed_at",
+        )
+        (late,) = cur.fetchone()
+    return [late, no_pool, no_period, other_pool]
 
 
 def _posting_problems(cur, p_where: str) -> list[str]:

@@ -145,3 +145,18 @@ def test_ledger_check_counts_postings_in_another_month_from_their_transaction(po
     assert "2 postings are in a different month from their transaction" in text
     assert "postings sum to £0.00 (2 postings)" in text  # May's stored balance has none of them
     assert "account of another pool" not in text and "does not exist" not in text
+
+
+def test_ledger_check_finds_a_transaction_posted_after_its_month_closed(pool, finance):
+    """On either database: the month's closing time is moved to before a transaction posted into it."""
+    import datetime as _dt
+
+    from jointcare.pool.models import Period
+
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    post(pool, finance, "b", "REAB", dt.date(2026, 5, 10), 100)
+    assert reports.ledger_check(pool) == []
+    april = pool.transactions.get(idempotency_key="a")
+    Period.objects.filter(pk=april.period_id).update(closed=True, closed_at=april.posted_at - _dt.timedelta(seconds=1))
+    for scope in (pool, None):
+        assert reports.ledger_check(scope) == ["1 transactions were posted into a month after it closed"]
