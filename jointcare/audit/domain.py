@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "pool.create": "Set up a pooled budget",
     "pool.post": "Posted a transaction",
     "pool.post_bulk": "Imported transactions",
+    "pool.import_actuals": "Imported actual spend from a file",
     "pool.reverse": "Reversed a transaction",
     "pool.commit": "Recorded a commitment",
     "pool.commit_bulk": "Imported commitments",
