@@ -21,8 +21,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The site's NHS.UK stylesheet, built from the npm package with every asset served by the site itself.
-build/static/nhsuk-frontend.css: assets/nhsuk-frontend.scss node_modules/.installed
+# The site's NHS.UK stylesheet and its print stylesheet (board papers), built from the npm package with every asset served by the site itself.
+build/static/nhsuk-frontend.css: assets/nhsuk-frontend.scss assets/print.scss node_modules/.installed
 	npm run --silent build
 
 run: install

@@ -6,6 +6,7 @@ import json
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -14,7 +15,7 @@ from ninja.parser import Parser
 
 from jointcare import limits
 from jointcare.accounts.access import API_AUTH
-from jointcare.errors import FieldError, ServiceError
+from jointcare.errors import Busy, FieldError, ServiceError, busy_error
 
 
 class UnreadableBody(FieldError):
@@ -73,7 +74,20 @@ api = NinjaAPI(
 
 @api.exception_handler(ServiceError)
 def service_error(request, exc: ServiceError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, Busy):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request, exc: OperationalError):
+    """Another writer holds the database past the time a request waits (SQLite's one writer during a large
+    import): 503 with Retry-After; any other database failure stays a server error."""
+    busy = busy_error(exc)
+    if busy is None:
+        raise exc
+    return service_error(request, busy)
 
 
 @api.exception_handler(ValidationError)
@@ -138,4 +152,7 @@ api.add_router("/partnerships", "jointcare.partnerships.api.router")
 api.add_router("/pools", "jointcare.pool.api.router")
 api.add_router("/audit", "jointcare.audit.api.router")
 api.add_router("/", "jointcare.outcomes.api.router")
+api.add_router("/people", "jointcare.people.api.router")
+api.add_router("/", "jointcare.packages.api.router")
+api.add_router("/", "jointcare.care.api.router")
 api.add_router("/cld", "jointcare.cld.api.router")

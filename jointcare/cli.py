@@ -11,6 +11,7 @@
     jointcare createuser USERNAME --role ROLE [...]
     jointcare token create --user NAME | list | revoke ID
     jointcare pool ... / jointcare ledger check
+    jointcare import-people FILE [--dry-run] --user NAME   a caseload of people (CSV or XLSX), all or nothing
     jointcare backup FILE / jointcare restore FILE [--force]
     jointcare help                  every command
 """

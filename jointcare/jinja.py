@@ -26,6 +26,25 @@ def _can(context, action: str, target=None) -> bool:
 
 
 @pass_context
+def _history_url(context, obj) -> str | None:
+    """`{% set h = history_url(pool) %}`: the object's audit trail, if the signed-in user may read it."""
+    from jointcare.audit.history import history_url
+
+    request = context.get("request")
+    return history_url(getattr(request, "user", None), obj)
+
+
+@pass_context
+def _breadcrumb_trail(context) -> list[dict]:
+    """The page's breadcrumb items (jointcare.breadcrumbs): its ancestors, derived from the page and its context."""
+    from jointcare.breadcrumbs import trail
+
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return trail(match.view_name if match else None, context)
+
+
+@pass_context
 def _can_somewhere(context, action: str) -> bool:
     """`{% if can_somewhere("pool.view") %}`: whether the user's roles could take the action anywhere."""
     from jointcare.accounts.access import can_somewhere
@@ -50,7 +69,8 @@ def environment(**options) -> Environment:
     options["extensions"] = ["jinja2.ext.do"]
     env = Environment(**options)
     env.globals.update(
-        url=url, static=static, get_messages=get_messages, can=_can, can_somewhere=_can_somewhere, long_date=long_date
+        url=url, static=static, get_messages=get_messages, can=_can, can_somewhere=_can_somewhere, long_date=long_date,
+        breadcrumb_trail=_breadcrumb_trail, history_url=_history_url,
     )
     env.filters["pence"] = format_pence
     env.filters["plural"] = plural

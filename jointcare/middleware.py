@@ -7,10 +7,11 @@ import json
 from http import HTTPStatus
 
 from django.conf import settings
+from django.db import OperationalError
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from jointcare.errors import ServiceError
+from jointcare.errors import Busy, ServiceError, busy_error
 
 API_PREFIX = "/api/"
 
@@ -84,14 +85,22 @@ class ServiceErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, ServiceError) or is_api(request):
+        if is_api(request):
             return None
-        return render(
+        if isinstance(exception, OperationalError):
+            # another writer holds the database past the time a request waits: 503, try again later
+            exception = busy_error(exception)
+        if not isinstance(exception, ServiceError):
+            return None
+        response = render(
             request,
             "service_error.jinja",
             {"title": "There is a problem", "error": exception, "back": _back(request)},
             status=exception.status,
         )
+        if isinstance(exception, Busy):
+            response["Retry-After"] = str(exception.retry_after)
+        return response
 
 
 def _back(request) -> str:

@@ -62,10 +62,7 @@ def load_yaml(source: str | bytes, *, field: str = "(file)"):
             field=field,
         )
     if isinstance(source, bytes):
-        try:
-            source = source.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise FieldError(f"the document is not UTF-8 text (byte {exc.start + 1} is not valid)", field=field) from None
+        source = decode_utf8(source, field=field, what="the document")
     problem = text_problem(source)
     if problem:
         raise FieldError(f"the document {problem}", field=field)
@@ -85,6 +82,22 @@ def load_yaml(source: str | bytes, *, field: str = "(file)"):
     except _Refused as exc:
         raise FieldError(f"{exc.path or field}: {exc.message}", field=exc.path or field) from None
     return data
+
+
+def decode_utf8(data: bytes, *, field: str = "(file)", what: str = "the file") -> str:
+    """`data` as text (UTF-8, with or without BOM); FieldError naming the line and column of the first byte that
+    is not valid UTF-8, never a replacement character in its place."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + len(data) - len(exc.object)  # the decoder may have dropped the BOM before it
+        line = data.count(b"\n", 0, start) + 1
+        column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        raise FieldError(
+            f"{what} is not UTF-8 text: line {line}, column {column} has the byte 0x{data[start]:02x}, which is not "
+            "valid UTF-8 (save the file as UTF-8 and upload it again)",
+            field=field,
+        ) from None
 
 
 def _where(mark) -> str:
@@ -203,7 +216,7 @@ def _csv_rows(stream: BinaryIO) -> Iterator[list]:
                     position[0], f"there is a value in column {extra + 1}; at most {cap} columns are read"
                 )
             row = row[:cap]
-        for i, value in enumerate(row):
+        for i, value in enumerate(row) if row and max(map(len, row)) > limits.MAX_CELL_CHARS else ():
             if len(value) > limits.MAX_CELL_CHARS:
                 raise _refuse(
                     position[0], f"is {len(value):,} characters long; the most one cell may hold is {limits.MAX_CELL_CHARS:,}",

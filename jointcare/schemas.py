@@ -26,10 +26,12 @@ class ErrorItem(Schema):
 
 
 class ErrorOut(Schema):
-    """Every 4xx answer: `detail` says what is wrong; each of `errors` names its field (and row, for files)."""
+    """Every 4xx answer: `detail` says what is wrong; each of `errors` names its field (and row, for files). A 409
+    for a record that already exists names it in `existing_id`."""
 
     detail: str
     errors: list[ErrorItem]
+    existing_id: int | None = None
 
 
 # 400 unreadable request, or refused by a rule; 401 not signed in; 403 not allowed; 404 no such thing;

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "jointcare.organisations",
     "jointcare.partnerships",
     "jointcare.pool",
+    "jointcare.people",
+    "jointcare.packages",
+    "jointcare.care",
     "jointcare.cld",
     "jointcare.outcomes",
     "jointcare.operations",
@@ -160,6 +163,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = limits.MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
 
 # --- Security headers and HTTPS (production hardening; `jointcare check --deploy` is clean) -------------
+# Care plans (jointcare.packages): a change taking a plan's weekly cost above this (in pence) waits for approval
+# (packages.approve in the access policy); a partnership may set its own (packages.ApprovalThreshold).
+PACKAGES_APPROVAL_WEEKLY_PENCE = int(os.environ.get("JOINTCARE_PACKAGES_APPROVAL_WEEKLY_PENCE", "100000"))
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

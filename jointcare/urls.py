@@ -15,6 +15,9 @@ urlpatterns = [
     path("pools/", include("jointcare.pool.urls")),
     path("audit/", include("jointcare.audit.urls")),
     path("outcomes/", include("jointcare.outcomes.urls")),
+    path("people/", include("jointcare.people.urls")),
+    path("care-plans/", include("jointcare.packages.urls")),
+    path("care/", include("jointcare.care.urls")),
     path("cld/", include("jointcare.cld.urls")),
 ]
 

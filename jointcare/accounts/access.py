@@ -118,6 +118,18 @@ def _ties(user, target) -> set[Relationship]:
         return _agreement_ties(user, target.agreement_id)  # one board per agreement: its seats are the board's
     if label == "organisations.Organisation":
         return _organisation_ties(user, target)
+    if label.startswith("packages."):
+        from jointcare.packages.access import ties
+
+        return ties(user, target)
+    if label == "people.Person":
+        from jointcare.people.sharing import ties
+
+        return {Relationship.CARE_RELATIONSHIP} if ties(user, target) else set()
+    if label.startswith("care."):
+        from jointcare.care.access import ties as care_ties
+
+        return care_ties(user, target)
     # Anything inside a pool or an agreement (a period, a transaction, a meeting) is reached through it.
     if getattr(target, "pool_id", None) is not None:
         return _pool_ties(user, target.pool)
@@ -261,13 +273,24 @@ SCOPES = {
     "organisation": Scope(
         "organisations.Organisation", ("organisation_id", "org_id", "pk"), "There is no organisation with id {id}."
     ),
+    "person": Scope("people.Person", ("person_id", "pk"), "There is no person with id {id}."),
+    "care_plan": Scope("packages.CarePlan", ("plan_id",), "There is no care plan with id {id}."),
+    "plan_service": Scope("packages.PlanService", ("service_id",), "There is no service with id {id}."),
+    "reablement": Scope("packages.ReablementEpisode", ("episode_id",), "There is no reablement episode with id {id}."),
+    "follow_up": Scope("packages.FollowUp", ("follow_up_id",), "There is no follow-up with id {id}."),
+    # Integrated care (jointcare.care.access)
+    "team": Scope("care.Team", ("pk",), "There is no team with id {id}."),
+    "referral": Scope("care.Referral", ("pk",), "There is no referral with id {id}."),
+    "assessment": Scope("care.Assessment", ("pk",), "There is no assessment with id {id}."),
+    "task": Scope("care.Task", ("pk",), "There is no task with id {id}."),
+    "review": Scope("care.Review", ("pk",), "There is no review with id {id}."),
 }
 
 
 def requires(action: str, scope: str | None = None):
     """View decorator: signed in and allowed, otherwise the sign-in page or a 403 page.
 
-    With `scope` ("pool", "agreement" or "organisation") the target is found from the URL keywords and the
+    With `scope` ("pool", "agreement", "organisation" or "person") the target is found from the URL keywords and the
     user's relationship to it decides; an unknown id answers 404. Without it the user's roles must allow the
     action somewhere, and the view itself scopes what it lists or creates.
     """
@@ -291,6 +314,10 @@ def requires(action: str, scope: str | None = None):
                 allowed_here = can(user, action, target)
             else:
                 allowed_here = can_somewhere(user, action)
+            if not allowed_here and scope == "person":
+                from jointcare.people.views import refused
+
+                return refused(request, target, action)  # audited, and offers break-glass
             if not allowed_here:
                 return render(
                     request,

@@ -54,8 +54,12 @@ class Relationship(StrEnum):
     NAMED = "named"
     # A local organisation no partnership has taken up yet (not a party, no board member's organisation).
     UNCLAIMED = "unclaimed"
-    # Person records (integrated care, next): the user is in the person's care team.
+    # Person records: the user is on the person's care team, works for the person's GP practice, holds another
+    # relationship an app registers (jointcare.people.sharing), or has a live break-glass on the record.
     CARE_RELATIONSHIP = "care_relationship"
+    # Integrated care: the user is a member of the team holding the referral (or the task, the review; or one of
+    # the person's referrals, for the person's assessments, tasks and reviews). See jointcare.care.access.
+    TEAM_MEMBER = "team_member"
 
 
 ALL_ROLES = frozenset(Role)
@@ -66,6 +70,8 @@ C = Role.COMMISSIONER
 F = Role.FINANCE_OFFICER
 B = Role.BOARD_MEMBER
 A = Role.ADMINISTRATOR
+CARE = Relationship.CARE_RELATIONSHIP
+TEAM = Relationship.TEAM_MEMBER
 ANY, PARTY, HOST, SEAT, NAMED, UNCLAIMED = (
     Relationship.ANY,
     Relationship.PARTY,
@@ -129,7 +135,38 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     ("cld.import",            ANY,          frozenset({Role.ANALYST})),
     ("users.manage",          ANY,          frozenset({A})),
     ("tokens.manage",         ANY,          frozenset({A})),
-    # Person records arrive with integrated care: ("person.view", CARE_RELATIONSHIP, CARE_ROLES), ...
+    # Person records: care staff find anyone by search (name, date of birth, NHS number) and add people; they
+    # open and change a record only through a care relationship (decision 0085). Administrators keep records
+    # whole (void, merge) and read a record's access history, but do not open it.
+    ("person.search",         ANY,          CARE_ROLES | {A}),
+    ("person.create",         ANY,          CARE_ROLES),
+    ("person.view",           CARE,         CARE_ROLES),
+    ("person.edit",           CARE,         CARE_ROLES),
+    # Break-glass: any care staff may open a record in an emergency, with a written reason; audited, it lasts
+    # four hours (jointcare.people.domain), and never opens a restricted record.
+    ("person.break_glass",    ANY,          CARE_ROLES),
+    # Care plans and reablement (decision 0097): care staff with a care relationship to the person see and change
+    # them; a commissioner of a partner funding the plan from its pool, or of the person's council, sees the plan
+    # and approves changes above the cost threshold. Imports check each row's person as packages.edit.
+    ("packages.view",         CARE,         CARE_ROLES),
+    ("packages.view",         PARTY,        frozenset({C})),
+    ("packages.edit",         CARE,         CARE_ROLES),
+    ("packages.approve",      PARTY,        frozenset({C})),
+    ("packages.import",       ANY,          CARE_ROLES),
+    ("person.void",           ANY,          frozenset({A})),
+    ("person.merge",          ANY,          frozenset({A})),
+    ("person.access_log",     ANY,          frozenset({A})),
+    # Integrated care (decision 0090): a team's members see and work its referral queue; the person's care
+    # relationship opens the rest. Anyone in a care role may refer; administrators set up teams and routing.
+    ("care.view",             TEAM,         CARE_ROLES),
+    ("care.view",             CARE,         CARE_ROLES),
+    ("care.refer",            ANY,          CARE_ROLES),
+    ("care.claim",            TEAM,         CARE_ROLES),
+    ("care.assess",           TEAM,         CARE_ROLES),
+    ("care.assess",           CARE,         CARE_ROLES),
+    ("care.coordinate",       TEAM,         CARE_ROLES),
+    ("care.coordinate",       CARE,         CARE_ROLES),
+    ("care.manage_teams",     ANY,          frozenset({A})),
 )
 
 POLICY: frozenset[tuple[Role, Relationship, str]] = frozenset(

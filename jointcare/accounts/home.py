@@ -68,7 +68,10 @@ def finance_sections(user, today: dt.date) -> list[Section]:
     sections = [close, settle, rag_section(user, today, only_alerts=True)]
     imports = Section("Recent imports", empty="No spend has been imported yet.")
     pool_ids = [str(p.pk) for p in _pools(user, "pool.post")]
-    entries = AuditEntry.objects.filter(action="pool.post_bulk", object_type="pool.pool", object_id__in=pool_ids)
+    # an actuals import is one entry for the file; its chunks' bulk postings (source "import:<file>") are not listed
+    entries = AuditEntry.objects.filter(
+        action__in=["pool.post_bulk", "pool.import_actuals"], object_type="pool.pool", object_id__in=pool_ids
+    ).exclude(action="pool.post_bulk", after__source__startswith="import:")
     for e in entries.order_by("-at")[:RECENT]:
         imports.items.append(
             Item(e.summary or "Import", reverse("pool:detail", args=[int(e.object_id)]), f"{_when(e.at)} by {e.actor_name}")

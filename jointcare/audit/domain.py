@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "pool.create": "Set up a pooled budget",
     "pool.post": "Posted a transaction",
     "pool.post_bulk": "Imported transactions",
+    "pool.import_actuals": "Imported actual spend from a file",
     "pool.reverse": "Reversed a transaction",
     "pool.commit": "Recorded a commitment",
     "pool.commit_bulk": "Imported commitments",
@@ -91,8 +92,9 @@ OBJECT_LABELS = {
     "places.reference": "Reference data",
     "places.lsoa": "Population figures",
 }
-OBJECT_KEYS = {"pool": "pool.pool", "agreement": "partnerships.agreement", "organisation": "organisations.organisation",
-               "user": "accounts.user", "token": "accounts.apitoken"}
+OBJECT_KEYS = {"pool": "pool.pool", "agreement": "partnerships.agreement", "board": "partnerships.board",
+               "meeting": "partnerships.meeting", "decision": "partnerships.decision",
+               "organisation": "organisations.organisation", "user": "accounts.user", "token": "accounts.apitoken"}
 
 
 def _words(code: str) -> str:

@@ -38,17 +38,33 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    real_actor = actor if getattr(actor, "pk", None) else None
     return AuditEntry.objects.create(
-        actor=real_actor,
-        actor_name=getattr(actor, "username", "") or (str(actor) if actor else "system"),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        summary=summary[:300],
-        before=jsonable(before) if before is not None else None,
-        after=jsonable(after) if after is not None else None,
+        **entry_fields(actor, action, object_type, object_id, before=before, after=after, summary=summary)
     )
+
+
+def entry_fields(
+    actor,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    summary: str = "",
+) -> dict[str, Any]:
+    """The fields of the entry `record` writes (without `at`), for a service that writes its entry in the same
+    SQL statement as what it records (the ledger's posting, decision 0070)."""
+    return {
+        "actor": actor if getattr(actor, "pk", None) else None,
+        "actor_name": getattr(actor, "username", "") or (str(actor) if actor else "system"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "summary": summary[:300],
+        "before": jsonable(before) if before is not None else None,
+        "after": jsonable(after) if after is not None else None,
+    }
 
 
 def _keys(queryset):
@@ -81,10 +97,32 @@ def agreement_trail(agreement_ids) -> Q:
     return q
 
 
+def board_trail(board_id: int) -> Q:
+    """Entries about a board, its members, its meetings and their decisions."""
+    get = apps.get_model
+    Member, Meeting, Decision = get("partnerships.BoardMember"), get("partnerships.Meeting"), get("partnerships.Decision")
+    q = Q(object_type="partnerships.board", object_id=str(board_id))
+    for model, lookup in ((Member, "board_id"), (Meeting, "board_id"), (Decision, "meeting__board_id")):
+        q |= Q(object_type=model._meta.label_lower, object_id__in=_keys(model.objects.filter(**{lookup: board_id})))
+    return q
+
+
+def meeting_trail(meeting_id: int) -> Q:
+    """Entries about a meeting (its attendance too) and the decisions taken at it."""
+    Decision = apps.get_model("partnerships.Decision")
+    return Q(object_type="partnerships.meeting", object_id=str(meeting_id)) | Q(
+        object_type=Decision._meta.label_lower, object_id__in=_keys(Decision.objects.filter(meeting_id=meeting_id))
+    )
+
+
 def object_trail(object_type: str, object_id: str) -> Q:
-    """An object's history: for a pool or an agreement, everything inside it too."""
+    """An object's history: for a pool, an agreement, a board or a meeting, everything inside it too."""
     if object_type == "pool.pool" and object_id.isdigit():
         return pool_trail([int(object_id)])
     if object_type == "partnerships.agreement" and object_id.isdigit():
         return agreement_trail([int(object_id)])
+    if object_type == "partnerships.board" and object_id.isdigit():
+        return board_trail(int(object_id))
+    if object_type == "partnerships.meeting" and object_id.isdigit():
+        return meeting_trail(int(object_id))
     return Q(object_type=object_type, object_id=object_id)

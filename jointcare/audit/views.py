@@ -7,6 +7,7 @@ from django.utils import timezone
 from jointcare.accounts.access import audit_filter, requires
 from jointcare.exports import filename, write_csv
 from jointcare.audit.domain import action_label, field_rows, object_label
+from jointcare.audit import history
 from jointcare.audit.forms import TrailFilter
 from jointcare.audit.models import AuditEntry
 from jointcare.audit.services import object_trail
@@ -56,10 +57,17 @@ def entry_list(request):
     query.pop("page", None)
     errors = [{"text": e, "href": "#" + (form[name].anchor if name.startswith("date_") else f"id_{name}")}
               for name, errs in form.errors.items() if name != "__all__" for e in errs]
-    return render(request, "audit/list.jinja", {
+    context = {
         "title": "Audit trail", "page": page, "rows": [describe(e) for e in page.object_list], "form": form,
         "error_list": errors, "query": query.urlencode(),
-    })
+    }
+    # The history of one object (its "History" link): named in the heading, under that object in the breadcrumbs.
+    chosen = form.cleaned_data.get("object") if form.is_bound and not form.errors else None
+    subject = history.subject(*chosen) if chosen else None
+    if subject is not None and history.may_read_trail(request.user, subject):
+        context.update(subject=subject, breadcrumbs=history.subject_trail(subject), subject_name=history.subject_name(subject),
+                       title=f"History: {history.subject_name(subject)}")
+    return render(request, "audit/list.jinja", context)
 
 
 EXPORT_LIMIT = 100_000

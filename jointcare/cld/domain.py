@@ -27,7 +27,7 @@ FIELDS: tuple[Field, ...] = (
     Field("Reporting_Period_Start_Date", DATE, "Submission information"),
     Field("Reporting_Period_End_Date", DATE, "Submission information"),
     Field("LA_Person_Unique_Identifier", module="Person details", max_length=100),
-    Field("NHS_Number", module="Person details", max_length=10),
+    Field("NHS_Number", module="Person details", max_length=12),
     Field("GP_Practice_Code", module="Person details", max_length=10),
     Field("Gender", module="Person details"),
     Field("Ethnicity", module="Person details"),
@@ -300,7 +300,7 @@ def nhs_number_valid(value: str) -> bool:
 # --- hospital activity and populations ------------------------------------------------------------------------
 
 HOSPITAL_FIELDS: tuple[Field, ...] = (
-    Field("NHS_Number", module="Hospital activity", max_length=10),
+    Field("NHS_Number", module="Hospital activity", max_length=12),
     Field("Admission_Date", DATE, "Hospital activity"),
     Field("Discharge_Date", DATE, "Hospital activity"),
     Field("Admission_Method", module="Hospital activity", max_length=2),

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from jointcare.date_input import DateField
 from jointcare.errors import ServiceError
 from jointcare.organisations.domain import KIND_LABELS, SECTOR_LABELS, Kind, Sector
 from jointcare.request_limits import TextField
-
-DATE_HINT = "For example, 2025-04-01"
-
 
 def error_list(form: forms.Form) -> list[dict]:
     """Errors for the NHS.UK error summary: each links to its field."""
@@ -52,7 +50,7 @@ class OrganisationForm(forms.Form):
     parent_code = TextField(required=False, max_length=20)
     postcode = TextField(required=False, max_length=10)
     active = forms.BooleanField(required=False, initial=True)
-    opened_on = forms.DateField(required=False, error_messages={"invalid": "Enter the opening date as YYYY-MM-DD"})
-    closed_on = forms.DateField(required=False, error_messages={"invalid": "Enter the closing date as YYYY-MM-DD"})
+    opened_on = DateField(what="opening date", required=False)
+    closed_on = DateField(what="closing date", required=False)
 
     FIELD_MAP = {"parent_id": "parent_code"}

@@ -249,6 +249,16 @@ def _clean(data: dict, instance: Organisation | None) -> dict:
     return data
 
 
+def problems(instance: Organisation | None = None, **fields) -> list[dict]:
+    """What creating (or, with `instance`, changing) an organisation with these fields would refuse, without
+    writing anything: for a form that shows every error at once."""
+    try:
+        _clean(dict(fields), instance)
+    except FieldError as exc:
+        return list(exc.errors)
+    return []
+
+
 def _would_cycle(instance: Organisation, parent: Organisation) -> bool:
     current, depth = parent, 0
     while current is not None and depth <= MAX_PARENT_DEPTH:

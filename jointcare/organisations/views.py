@@ -146,18 +146,29 @@ def _form_page(request, form, org=None, status=200):
     )
 
 
+def _every_error(form, org=None) -> None:
+    """A form with errors of its own is also checked by the service's rules, so that every error shows at once."""
+    data = _service_args(form)
+    for err in services.problems(org, **data):
+        name = OrganisationForm.FIELD_MAP.get(err.get("field") or "", err.get("field"))
+        if name in form.fields and name not in form.errors and name in form.cleaned_data:
+            form.add_error(name, err["message"])
+
+
 def _service_args(form) -> dict:
     data = dict(form.cleaned_data)
     data["parent_id"] = None
-    data["sector"] = data["sector"] or None
+    data["sector"] = data.get("sector") or None
     return data
 
 
 @requires("organisations.create")
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
-    form = OrganisationForm(request.POST or None, initial={"active": True})
-    if request.method == "POST" and form.is_valid():
+    form = OrganisationForm(request.POST if request.method == "POST" else None, initial={"active": True})
+    if request.method == "POST" and not form.is_valid():
+        _every_error(form)
+    elif request.method == "POST":
         try:
             org = services.create_organisation(request.user, **_service_args(form))
         except ServiceError as exc:
@@ -185,8 +196,10 @@ def organisation_edit(request, pk: int):
         "opened_on": org.opened_on,
         "closed_on": org.closed_on,
     }
-    form = OrganisationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = OrganisationForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and not form.is_valid():
+        _every_error(form, org)
+    elif request.method == "POST":
         try:
             services.update_organisation(request.user, org, **_service_args(form))
         except ServiceError as exc:

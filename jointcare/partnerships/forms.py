@@ -16,9 +16,6 @@ from jointcare.partnerships.domain import (
 )
 from jointcare.request_limits import TextField
 
-DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD, for example 2025-04-01"}
-
-
 def _choices(labels: dict, enum, prompt: str):
     return [("", prompt)] + [(k.value, labels[k]) for k in enum]
 
@@ -106,9 +103,19 @@ class MemberForm(forms.Form):
             "invalid_choice": "Say whether the member votes",
         },
     )
-    starts_on = forms.DateField(required=False, error_messages=DATE_ERRORS)
+    starts_on = DateField(what="date they joined", required=False)
+    ends_on = DateField(what="date they left", required=False)
     username = TextField(required=False, max_length=150)
     FIELD_MAP = {"organisation": "organisation_code"}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", forms.ValidationError(
+                "The date they left must be the same as or after the date they joined", params={"parts": ("day", "month", "year")}
+            ))
+        return data
 
 
 class MeetingForm(forms.Form):

@@ -113,6 +113,8 @@ def organisation_items(prompt: str, first: list[Organisation] = ()) -> list[dict
 
 
 def _chosen_organisation(form, code_field: str, id_field: str, required_message: str):
+    if code_field in form.errors:
+        return None  # already told what is wrong with the code
     code = form.cleaned_data.get(code_field, "")
     pk = form.cleaned_data.get(id_field, "")
     if not code and not pk:
@@ -262,7 +264,7 @@ def agreement_detail(request, agreement: Agreement):
 @with_agreement()
 def agreement_edit(request, agreement: Agreement):
     initial = {f: getattr(agreement, f) for f in services.AGREEMENT_EDITABLE}
-    form = AgreementEditForm(request.POST or None, initial=initial)
+    form = AgreementEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         # Only what changed: an agreement that ended by its date may still have its end date extended.
         changes = {f: v for f, v in form.cleaned_data.items() if v != initial[f]}
@@ -348,7 +350,7 @@ def agreement_terminate(request, agreement: Agreement):
 @require_http_methods(["GET", "POST"])
 @with_agreement()
 def party_add(request, agreement: Agreement):
-    form = PartyForm(request.POST or None)
+    form = PartyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         org = _chosen_organisation(
             form, "organisation_code", "organisation_id", "Choose the organisation, or enter its ODS or GSS code"
@@ -381,7 +383,7 @@ def board_create(request, agreement: Agreement):
     if Board.objects.filter(agreement=agreement).exists():
         messages.error(request, f"{agreement.name} already has a board.")
         return redirect("partnerships:detail", agreement.pk)
-    form = BoardForm(request.POST or None, initial={"name": f"{agreement.name} board", "quorum": 3})
+    form = BoardForm(request.POST if request.method == "POST" else None, initial={"name": f"{agreement.name} board", "quorum": 3})
     if request.method == "POST" and form.is_valid():
         try:
             services.create_board(request.user, agreement, **form.cleaned_data)
@@ -397,16 +399,18 @@ def board_create(request, agreement: Agreement):
 @require_http_methods(["GET", "POST"])
 @with_agreement(board=True)
 def member_add(request, agreement: Agreement, board: Board):
-    form = MemberForm(request.POST or None, initial={"voting": "yes"})
-    if request.method == "POST" and form.is_valid():
+    form = MemberForm(request.POST if request.method == "POST" else None, initial={"voting": "yes"})
+    if request.method == "POST":
+        form.is_valid()  # every field checked, then the organisation and user too: every error at once
         org = _chosen_organisation(
             form, "organisation_code", "organisation_id", "Choose the member's organisation, or enter its ODS or GSS code"
         )
         data = dict(form.cleaned_data)
-        holder = User.objects.filter(username=data["username"]).first() if data["username"] else None
-        if data["username"] and holder is None:
-            form.add_error("username", f"No user called '{data['username']}'")
-        elif org is not None:
+        username = data.get("username") or ""
+        holder = User.objects.filter(username=username).first() if username else None
+        if username and holder is None:
+            form.add_error("username", f"No user called '{username}'")
+        if not form.errors and org is not None:
             try:
                 services.add_board_member(
                     request.user,
@@ -417,6 +421,7 @@ def member_add(request, agreement: Agreement, board: Board):
                     voting=data["voting"] == "yes",
                     position=data["position"],
                     starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
                     user=holder,
                 )
             except ServiceError as exc:
@@ -444,7 +449,7 @@ def member_add(request, agreement: Agreement, board: Board):
 @with_agreement(board=True)
 def meeting_record(request, agreement: Agreement, board: Board):
     members = list(BoardMember.objects.filter(board=board).select_related("organisation"))
-    form = MeetingForm(request.POST or None, members=members)
+    form = MeetingForm(request.POST if request.method == "POST" else None, members=members)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -523,7 +528,7 @@ def decision_record(request, agreement: Agreement, board: Board):
         messages.error(request, "Decisions are taken at meetings that have been held: no meeting of the board has been held yet.")
         return redirect("partnerships:detail", agreement.pk)
     initial = {"meeting": request.GET.get("meeting", str(meetings[0].pk))}
-    form = DecisionForm(request.POST or None, meetings=meetings, initial=initial)
+    form = DecisionForm(request.POST if request.method == "POST" else None, meetings=meetings, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         chosen = data.pop("meeting")

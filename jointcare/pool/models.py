@@ -1,5 +1,7 @@
 """Pooled budgets and their double-entry ledger. Postings and transactions are append-only."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -56,6 +58,12 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only: correct them by reversal")
 
 
+def new_ledger_version() -> int:
+    """A fresh value for `Pool.ledger_version`: random, so a value is never used again for other facts, even
+    after a rollback or when a database reuses a deleted pool's id."""
+    return secrets.randbits(62)
+
+
 class Pool(models.Model):
     """A pooled budget for one agreement and financial year, with its risk-share rule."""
 
@@ -88,6 +96,11 @@ class Pool(models.Model):
     )
     settled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    ledger_version = models.BigIntegerField(
+        default=new_ledger_version,
+        help_text="Changes whenever what posting relies on changes: an account added, a month closed or opened, "
+        "the state (decision 0070)",
+    )
 
     class Meta:
         ordering = ["-financial_year", "name"]
@@ -208,6 +221,12 @@ class Account(models.Model):
                 name="scheme_account_once_per_pool",
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:  # posting caches the pool's accounts by version (decision 0070)
+            Pool.objects.filter(pk=self.pool_id).update(ledger_version=new_ledger_version())
 
     def __str__(self) -> str:
         who = self.scheme.name if self.scheme_id else self.partner.name if self.partner_id else "pool"

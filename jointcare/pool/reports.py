@@ -9,7 +9,9 @@ Python.
 
 from __future__ import annotations
 
-from django.db import connection
+from contextlib import nullcontext
+
+from django.db import connection, transaction
 
 from jointcare.money import format_pence
 from jointcare.pool import domain, services
@@ -170,120 +172,143 @@ def year_end_by_source(pool: Pool, through: int | None = None) -> tuple[list[str
 def ledger_check(pool: Pool | None = None) -> list[str]:
     """Recompute every balance from the postings and check every invariant. Returns the problems found.
 
-    Four scans, each one aggregate query in the database: postings grouped by transaction (balanced, two or
-    more); postings grouped by account and month against the stored monthly balances (and no zero amounts);
-    postings joined to their transaction and account (same month, same pool); transactions joined to their
-    pool and month (the month is the pool's, not posted after it closed). Then the few reversals (the reversed
-    transaction exists, in the same pool). The ledger's keys have no foreign-key constraints (decision 0035):
-    a posting or transaction with a missing key drops out of the joins, and only then do outer joins say which.
+    Set-based, and the postings are read twice, whatever their number (decision 0076):
+
+    1. postings grouped by transaction (sum, count, first and last month), outer-joined to the transactions and
+       their month and pool: unbalanced transactions, transactions without postings, postings without a
+       transaction, transactions whose postings are in another month, whose month or pool is missing or whose
+       month is another pool's, and transactions posted into a month after it closed;
+    2. postings grouped by account and month (a few hundred rows), joined to the account and the month: the
+       balances to compare with the stored monthly balances, zero amounts, postings on a missing account, and
+       whether every account's postings are in months of the account's own pool;
+    3. the few reversals (the reversed transaction exists, in the same pool).
+
+    The ledger's keys have no foreign-key constraints (decision 0035), so each scan also finds what is missing.
+    Only when one of these finds a broken invariant do the slower queries run that list the transactions or count
+    the postings concerned (`_posting_problems`), so a sound ledger costs the two scans and nothing more.
     """
+    # PostgreSQL: one transaction, so that the planner settings below stay local to the check (on SQLite a
+    # transaction would take the write lock: the check reads in autocommit there)
+    with transaction.atomic(using=connection.alias) if connection.vendor == "postgresql" else nullcontext():
+        with connection.cursor() as cur:
+            return _ledger_check(cur, pool)
+
+
+# PostgreSQL plans the grouping by transaction as a hash table of every transaction (600 MB at 2.5 million) and
+# then hashes it again to join the transactions; streaming both in key order (the postings' index on their
+# transaction, the transactions' primary key) and merging them holds nothing and is about four times faster.
+_STREAM_IN_KEY_ORDER = ("enable_hashagg", "enable_hashjoin", "enable_sort", "jit")
+
+
+def _ledger_check(cur, pool: Pool | None) -> list[str]:
     problems: list[str] = []
-    p_where, t_where, params = "", "", []
-    if pool is not None:
-        p_where = f"WHERE p.account_id IN (SELECT id FROM {Account._meta.db_table} WHERE pool_id = %s)"
-        t_where = "WHERE t.pool_id = %s"
-        params = [pool.pk]
     posting, tx, account = Posting._meta.db_table, LedgerTransaction._meta.db_table, Account._meta.db_table
-    period_t = Period._meta.db_table
-    with connection.cursor() as cur:
+    period_t, pool_t = Period._meta.db_table, Pool._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    p_where, params = "", []
+    tx_source = tx
+    if pool is not None:
+        # the pool's accounts as a list of integers (from the database): a filter each posting meets in memory
+        ids = ",".join(str(int(pk)) for pk in Account.objects.filter(pool=pool).values_list("pk", flat=True))
+        p_where = f"WHERE p.account_id IN ({ids})" if ids else "WHERE 1 = 0"
+        tx_source = f"(SELECT * FROM {tx} WHERE pool_id = %s)"
+        params = [pool.pk]
+
+    # 1. by transaction
+    if postgres:
+        for setting in _STREAM_IN_KEY_ORDER:
+            cur.execute(f"SET LOCAL {setting} = off")
+    # On SQLite the transaction's month and pool are looked up in the same pass (by primary key, as it joins);
+    # on PostgreSQL, whose streamed merge would have to look them up one by one, they are checked per month below.
+    tx_checks, tx_joins = "", ""
+    if not postgres:
+        tx_checks = (
+            ", COALESCE(SUM(CASE WHEN m.pool_id = t.pool_id AND o.id IS NOT NULL AND m.closed"
+            "  AND t.posted_at > m.closed_at THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND o.id IS NULL THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND m.id IS NULL THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN m.pool_id <> t.pool_id THEN 1 ELSE 0 END), 0)"
+        )
+        tx_joins = f" LEFT JOIN {period_t} m ON m.id = t.period_id LEFT JOIN {pool_t} o ON o.id = t.pool_id"
+    cur.execute(
+        "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN g.transaction_id IS NULL THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN t.id IS NULL THEN g.n ELSE 0 END), 0),"
+        f" COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0){tx_checks}"
+        " FROM (SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n, MIN(p.period_id) AS p0,"
+        f"  MAX(p.period_id) AS p1 FROM {posting} p {p_where} GROUP BY p.transaction_id) AS g"
+        f" FULL OUTER JOIN {tx_source} t ON t.id = g.transaction_id{tx_joins}",
+        params,
+    )
+    counts = [int(x) for x in cur.fetchone()]
+    if postgres:
+        for setting in _STREAM_IN_KEY_ORDER:
+            cur.execute(f"RESET {setting}")
+        counts += _transaction_month_problems(cur, tx_source, params)
+    bad, empty, no_tx, other_period, late, no_pool, no_period, month_of_other_pool = counts
+    if bad:
         cur.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN s <> 0 OR n < 2 THEN 1 ELSE 0 END), 0) FROM ("
-            f" SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n FROM {posting} p {p_where}"
-            f" GROUP BY p.transaction_id) AS g",
+            f"SELECT p.transaction_id, SUM(p.amount_pence), COUNT(*) FROM {posting} p {p_where}"
+            f" GROUP BY p.transaction_id HAVING SUM(p.amount_pence) <> 0 OR COUNT(*) < 2 LIMIT 100",
+        )
+        for tx_id, total, n in cur.fetchall():
+            problems.append(f"transaction {tx_id}: {n} postings summing to {format_pence(int(total))}")
+    if empty:
+        cur.execute(
+            f"SELECT t.id FROM {tx} t WHERE {'t.pool_id = %s AND ' if pool else ''}NOT EXISTS"
+            f" (SELECT 1 FROM {posting} p WHERE p.transaction_id = t.id) LIMIT 100",
             params,
         )
-        groups, bad = cur.fetchone()
-        if bad:
-            cur.execute(
-                f"SELECT p.transaction_id, SUM(p.amount_pence), COUNT(*) FROM {posting} p {p_where}"
-                f" GROUP BY p.transaction_id HAVING SUM(p.amount_pence) <> 0 OR COUNT(*) < 2 LIMIT 100",
-                params,
-            )
-            for tx_id, total, n in cur.fetchall():
-                problems.append(f"transaction {tx_id}: {n} postings summing to {format_pence(int(total))}")
-        cur.execute(f"SELECT COUNT(*) FROM {tx} t {t_where}", params)
-        (n_tx,) = cur.fetchone()
-        if n_tx != groups:
-            cur.execute(
-                f"SELECT t.id FROM {tx} t WHERE {'t.pool_id = %s AND ' if pool else ''}NOT EXISTS"
-                f" (SELECT 1 FROM {posting} p WHERE p.transaction_id = t.id) LIMIT 100",
-                params,
-            )
-            for (tx_id,) in cur.fetchall():
-                problems.append(f"transaction {tx_id}: has no postings")
-        cur.execute(
-            f"SELECT p.account_id, p.period_id, SUM(p.amount_pence), COUNT(*),"
-            f" SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) FROM {posting} p {p_where}"
-            f" GROUP BY p.account_id, p.period_id",
-            params,
-        )
-        recomputed = {}
-        zero = 0
-        for account_id, period_id, total, n, zeros in cur.fetchall():
-            recomputed[(account_id, period_id)] = (int(total), n)
-            zero += zeros
-        if zero:
-            problems.append(f"{zero} postings have a zero amount")
-        # Inner joins and plain sums (no GROUP BY): cheap on both databases. A posting or transaction whose key
-        # is missing (the keys have no foreign-key constraints: decision 0035) drops out of the join, so the
-        # counts fall short of the totals, and only then do outer joins find what is missing.
-        n_postings = sum(n for _, n in recomputed.values())
-        cur.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN p.period_id <> t.period_id THEN 1 ELSE 0 END), 0),"
-            f" COALESCE(SUM(CASE WHEN a.pool_id <> t.pool_id THEN 1 ELSE 0 END), 0) FROM {posting} p"
-            f" JOIN {tx} t ON t.id = p.transaction_id JOIN {account} a ON a.id = p.account_id {p_where}",
-            params,
-        )
-        joined, other_period, other_pool = cur.fetchone()
-        if other_period:
-            problems.append(f"{other_period} postings are in a different month from their transaction")
-        if other_pool:
-            problems.append(f"{other_pool} postings are on an account of another pool")
-        if joined != n_postings:
-            cur.execute(
-                f"SELECT SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN a.id IS NULL THEN 1 ELSE 0 END)"
-                f" FROM {posting} p LEFT JOIN {tx} t ON t.id = p.transaction_id"
-                f" LEFT JOIN {account} a ON a.id = p.account_id {p_where}",
-                params,
-            )
-            no_tx, no_account = cur.fetchone()
-            if no_tx:
-                problems.append(f"{no_tx} postings refer to a transaction that does not exist")
-            if no_account:
-                problems.append(f"{no_account} postings refer to an account that does not exist")
-        cur.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.closed AND t.posted_at > m.closed_at THEN 1 ELSE 0 END), 0)"
-            f" FROM {tx} t JOIN {period_t} m ON m.id = t.period_id AND m.pool_id = t.pool_id"
-            f" JOIN {Pool._meta.db_table} o ON o.id = t.pool_id {t_where}",
-            params,
-        )
-        tx_joined, late = cur.fetchone()
-        if late:
-            problems.append(f"{late} transactions were posted into a month after it closed")
-        if tx_joined != n_tx:
-            cur.execute(
-                f"SELECT SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN m.id IS NULL THEN 1 ELSE 0 END),"
-                f" SUM(CASE WHEN m.pool_id <> t.pool_id THEN 1 ELSE 0 END) FROM {tx} t"
-                f" LEFT JOIN {Pool._meta.db_table} o ON o.id = t.pool_id LEFT JOIN {period_t} m ON m.id = t.period_id"
-                f" {t_where}",
-                params,
-            )
-            no_pool, no_period, other_pool = cur.fetchone()
-            if no_pool:
-                problems.append(f"{no_pool} transactions refer to a pool that does not exist")
-            if no_period:
-                problems.append(f"{no_period} transactions refer to a month that does not exist")
-            if other_pool:
-                problems.append(f"{other_pool} transactions are in a month of another pool")
-        cur.execute(
-            f"SELECT COUNT(*) FROM {tx} t LEFT JOIN {tx} r ON r.id = t.reverses_id"
-            f" WHERE t.reverses_id IS NOT NULL AND (r.id IS NULL OR r.pool_id <> t.pool_id)"
-            f"{' AND t.pool_id = %s' if pool else ''}",
-            params,
-        )
-        (bad_reversals,) = cur.fetchone()
-        if bad_reversals:
-            problems.append(f"{bad_reversals} transactions reverse a transaction missing from their pool")
+        for (tx_id,) in cur.fetchall():
+            problems.append(f"transaction {tx_id}: has no postings")
+
+    # 2. by account and month
+    cur.execute(
+        "SELECT g.account_id, g.period_id, g.s, g.n, g.z, a.id IS NULL, a.pool_id, m.pool_id FROM ("
+        " SELECT p.account_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n,"
+        f"  SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) AS z FROM {posting} p {p_where}"
+        "  GROUP BY p.account_id, p.period_id) AS g"
+        f" LEFT JOIN {account} a ON a.id = g.account_id LEFT JOIN {period_t} m ON m.id = g.period_id",
+    )
+    recomputed = {}
+    zero = no_account = 0
+    account_elsewhere = False
+    for account_id, period_id, total, n, zeros, missing, account_pool, period_pool in cur.fetchall():
+        recomputed[(account_id, period_id)] = (int(total), int(n))
+        zero += int(zeros)
+        if missing:
+            no_account += int(n)
+        elif account_pool != period_pool:
+            account_elsewhere = True
+    if zero:
+        problems.append(f"{zero} postings have a zero amount")
+
+    # The postings' month and pool agree with their transaction's when (1) every transaction's postings are in
+    # its month, (2) every transaction's month is its pool's and (3) every account's postings are in months of
+    # the account's pool. Only if one of these fails are the postings joined to their transaction and account, to
+    # count those concerned, exactly as such a join always did.
+    if other_period or no_tx or no_account or account_elsewhere or no_period or month_of_other_pool:
+        problems += _posting_problems(cur, p_where)
+    if late:
+        problems.append(f"{late} transactions were posted into a month after it closed")
+    if no_pool:
+        problems.append(f"{no_pool} transactions refer to a pool that does not exist")
+    if no_period:
+        problems.append(f"{no_period} transactions refer to a month that does not exist")
+    if month_of_other_pool:
+        problems.append(f"{month_of_other_pool} transactions are in a month of another pool")
+
+    # 3. reversals
+    cur.execute(
+        f"SELECT COUNT(*) FROM {tx} t LEFT JOIN {tx} r ON r.id = t.reverses_id"
+        f" WHERE t.reverses_id IS NOT NULL AND (r.id IS NULL OR r.pool_id <> t.pool_id)"
+        f"{' AND t.pool_id = %s' if pool else ''}",
+        params,
+    )
+    (bad_reversals,) = cur.fetchone()
+    if bad_reversals:
+        problems.append(f"{bad_reversals} transactions reverse a transaction missing from their pool")
+
     balances = MonthlyBalance.objects.all()
     if pool is not None:
         balances = balances.filter(account__pool=pool)
@@ -299,6 +324,62 @@ def ledger_check(pool: Pool | None = None) -> list[str]:
                 f"account {key[0]} month {key[1]}: balance {format_pence(have[0])} ({have[1]} postings) "
                 f"but the postings sum to {format_pence(want[0])} ({want[1]} postings)"
             )
+    return problems
+
+
+def _transaction_month_problems(cur, tx_source: str, params: list) -> list[int]:
+    """[late, no pool, no month, month of another pool]: the transactions grouped by pool and month (a few dozen
+    groups), each group judged against its month and pool; transactions posted after their month closed are
+    counted only if a closed month's latest transaction is later than its closing."""
+    tx, period_t, pool_t = LedgerTransaction._meta.db_table, Period._meta.db_table, Pool._meta.db_table
+    cur.execute(
+        "SELECT g.pool_id, g.period_id, g.n, g.last, o.id IS NULL, m.id IS NULL, m.pool_id, m.closed, m.closed_at"
+        " FROM (SELECT t.pool_id, t.period_id, COUNT(*) AS n, MAX(t.posted_at) AS last FROM"
+        f" {tx_source} t GROUP BY t.pool_id, t.period_id) AS g"
+        f" LEFT JOIN {period_t} m ON m.id = g.period_id LEFT JOIN {pool_t} o ON o.id = g.pool_id",
+        params,
+    )
+    late = no_pool = no_period = other_pool = 0
+    late_months = []
+    for pool_id, period_id, n, last, no_o, no_m, month_pool, closed, closed_at in cur.fetchall():
+        no_pool += n if no_o else 0
+        if no_m:
+            no_period += n
+        elif month_pool != pool_id:
+            other_pool += n
+        elif closed and not no_o and last > closed_at:
+            late_months.append(period_id)
+    if late_months:
+        cur.execute(
+            f"SELECT COUNT(*) FROM {tx} t JOIN {period_t} m ON m.id = t.period_id"
+            f" WHERE t.period_id IN ({','.join(str(int(i)) for i in late_months)}) AND t.posted_at > m.closed_at",
+        )
+        (late,) = cur.fetchone()
+    return [late, no_pool, no_period, other_pool]
+
+
+def _posting_problems(cur, p_where: str) -> list[str]:
+    """Postings in another month from their transaction, on an account of another pool, or whose transaction or
+    account does not exist, counted by joining every posting to its transaction and account."""
+    posting, tx, account = Posting._meta.db_table, LedgerTransaction._meta.db_table, Account._meta.db_table
+    problems = []
+    cur.execute(
+        "SELECT COALESCE(SUM(CASE WHEN p.period_id <> t.period_id THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN a.pool_id <> t.pool_id THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN a.id IS NULL THEN 1 ELSE 0 END), 0)"
+        f" FROM {posting} p LEFT JOIN {tx} t ON t.id = p.transaction_id"
+        f" LEFT JOIN {account} a ON a.id = p.account_id {p_where}",
+    )
+    other_period, other_pool, no_tx, no_account = (int(x) for x in cur.fetchone())
+    if other_period:
+        problems.append(f"{other_period} postings are in a different month from their transaction")
+    if other_pool:
+        problems.append(f"{other_pool} postings are on an account of another pool")
+    if no_tx:
+        problems.append(f"{no_tx} postings refer to a transaction that does not exist")
+    if no_account:
+        problems.append(f"{no_account} postings refer to an account that does not exist")
     return problems
 
 

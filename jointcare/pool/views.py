@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jointcare import exports
+from jointcare import exports, limits, readers
 from jointcare.accounts.access import can, can_somewhere, check, requires, scoped
 from jointcare.errors import ServiceError
 from jointcare.money import MoneyError, format_pence, parse_pounds
@@ -298,7 +298,7 @@ def contributions(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def import_actuals(request, pk: int):
     pool = _pool(pk)
-    errors, result, status = [], None, 200
+    errors, result, status, retry_after = [], None, 200, None
     if request.method == "POST":
         upload = request.FILES.get("file")
         dry_run = bool(request.POST.get("dry_run"))
@@ -311,7 +311,8 @@ def import_actuals(request, pk: int):
                 )
             except ServiceError as exc:
                 errors, status = exc.errors, exc.status
-    return render(
+                retry_after = getattr(exc, "retry_after", None)
+    response = render(
         request,
         "pool/import.jinja",
         {
@@ -325,6 +326,9 @@ def import_actuals(request, pk: int):
         },
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @requires("pool.close", scope="pool")
@@ -492,14 +496,18 @@ def pool_create(request):
     errors, text, status = [], request.POST.get("document", ""), 200
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if upload is not None:
-            text = upload.read().decode("utf-8", errors="replace")
         try:
+            if upload is not None:
+                # read bounded (one byte more than the largest agreement file is enough to refuse it as too large),
+                # and refuse bytes that are not UTF-8 naming the line, rather than replacing them
+                data = upload.read(limits.MAX_YAML_BYTES + 1)
+                text = data if len(data) > limits.MAX_YAML_BYTES else readers.decode_utf8(data, field="file")
             spec = agreement_file.parse(agreement_file.load(text))
             check(request.user, "pool.create", spec.agreement)  # a party to the agreement it names
             pool = services.create_pool(request.user, spec)
         except ServiceError as exc:
             errors, status = exc.errors, exc.status
+            text = text if isinstance(text, str) else ""
         else:
             messages.success(request, f"Created {pool}")
             return redirect("pool:detail", pool.pk)

@@ -1,10 +1,11 @@
 """The injection sweep, in headless Chromium: every user-editable name (organisation, agreement, board, member,
-meeting, decision, pool, scheme, supplier and description of imported actual spend, a user's own name, answers to
+meeting, decision, pool, scheme, supplier and description of imported actual spend, a person's names, a user's own name, answers to
 the pool set-up questions) holds a script payload, and every page of the project is visited, with its CSV and
 XLSX downloads. No script runs, no element is injected, and the text is shown as it was typed."""
 
 import csv
 import datetime as dt
+from decimal import Decimal
 import io
 
 import pytest
@@ -12,6 +13,10 @@ import pytest
 from jointcare.accounts.domain import Role
 from jointcare.organisations.services import create_organisation
 from jointcare.partnerships import services as partnerships
+from jointcare.packages import services as packages
+from jointcare.packages.domain import Funding
+from jointcare.people import services as people
+from jointcare.people.models import Person
 from jointcare.pool import imports, queries, services
 from jointcare.tests import crawl
 
@@ -54,7 +59,37 @@ def everything_named(user_factory):
     user = user_factory("eve", roles=[r.value for r in Role], organisation=council)
     user.first_name = named("User")
     user.save()
-    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb}
+    person = Person.objects.create(given_name=named("Given"), family_name=named("Family"), date_of_birth=dt.date(1940, 1, 1),
+                                   responsible_council="E06000099", council_person_id=named("Id")[:40])
+    people.add_care_team_member(None, person, user=user, name=named("Carer"), role="social_worker", is_coordinator=True)
+    packages.set_goals(user, person, [named("Goal")])
+    service = packages.add_service(user, person, packages.ServiceSpec(
+        name=named("Service"), provider=icb, service_type="Short term support: ST-Max", component="Reablement",
+        delivery_mechanism="CASSR Commissioned support", units_per_week=Decimal("5"), unit_cost_pence=2000,
+        starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 6, 11), funding=Funding(pooled_bp=10_000),
+        scheme=pool.schemes.get(code="REAB"),
+    ))
+    episode = packages.start_episode(user, person, starts_on=dt.date(2026, 5, 1), discharged_on=dt.date(2026, 4, 30),
+                                     service=service, provider=council)
+    care = _care_named(council, user, person)
+    return {"pool": pool, "agreement": agreement, "council": council, "icb": icb, "person": person,
+            "service": service, "episode": episode, **care}
+
+
+def _care_named(council, user, person) -> dict:
+    """A team, a referral, an assessment, a task and a review for the person, every text of them holding the payload."""
+    from jointcare.care import services as care
+
+    team = care.create_team(None, name=named("Team"), organisation=council, description=named("Team description"))
+    care.add_routing_rule(None, team)
+    care.add_member(None, team, user)
+    referral = care.refer(None, person, source="community", reason=named("Reason"), referrer=named("Referrer"))
+    care.claim_referral(user, referral.pk)
+    assessment = care.start_assessment(user, person, referral=referral)
+    care.save_section(user, assessment, "needs", {"health": named("Health"), "social": named("Social")})
+    care.create_task(user, person, title=named("Task"), team=team, due_on=dt.date(2026, 1, 1))
+    care.schedule_review(user, person, due_on=dt.date(2026, 1, 1), team=team, reviewer=user)
+    return {"team": team, "referral": referral, "assessment": assessment}
 
 
 def _sign_in(page, live_server):
@@ -110,10 +145,16 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
             "organisations": {"pk": [everything_named["council"].pk, everything_named["icb"].pk], "code": ["QZZ"]},
             "places": {"fmt": ["csv", "xlsx"]},
             "outcomes": {"fmt": ["csv", "xlsx"], "code": ["2A", "2C"]},
+            "people": {"pk": [everything_named["person"].pk]},
+            "packages": {"person_id": [everything_named["person"].pk], "service_id": [everything_named["service"].pk],
+                         "plan_id": [everything_named["service"].plan_id], "episode_id": [everything_named["episode"].pk],
+                         "follow_up_id": list(everything_named["episode"].follow_ups.values_list("pk", flat=True))},
+            "care": {"pk": [everything_named[k].pk for k in ("team", "referral", "assessment")],
+                     "person_id": [everything_named["person"].pk], "practice_pk": [999_999], "section": ["needs"]},
             "cld": {"pk": [999_999]},
         }
     )
-    urls += [("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),
+    urls += [("people:search", "/people/?name=Family&date_of_birth-day=1&date_of_birth-month=1&date_of_birth-year=1940"),("pool:monitoring", f"/pools/{pool.pk}/monitoring?scheme=REAB"), ("pool:ledger", f"/pools/{pool.pk}/ledger?scheme=REAB"),
              ("organisations:list", "/organisations/?q=ICB")]
     shown_on = set()
     downloads = set()
@@ -143,6 +184,10 @@ def test_no_user_text_runs_as_script_on_any_page_or_download(page, live_server, 
         "pool:list", "pool:detail", "pool:monitoring", "pool:report", "pool:ledger", "pool:transaction", "pool:contributions",
         "pool:settle", "pool:import", "pool:setup", "pool:setup-check", "partnerships:list", "partnerships:detail",
         "partnerships:decision-record", "partnerships:meeting-record", "organisations:list", "organisations:detail", "audit:list", "home",
+        "people:search", "people:detail", "people:edit", "people:care-team", "people:break-glass", "people:access", "people:void", "people:merge",
+        "packages:plan", "packages:goals", "packages:service-change", "packages:service-end", "packages:approval",
+        "packages:history", "packages:reablement", "packages:reablement-extend", "packages:reablement-end", "packages:follow-up",
+        "care:teams", "care:queue", "care:referral", "care:my-caseload", "care:team-caseload", "care:assessment",
     }
     assert expected <= shown_on, f"the names were not shown on: {expected - shown_on}"
     for path in ("monitoring", "ledger", "contributions", *(f"reports/{k}" for k in queries.REPORT_KINDS if k != "monitoring")):

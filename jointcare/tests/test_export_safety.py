@@ -87,6 +87,10 @@ def _page_urls(pool):
             "organisations": {"pk": [pool.host_id], "code": [pool.host.code]},
             "places": {"fmt": ["csv", "xlsx"]},
             "outcomes": {"fmt": ["csv", "xlsx"], "code": ["2A", "2C"]},
+            "people": {"pk": [999_999]},
+            "packages": {"person_id": [999_999], "plan_id": [999_999], "service_id": [999_999], "episode_id": [999_999],
+                         "follow_up_id": [999_999]},
+            "care": {"pk": [999_999], "person_id": [999_999], "practice_pk": [999_999], "section": ["needs"]},
             "cld": {"pk": [999_999]},
         }
     )

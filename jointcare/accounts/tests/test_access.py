@@ -36,7 +36,7 @@ def test_the_resolver_finds_each_relationship(world, kind):
         user = world.user(Role.ANALYST, tie)
         if kind == "pool":
             _name_manager(world, user if tie == "named" else None)
-        target = {"agreement": world.agreement, "pool": world.pool}.get(kind) or world.orgs[kind]
+        target = world.target(kind)
         assert relationships(_fresh(user), target) == {Relationship.ANY} | EXPECTED_TIES[kind][tie], tie
 
 

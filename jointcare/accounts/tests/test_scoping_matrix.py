@@ -82,11 +82,59 @@ PAGES = {
     "outcomes:board-pack-pdf": ("GET", "outcomes.view", SOMEWHERE),
     "outcomes:export": ("GET", "outcomes.view", SOMEWHERE),
     "outcomes:target": ("POST", "outcomes.target", SOMEWHERE),
+    # care plans and reablement: through the person (the care team), or the plan (also its funders)
+    "packages:plan": ("GET", "packages.view", "plan_person"),
+    "packages:goals": ("POST", "packages.edit", "plan_person"),
+    "packages:service-add": ("POST", "packages.edit", "plan_person"),
+    "packages:service-change": ("POST", "packages.edit", "plan"),
+    "packages:service-end": ("POST", "packages.edit", "plan"),
+    "packages:approval": ("POST", "packages.approve", "plan"),
+    "packages:history": ("GET", "packages.view", "plan"),
+    "packages:reablement": ("GET", "packages.view", "plan_person"),
+    "packages:reablement-start": ("POST", "packages.edit", "plan_person"),
+    "packages:reablement-extend": ("POST", "packages.edit", "plan_person"),
+    "packages:reablement-end": ("POST", "packages.edit", "plan_person"),
+    "packages:follow-up": ("POST", "packages.edit", "plan_person"),
+    "packages:import": ("POST", "packages.import", SOMEWHERE),
+    "people:search": ("GET", "person.search", SOMEWHERE),
+    "people:create": ("POST", "person.create", SOMEWHERE),
+    "people:import": ("POST", "person.create", SOMEWHERE),
+    "people:detail": ("GET", "person.view", "person"),
+    "people:edit": ("POST", "person.edit", "person"),
+    "people:care-team": ("POST", "person.edit", "person"),
+    # break-glass is for a record the user has no relationship to; the record's id is in the URL
+    "people:break-glass": ("POST", "person.break_glass", SOMEWHERE),
+    "people:access": ("GET", "person.access_log", SOMEWHERE),
+    "people:void": ("POST", "person.void", SOMEWHERE),
+    "people:merge": ("POST", "person.merge", SOMEWHERE),
+    "care:my-caseload": ("GET", "care.view", SOMEWHERE),
+    "care:teams": ("GET", "care.view", SOMEWHERE),
+    "care:queue": ("GET", "care.view", "team"),
+    "care:team-caseload": ("GET", "care.view", "team"),
+    "care:practice-caseload": ("GET", "care.view", SOMEWHERE),
+    "care:refer": ("POST", "care.refer", SOMEWHERE),
+    "care:assessment-start": ("POST", "care.assess", "referred"),
+    "care:task-new": ("POST", "care.coordinate", "referred"),
+    "care:review-new": ("POST", "care.coordinate", "referred"),
+    "care:referral": ("GET", "care.view", "referral"),
+    "care:claim": ("POST", "care.claim", "referral"),
+    "care:contact": ("POST", "care.claim", "referral"),
+    "care:close": ("POST", "care.claim", "referral"),
+    "care:decline": ("POST", "care.claim", "referral"),
+    "care:reassign": ("POST", "care.claim", "referral"),
+    "care:assessment": ("GET", "care.view", "assessment"),
+    "care:assessment-section": ("POST", "care.assess", "assessment"),
+    "care:assessment-complete": ("POST", "care.assess", "assessment"),
+    "care:task-done": ("POST", "care.coordinate", "task"),
+    "care:review-complete": ("POST", "care.coordinate", "review"),
     "cld:submissions": ("GET", "cld.view", SOMEWHERE),
     "cld:submission": ("GET", "cld.view", SOMEWHERE),
     "cld:report": ("GET", "cld.view", SOMEWHERE),
     "cld:upload": ("POST", "cld.import", SOMEWHERE),
 }
+# Integrated care's kinds of target (jointcare.care.access) and the scope each is found by. "referred" is the person
+# whose referral the host council's team holds (see conftest.care_targets).
+CARE_KINDS = {k: k for k in ("team", "referral", "assessment", "task", "review")} | {"referred": "person"}
 
 # API: (method, path as in the OpenAPI document) -> (action, target).
 API = {
@@ -135,11 +183,79 @@ API = {
     ("get", "/api/v1/pools/{pool_id}/ledger-check"): ("pool.view", "pool"),
     ("get", "/api/v1/audit/"): ("audit.view", SOMEWHERE),
     ("get", "/api/v1/measures"): ("outcomes.view", SOMEWHERE),
+    ("get", "/api/v1/people/{person_id}/care-plan"): ("packages.view", "plan"),
+    ("put", "/api/v1/people/{person_id}/care-plan/goals"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/people/{person_id}/care-plan/services"): ("packages.edit", "plan_person"),
+    ("get", "/api/v1/people/{person_id}/care-plan/versions"): ("packages.view", "plan"),
+    ("post", "/api/v1/people/{person_id}/care-plan/approve"): ("packages.approve", "plan"),
+    ("post", "/api/v1/people/{person_id}/care-plan/return"): ("packages.approve", "plan"),
+    ("put", "/api/v1/care-plan-services/{service_id}"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/care-plan-services/{service_id}/end"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/care-plan-services/{service_id}/withdraw"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/care-plan-imports"): ("packages.import", SOMEWHERE),
+    ("get", "/api/v1/people/{person_id}/reablement"): ("packages.view", "plan_person"),
+    ("post", "/api/v1/people/{person_id}/reablement"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/reablement/{episode_id}/extend"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/reablement/{episode_id}/end"): ("packages.edit", "plan_person"),
+    ("post", "/api/v1/reablement/follow-ups/{follow_up_id}"): ("packages.edit", "plan_person"),
+    ("get", "/api/v1/people"): ("person.search", SOMEWHERE),
+    ("post", "/api/v1/people"): ("person.create", SOMEWHERE),
+    ("get", "/api/v1/people/{person_id}"): ("person.view", "person"),
+    ("patch", "/api/v1/people/{person_id}"): ("person.edit", "person"),
+    ("post", "/api/v1/people/{person_id}/break-glass"): ("person.break_glass", SOMEWHERE),
+    ("get", "/api/v1/people/{person_id}/access-log"): ("person.access_log", SOMEWHERE),
+    ("post", "/api/v1/people/{person_id}/care-team"): ("person.edit", "person"),
+    ("post", "/api/v1/people/{person_id}/void"): ("person.void", SOMEWHERE),
+    ("post", "/api/v1/people/{person_id}/merge"): ("person.merge", SOMEWHERE),
+    ("get", "/api/v1/teams"): ("care.view", SOMEWHERE),
+    ("post", "/api/v1/teams"): ("care.manage_teams", SOMEWHERE),
+    ("post", "/api/v1/teams/{team_id}/members"): ("care.manage_teams", SOMEWHERE),
+    ("post", "/api/v1/routing-rules"): ("care.manage_teams", SOMEWHERE),
+    ("get", "/api/v1/referrals"): ("care.view", SOMEWHERE),
+    ("post", "/api/v1/referrals"): ("care.refer", SOMEWHERE),
+    ("get", "/api/v1/referrals/{referral_id}"): ("care.view", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/claim"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/contact"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/close"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/decline"): ("care.claim", "referral"),
+    ("post", "/api/v1/referrals/{referral_id}/reassign"): ("care.claim", "referral"),
+    # starting an assessment, a task or a review acts on the person the body names
+    ("post", "/api/v1/assessments"): ("care.assess", "referred"),
+    ("get", "/api/v1/assessments/{assessment_id}"): ("care.view", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/needs"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/eligibility"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/carer"): ("care.assess", "assessment"),
+    ("put", "/api/v1/assessments/{assessment_id}/checklist"): ("care.assess", "assessment"),
+    ("post", "/api/v1/assessments/{assessment_id}/complete"): ("care.assess", "assessment"),
+    ("post", "/api/v1/tasks"): ("care.coordinate", "referred"),
+    ("post", "/api/v1/tasks/{task_id}/done"): ("care.coordinate", "task"),
+    ("post", "/api/v1/reviews"): ("care.coordinate", "referred"),
+    ("post", "/api/v1/reviews/{review_id}/complete"): ("care.coordinate", "review"),
     ("get", "/api/v1/cld/submissions"): ("cld.view", SOMEWHERE),
     ("post", "/api/v1/cld/submissions"): ("cld.import", SOMEWHERE),
     ("get", "/api/v1/cld/submissions/{submission_id}"): ("cld.view", SOMEWHERE),
     ("get", "/api/v1/cld/populations"): ("cld.view", SOMEWHERE),
     ("post", "/api/v1/cld/hospital-activity"): ("cld.import", SOMEWHERE),
+}
+
+# Routes on one person that any user allowed the action may use (the id is in the URL, no relationship needed).
+PERSON_IN_URL = {"people:break-glass", "people:access", "people:void", "people:merge"}
+
+# Care routes: the scope each declares (its URL names a service, an episode, a follow-up, a plan or a person) and
+# the URL keyword and record of the care world (accounts.tests.conftest.care_world) it is requested with.
+CARE_ROUTES = {
+    "packages:plan": ("person", "person_id", "person"),
+    "packages:goals": ("person", "person_id", "person"),
+    "packages:service-add": ("person", "person_id", "person"),
+    "packages:service-change": ("plan_service", "service_id", "service"),
+    "packages:service-end": ("plan_service", "service_id", "service"),
+    "packages:approval": ("care_plan", "plan_id", "plan"),
+    "packages:history": ("care_plan", "plan_id", "plan"),
+    "packages:reablement": ("person", "person_id", "person"),
+    "packages:reablement-start": ("person", "person_id", "person"),
+    "packages:reablement-extend": ("reablement", "episode_id", "episode"),
+    "packages:reablement-end": ("reablement", "episode_id", "episode"),
+    "packages:follow-up": ("follow_up", "follow_up_id", "follow_up"),
 }
 
 
@@ -175,7 +291,10 @@ def test_every_page_route_is_mapped_and_declares_its_action_and_scope():
             continue
         _, action, target = entry
         assert getattr(view, "action", None) == action, f"{name}: @requires({action!r}, ...) expected"
-        scope = {"agreement": "agreement", "pool": "pool", ORGANISATION: "organisation"}.get(target)
+        scope = {"agreement": "agreement", "pool": "pool", ORGANISATION: "organisation", "person": "person"}.get(target)
+        scope = CARE_KINDS.get(target, scope)
+        if name in CARE_ROUTES:
+            scope = CARE_ROUTES[name][0]
         if name in FROM_DOCUMENT:
             scope = None  # the agreement is in the document; the view checks it once read
         assert getattr(view, "scope", None) == scope, f"{name}: scope={scope!r} expected"
@@ -218,13 +337,20 @@ def _ties_for(action: str):
 
 
 def _fingerprint() -> tuple:
-    """Row counts of every jointcare table, audit trail included (every write is audited), in one query."""
+    """Row counts of every jointcare table, audit trail included (every write is audited), in one query. A refused
+    attempt on a person's record is itself audited (person.refused): the only row a refusal may add."""
     tables = [
         m._meta.db_table for m in apps.get_models()
         if m.__module__.startswith("jointcare.") and m._meta.label != "accounts.SignInCounter"
     ]
+    audit = apps.get_model("audit.AuditEntry")._meta.db_table
+
+    def count(table):
+        where = " WHERE action <> 'person.refused'" if table == audit else ""
+        return f"(SELECT COUNT(*) FROM {connection.ops.quote_name(table)}{where})"
+
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(t)})" for t in tables))
+        cursor.execute("SELECT " + ", ".join(count(t) for t in tables))
         return tuple(cursor.fetchone())
 
 
@@ -255,15 +381,18 @@ def _run(world, action, kind, request):
 
 
 def _target_id(world, kind):
-    return {"agreement": world.agreement.pk, "pool": world.pool.pk}.get(kind) or world.orgs[kind].pk
+    return world.target(kind).pk
 
 
 @pytest.mark.parametrize("name,kind", list(_cases(PAGES)))
 def test_pages(client, world, name, kind):
     method, action, _ = PAGES[name]
     kwargs = {}
-    if kind != SOMEWHERE and name not in FROM_DOCUMENT:
-        kwargs["pk"] = _target_id(world, kind)
+    if name in CARE_ROUTES:
+        _, keyword, record = CARE_ROUTES[name]
+        kwargs[keyword] = world.care()[record].pk
+    elif kind != SOMEWHERE and name not in FROM_DOCUMENT:
+        kwargs["person_id" if kind == "referred" else "pk"] = _target_id(world, kind)
     extra = {
         "organisations:by-code": {"code": world.orgs["council"].code},
         "pool:report": {"kind": "monitoring"},
@@ -274,10 +403,15 @@ def test_pages(client, world, name, kind):
         "outcomes:export": {"fmt": "csv"},
         "outcomes:measure": {"code": "2A"},
         "partnerships:attendance": {"meeting_pk": 999_999},
+        "care:practice-caseload": {"practice_pk": 999_999},
+        "care:refer": {"person_id": world.targets["referred"].pk},
+        "care:assessment-section": {"section": "needs"},
         "cld:submission": {"pk": 999_999},
         "cld:report": {"pk": 999_999},
     }
     kwargs.update(extra.get(name, {}))
+    if name in PERSON_IN_URL:
+        kwargs["pk"] = world.person.pk
     url = reverse(name, kwargs=kwargs or None)
     counter = iter(range(10_000))
 
@@ -322,9 +456,51 @@ def _api_body(world, key, counter):
         },
         "/api/v1/pools/{pool_id}/settle": {"dry_run": True},
         "/api/v1/pools/{pool_id}/reopen": {"reason": "late invoices"},
+        "/api/v1/people/{person_id}/care-plan/goals": {"goals": ["Walk to the shop"]},
+        "/api/v1/people/{person_id}/care-plan/services": _service_body(world),
+        "/api/v1/care-plan-services/{service_id}": _service_body(world),
+        "/api/v1/care-plan-services/{service_id}/end": {"ends_on": "2026-05-31"},
+        "/api/v1/care-plan-services/{service_id}/withdraw": {"reason": "Entered in error"},
+        "/api/v1/people/{person_id}/care-plan/approve": {"version": 999},
+        "/api/v1/people/{person_id}/care-plan/return": {"version": 999, "reason": "Ask for a better rate"},
+        "/api/v1/people/{person_id}/reablement": {"starts_on": "2026-05-01"},
+        "/api/v1/reablement/{episode_id}/extend": {"extended_to": "2026-06-30", "reason": "Needs more time on the stairs"},
+        "/api/v1/reablement/{episode_id}/end": {"ends_on": "2026-06-01", "outcome": "NFA: Support ended as planned"},
+        "/api/v1/reablement/follow-ups/{follow_up_id}": {"seen_on": "2026-07-20", "whereabouts": "at_home"},
+        "/api/v1/people": {"given_name": "Ann", "family_name": "Other", "date_of_birth": "1950-01-01",
+                           "responsible_council": "E08000009"},
+        "/api/v1/people/{person_id}": {"postcode": "M33 7ZZ"},
+        "/api/v1/people/{person_id}/break-glass": {"reason": "Emergency admission, no history"},
+        "/api/v1/people/{person_id}/care-team": {"role": "other", "name": "Neighbour"},
+        "/api/v1/people/{person_id}/void": {"reason": "Made in error"},
+        "/api/v1/people/{person_id}/merge": {"duplicate": 999999, "reason": "Same person"},
+        "/api/v1/teams": lambda: {"name": f"Team {next(counter)}", "organisation": world.orgs["council"].pk},
+        "/api/v1/teams/{team_id}/members": {"username": "analyst-outsider"},
+        "/api/v1/routing-rules": {"team": world.targets["team"].pk, "council": "E09000001"},
+        "/api/v1/referrals": {"person": world.targets["referred"].pk, "source": "community"},
+        "/api/v1/referrals/{referral_id}/close": {"outcome": "nfa_other"},
+        "/api/v1/referrals/{referral_id}/decline": {"outcome": "nfa_other", "reason": "Not this team's work"},
+        "/api/v1/referrals/{referral_id}/reassign": {"team": 999999, "reason": "Another team's work"},
+        "/api/v1/assessments": {"person": world.targets["referred"].pk},
+        "/api/v1/assessments/{assessment_id}/needs": {"health": "Heart failure"},
+        "/api/v1/assessments/{assessment_id}/eligibility": {"impairment": True, "wellbeing": True, "outcomes": {}},
+        "/api/v1/assessments/{assessment_id}/carer": {"has_carer": False},
+        "/api/v1/assessments/{assessment_id}/checklist": {"scores": {}},
+        "/api/v1/assessments/{assessment_id}/complete": {"outcome": "nfa_other"},
+        "/api/v1/tasks": {"person": world.targets["referred"].pk, "title": "Call", "team": world.targets["team"].pk},
+        "/api/v1/reviews": {"person": world.targets["referred"].pk, "due_on": "2026-10-01", "team": world.targets["team"].pk},
+        "/api/v1/reviews/{review_id}/complete": {"outcome": "continuation"},
     }
     body = bodies.get(path, {} if method != "get" else None)
     return body() if callable(body) else body
+
+
+def _service_body(world):
+    return {
+        "name": "Meals", "provider_id": world.orgs["charity"].pk, "service_type": "Long term support: Community",
+        "component": "Meals", "delivery_mechanism": "CASSR Commissioned support", "units_per_week": 7,
+        "unit_cost_pence": 500, "starts_on": "2026-04-01", "funding": {"council_basis_points": 10000},
+    }
 
 
 @pytest.mark.parametrize("key,kind", list(_cases(API)))
@@ -346,7 +522,13 @@ def test_api(client, world, key, kind):
         "submission_id": 999999,
         "number": 1,
         "kind": "monitoring",
+        "person_id": world.person.pk,
+        **{f"{kind}_id": world.targets[kind].pk for kind in ("team", "referral", "assessment", "task", "review")},
     }
+    if API[key][-1] in ("plan_person", "plan"):
+        care = world.care()
+        values.update(person_id=care["person"].pk, service_id=care["service"].pk, episode_id=care["episode"].pk,
+                      follow_up_id=care["follow_up"].pk)
     url = path.format(**values)
     counter = iter(range(10_000))
 
@@ -354,7 +536,7 @@ def test_api(client, world, key, kind):
         auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens[username]}"}
         if method == "get":
             return client.get(url, **auth)
-        if path.endswith(("/actuals", "/cld/submissions", "/hospital-activity")):
+        if path.endswith(("/actuals", "/care-plan-imports", "/cld/submissions", "/hospital-activity")):
             upload = SimpleUploadedFile("a.csv", b"reference,date,scheme,amount\n", content_type="text/csv")
             return client.post(url, {"file": upload, "dry_run": "true"}, **auth)
         body = json.dumps(_api_body(world, key, counter))

@@ -222,3 +222,18 @@ def test_xlsx_is_read_like_csv(tmp_path):
     outcome = services.import_cld(None, tmp_path / "cld.xlsx", "cld.xlsx")
     assert outcome.ok, outcome.report()
     assert stored("SELECT count(*) FROM cld_events_all") == [(4,)]
+
+
+@pytest.mark.parametrize("maker", ["zip_bomb", "entity_bomb", "huge_cell", "wide_row", "dimension_bomb"])
+def test_hostile_workbooks_are_refused_or_reported_never_loaded(tmp_path, maker):
+    from jointcare.errors import FieldError
+    from jointcare.tests import hostile
+
+    data = hostile.zip_bomb(50) if maker == "zip_bomb" else getattr(hostile, maker)()
+    try:
+        outcome = run(tmp_path, None, name="cld.xlsx", raw=data)
+    except FieldError as exc:
+        assert exc.message
+    else:
+        assert not outcome.ok and outcome.report()
+    assert not stored("SELECT * FROM cld_events_all")

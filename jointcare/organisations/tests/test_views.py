@@ -124,6 +124,32 @@ def test_form_errors_are_summarised_and_name_the_field(client, commissioner):
     assert not Organisation.objects.exists()
 
 
+def test_dates_are_gov_uk_date_inputs_and_every_error_shows_at_once(client, commissioner):
+    assert 'id="opened_on-day"' in client.get("/organisations/new").content.decode()
+    response = client.post(
+        "/organisations/new",
+        {"name": "Bad", "kind": "gp_practice", "ods_code": "99999", "parent_code": "NOPE",
+         "opened_on-day": "30", "opened_on-month": "2", "opened_on-year": "2020", "closed_on-year": "2021"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    # The dates (the form's) and the code and parent (the service's rules) in one round.
+    for href in ('href="#opened_on-day"', 'href="#closed_on-day"', 'href="#ods_code"', 'href="#parent_code"'):
+        assert href in body, href
+    assert "Opening date must be a real date" in body
+    assert "<title>Error: " in body
+    response = client.post(
+        "/organisations/new",
+        {"name": "Riverside carers", "kind": "provider", "sector": "voluntary",
+         "opened_on-day": "1", "opened_on-month": "4", "opened_on-year": "2013", "active": "on"},
+    )
+    assert response.status_code == 302
+    org = Organisation.objects.get(name="Riverside carers")
+    assert str(org.opened_on) == "2013-04-01"
+    page = client.get(f"/organisations/{org.pk}/edit").content.decode()
+    assert 'id="opened_on-year" name="opened_on-year" type="text" value="2013"' in page
+
+
 def test_pager_links_keep_the_search(client, analyst):
     icb = factories.icb()
     sub = factories.sub_icb(icb)

@@ -340,3 +340,38 @@ def test_a_decision_can_be_recorded_at_an_earlier_meeting(client, user_factory, 
     )
     assert response.status_code == 302
     assert Decision.objects.get().meeting_id == earlier.pk
+
+
+def test_a_members_dates_are_gov_uk_date_inputs_with_every_error_at_once(client, commissioner, orgs, pooled):
+    board = services.create_board(None, pooled, name="Board")
+    url = f"/partnerships/{pooled.pk}/board/members/new"
+    page = client.get(url).content.decode()
+    for part in ("day", "month", "year"):
+        assert f'id="starts_on-{part}"' in page and f'id="ends_on-{part}"' in page
+    response = client.post(
+        url,
+        {"person_name": "", "organisation_code": "ZZZ", "basis": "elected_councillor", "voting": "yes",
+         "starts_on-day": "31", "starts_on-month": "2", "starts_on-year": "2026", **date_parts("ends_on", None),
+         "username": "nobody-here"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    # The name, the organisation, the date and the user: all at once, each linking to its field.
+    for href in ('href="#person_name"', 'href="#organisation_code"', 'href="#starts_on-day"', 'href="#username"'):
+        assert href in body, href
+    assert "must be a real date" in body and "No user called &#39;nobody-here&#39;" in body
+    response = client.post(
+        url,
+        {"person_name": "Cllr Ada Example", "organisation_code": "E08000009", "basis": "elected_councillor", "voting": "yes",
+         **date_parts("starts_on", "2026-04-01"), **date_parts("ends_on", "2026-03-31")},
+    )
+    assert response.status_code == 400 and 'href="#ends_on-day"' in response.content.decode()
+    assert "after the date they joined" in response.content.decode()
+    response = client.post(
+        url,
+        {"person_name": "Cllr Ada Example", "organisation_code": "E08000009", "basis": "elected_councillor", "voting": "yes",
+         **date_parts("starts_on", "2026-04-01"), **date_parts("ends_on", "2027-03-31")},
+    )
+    assert response.status_code == 302
+    member = BoardMember.objects.get(board=board)
+    assert (member.starts_on, member.ends_on) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))

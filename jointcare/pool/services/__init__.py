@@ -3,7 +3,7 @@ one database transaction with one audit entry, named as a domain verb.
 
 - `setup`: creating a pool, validated as a whole (`create_pool`, `check_pool`, `account_for`);
 - `ledger`: posting, bulk posting, reversal, idempotency by key and digest, receiving contributions;
-- `commitments`: planned spend (`create_commitment` for other apps);
+- `commitments`: planned spend (`create_commitment`, and `restate_commitments` for a whole plan, for other apps);
 - `periods`: the pool's lifecycle and closing months (`close_period`, `available_actions`);
 - `settlement`: previewing, settling and reopening (`preview_settlement`, `settle_pool`, `reopen_pool`);
 - `queries`: the one source of the pool's figures (`monitoring`), statements, the contributions schedule.
@@ -11,7 +11,7 @@ one database transaction with one audit entry, named as a domain verb.
 Everything public is importable from `jointcare.pool.services` itself.
 """
 
-from jointcare.pool.services.commitments import create_commitment, create_commitments_bulk
+from jointcare.pool.services.commitments import create_commitment, create_commitments_bulk, restate_commitments
 from jointcare.pool.services.ledger import (
     BulkResult,
     Entry,
@@ -91,6 +91,7 @@ __all__ = [
     "receipt_key",
     "receive_contribution",
     "reopen_pool",
+    "restate_commitments",
     "reporting_month",
     "require",
     "reverse_transaction",

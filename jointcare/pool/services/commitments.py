@@ -4,9 +4,9 @@ uses. Not ledger postings: only money that moved is in the ledger."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jointcare.audit.services import record, snapshot
@@ -14,8 +14,10 @@ from jointcare.errors import FieldError
 from jointcare.grammar import plural
 from jointcare.money import MoneyError, check_amount
 from jointcare.pool import domain
-from jointcare.pool.domain import Action
+from jointcare.pool.domain import Action, PoolState
+from jointcare.pool.domain.periods import TRANSITIONS
 from jointcare.pool.models import Commitment, Period, Pool, Scheme
+from jointcare.pool.services import ledger_state
 from jointcare.pool.services.periods import lock, require
 
 
@@ -94,3 +96,84 @@ def create_commitments_bulk(actor, pool: Pool, rows: Sequence[tuple[Scheme, int,
         actor, "pool.commit_bulk", pool, after={"commitments": len(objs)}, summary=plural(len(objs), "commitment")
     )
     return len(objs)
+
+
+@transaction.atomic
+def restate_commitments(
+    actor, scheme: Scheme, source: str, reference: str, plan: Mapping[dt.date, int]
+) -> dict[dt.date, int]:
+    """Restate the whole plan of one source and reference on `scheme` (e.g. a care package's service after a
+    change): `plan` maps a month (any day in it) to the pence committed then. Months of the year left out of
+    `plan` that held a commitment from this source and reference are set to nothing (0), so the plan stored
+    is the plan given. Months whose amount does not change are not written. One audit entry records the
+    months before and after; nothing is written (and no entry) when nothing changes.
+
+    The same rules as `create_commitment`: amounts are pence, not negative, within bounds; a settled pool takes
+    none. A few statements whatever the number of months: the pool's row (locked, as for `create_commitment`),
+    the plan stored now, one upsert of the months that change, the audit entry. Returns the plan stored,
+    month start -> pence."""
+    if not source or not reference:
+        raise FieldError("give the source and reference of the commitment", field="reference")
+    source, reference = source[:80], reference[:120]
+    pg = connection.vendor == "postgresql"
+    with connection.cursor() as cur:
+        # the pool's row locked as `lock` locks it (SQLite: one writer at a time already)
+        cur.execute(
+            "SELECT status FROM pool_pool WHERE id = %s" + (" FOR NO KEY UPDATE" if pg else ""), [scheme.pool_id]
+        )
+        status = cur.fetchone()[0]
+    state = ledger_state.state_of(scheme.pool_id)
+    year = state.financial_year
+    amounts: dict[int, int] = {}
+    for month, amount in plan.items():
+        if not isinstance(month, dt.date):
+            raise FieldError(f"give each month as a date, not {month!r}", field="plan")
+        try:
+            number = domain.period_number(year, month)
+        except ValueError as exc:
+            raise FieldError(str(exc), field="plan") from None
+        _check_amount(amount, field=f"plan.{month.isoformat()[:7]}")
+        if number in amounts:
+            raise FieldError(f"{month:%B %Y} is given twice", field="plan")
+        amounts[number] = amount
+    if (PoolState(status), Action.COMMIT) not in TRANSITIONS:
+        require(Pool.objects.get(pk=scheme.pool_id), Action.COMMIT)  # raises, saying why
+    by_id = {pk: number for number, (pk, _, _) in state.periods.items()}
+    table = Commitment._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT period_id, amount_pence FROM {table} WHERE scheme_id = %s AND source = %s AND reference = %s"
+            + (" FOR UPDATE" if pg else ""),
+            [scheme.pk, source, reference],
+        )
+        stored = {by_id[period_id]: amount for period_id, amount in cur.fetchall()}
+    wanted = {n: amounts.get(n, 0) for n in set(stored) | set(amounts)}
+    changes = {n: a for n, a in wanted.items() if stored.get(n) != a}
+    month_of = {n: domain.period_months(year)[n - 1] for n in wanted}
+    if changes:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        who = actor.pk if getattr(actor, "pk", None) else None
+        rows = [
+            (scheme.pool_id, scheme.pk, state.periods[n][0], a, source, reference, who, now)
+            for n, a in sorted(changes.items())
+        ]
+        with connection.cursor() as cur:
+            # one upsert on the key (scheme, month, source, reference); a stored month keeps its creator
+            cur.execute(
+                f"INSERT INTO {table} (pool_id, scheme_id, period_id, amount_pence, source, reference, created_by_id, "
+                f"updated_at) VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(rows))} "
+                "ON CONFLICT (scheme_id, period_id, source, reference) DO UPDATE "
+                "SET amount_pence = excluded.amount_pence, updated_at = excluded.updated_at",
+                [x for row in rows for x in row],
+            )
+        label = {n: month_of[n].isoformat()[:7] for n in wanted}
+        record(
+            actor,
+            "pool.restate_commitments",
+            scheme,
+            before={label[n]: a for n, a in sorted(stored.items())},
+            after={label[n]: a for n, a in sorted(wanted.items())},
+            summary=f"Restated {source}/{reference} on {scheme.name}: "
+            f"{plural(len(changes), 'month')} changed, {sum(wanted.values())}p in all",
+        )
+    return {month_of[n]: a for n, a in sorted(wanted.items())}

@@ -5,11 +5,15 @@ domain rules, refuse closed months and a settled pool (locking the month rows wi
 `MonthlyBalance` in step in the same database transaction, and are idempotent by key: each transaction stores
 the digest of its payload, so the same key with the same payload answers with the transaction already posted
 and with another payload is a conflict (409), even when two requests race (decision 0036).
+
+`post_transaction` writes a new transaction with one statement checked against the pool's cached state
+(`ledger_state`), the month's row locked in that statement; anything else takes the full path (decision 0070).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,13 +22,14 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from jointcare.audit.services import record
+from jointcare.audit.services import entry_fields, record
 from jointcare.errors import Conflict, FieldError, ServiceError
 from jointcare.grammar import plural
 from jointcare.money import MAX_BALANCE_PENCE, format_pence
 from jointcare.pool import domain
 from jointcare.pool.domain import AccountKind, Action, LedgerError, TransactionKind
 from jointcare.pool.models import Account, Contribution, LedgerTransaction, MonthlyBalance, Period, Pool, Posting
+from jointcare.pool.services import ledger_state
 from jointcare.pool.services.periods import require
 from jointcare.pool.services.setup import account_for
 
@@ -312,7 +317,6 @@ def _account_ids(pool: Pool) -> set[int]:
     return set(Account.objects.filter(pool=pool).values_list("pk", flat=True))
 
 
-@transaction.atomic
 def post_transaction(
     actor,
     pool: Pool,
@@ -327,7 +331,11 @@ def post_transaction(
     reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
     """Post one balanced transaction. The same key with the same details returns the transaction already
-    posted; with other details it is a Conflict."""
+    posted; with other details it is a Conflict.
+
+    A new transaction in an open month of a pool whose cached state is current is written by one statement
+    (`_post_one`, decision 0070); anything else (a key already used, a closed month, a state that refuses
+    posting, a stale cache, a refusal to explain) takes the full path below, which reads everything afresh."""
     entry = Entry(
         key=key,
         value_date=value_date,
@@ -337,6 +345,24 @@ def post_transaction(
         reference=reference,
         reverses_id=reverses.pk if reverses else None,
     )
+    tried = False
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit():
+        # outside any database transaction the one statement is a transaction of its own, checked (deferred
+        # balance check included) and committed as it ends: no BEGIN and COMMIT round trips
+        tx = _post_one(actor, pool, entry, source)
+        if tx is not None:
+            return tx
+        tried = True
+    return _post_in_transaction(actor, pool, entry, source, tried)
+
+
+@transaction.atomic
+def _post_in_transaction(actor, pool: Pool, entry: Entry, source: str, tried: bool) -> LedgerTransaction:
+    if not tried:
+        tx = _post_one(actor, pool, entry, source)
+        if tx is not None:
+            return tx
+    key, kind, reason = entry.key, entry.kind, entry.reason
     number = _validate(pool, entry, _account_ids(pool))
     period = _periods_for(pool, [number], lock=True)[number]
     posted, already = _post_entries(actor, pool, [(entry, period)], source)
@@ -352,11 +378,226 @@ def post_transaction(
     return tx
 
 
+def _post_one(actor, pool: Pool, entry: Entry, source: str) -> LedgerTransaction | None:
+    """Post a new transaction with one statement (PostgreSQL) or one short run of statements (SQLite), checked
+    against the pool's cached state (`ledger_state`). None when the full path must answer instead: the key is
+    already used, the month is closed, the pool's state refuses posting, the cache was stale (it is then
+    reloaded), or the entry is invalid (the full path raises the error)."""
+    state = ledger_state.state_of(pool.pk)
+    if any(a not in state.accounts for a, _ in entry.postings):
+        state = ledger_state.load(pool.pk)  # perhaps a new account: refuse only on what the database says
+    try:
+        number = _validate(pool, entry, state.accounts)
+    except ServiceError:
+        return None
+    period_id, closed, label = state.periods[number]
+    if closed or not state.can_post:
+        ledger_state.forget(pool.pk)
+        return None
+    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for account_id, amount in entry.postings:
+        s = sums[account_id]
+        s[0] += amount
+        s[1] += 1
+    if any(abs(amount) > MAX_BALANCE_PENCE for amount, _ in sums.values()):
+        return None
+    at = timezone.now()
+    audit = entry_fields(
+        actor,
+        "pool.post",
+        LedgerTransaction._meta.label_lower,
+        "",
+        after={"key": entry.key, "postings": entry.postings, "period": label},
+        summary=f"Posted {entry.kind} {entry.key} in {pool}: {entry.reason}",
+    )
+    actor_id = audit["actor"].pk if audit["actor"] is not None else None
+    row = {
+        "pool": pool.pk,
+        "period": period_id,
+        "version": state.version,
+        "key": entry.key,
+        "digest": entry.digest,
+        "kind": str(entry.kind),
+        "value_date": entry.value_date,
+        "source": source[:80],
+        "reason": entry.reason,
+        "reference": entry.reference,
+        "actor": actor_id,
+        "at": at,
+        "reverses": entry.reverses_id,
+        "actor_name": audit["actor_name"],
+        "action": audit["action"],
+        "object_type": audit["object_type"],
+        "summary": audit["summary"],
+        "after": json.dumps(audit["after"]),
+    }
+    balances = sorted((a, amount, n) for a, (amount, n) in sums.items())
+    try:
+        if connection.vendor == "postgresql":
+            tx_id, gate = _post_one_postgresql(row, entry.postings, balances)
+        else:
+            tx_id, gate = _post_one_sqlite(row, entry.postings, balances)
+    except IntegrityError as exc:
+        if "monthly_balance_within_bounds" in str(exc):
+            raise FieldError(
+                f"these postings would take a monthly balance beyond the largest allowed, "
+                f"{format_pence(MAX_BALANCE_PENCE)}",
+                field="postings",
+            ) from None
+        raise
+    if tx_id is None:
+        if not gate:  # the pool's version moved on, or the month closed meanwhile
+            ledger_state.load(pool.pk)
+        return None
+    # the row as written, without reading it back (from_db: as the ORM builds a fetched row)
+    values = {
+        "id": tx_id,
+        "pool_id": pool.pk,
+        "period_id": period_id,
+        "idempotency_key": entry.key,
+        "digest": row["digest"],
+        "kind": row["kind"],
+        "value_date": entry.value_date,
+        "source": row["source"],
+        "reason": entry.reason,
+        "reference": entry.reference,
+        "posted_by_id": actor_id,
+        "posted_at": at,
+        "reverses_id": entry.reverses_id,
+    }
+    tx = LedgerTransaction.from_db(connection.alias, _TX_FIELDS, [values[name] for name in _TX_FIELDS])
+    LedgerTransaction.pool.field.set_cached_value(tx, pool)
+    return tx
+
+
+_TX_FIELDS = [f.attname for f in LedgerTransaction._meta.concrete_fields]
+
+
+# One statement: the month's row is locked and must be open, and the pool still at the cached version (the
+# gate); the transaction is inserted unless its key is taken (ON CONFLICT: a concurrent duplicate waits for
+# the other request and then inserts nothing); its postings, the monthly balances and the audit entry follow
+# from the inserted row. Arrays keep the text the same for any number of postings, so it is prepared once.
+_POST_ONE_POSTGRESQL = """
+WITH gate AS (
+    SELECT m.id FROM pool_period m JOIN pool_pool p ON p.id = m.pool_id
+     WHERE m.id = %(period)s::bigint AND p.id = %(pool)s::bigint AND p.ledger_version = %(version)s::bigint
+       AND NOT m.closed
+       FOR UPDATE OF m
+), tx AS (
+    INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source,
+                                        reason, reference, posted_by_id, posted_at, reverses_id)
+    SELECT %(pool)s::bigint, gate.id, %(key)s::text, %(digest)s::text, %(kind)s::text, %(value_date)s::date,
+           %(source)s::text, %(reason)s::text, %(reference)s::text, %(actor)s::bigint, %(at)s::timestamptz,
+           %(reverses)s::bigint
+      FROM gate
+    ON CONFLICT (pool_id, idempotency_key) DO NOTHING
+    RETURNING id
+), postings AS (
+    INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence)
+    SELECT tx.id, v.account_id, %(period)s::bigint, v.amount
+      FROM tx, unnest(%(accounts)s::bigint[], %(amounts)s::bigint[]) AS v(account_id, amount)
+), balances AS (
+    UPDATE pool_monthlybalance mb SET amount_pence = mb.amount_pence + v.amount, postings = mb.postings + v.n
+      FROM tx, unnest(%(mb_accounts)s::bigint[], %(mb_amounts)s::bigint[], %(mb_counts)s::bigint[])
+           AS v(account_id, amount, n)
+     WHERE mb.account_id = v.account_id AND mb.period_id = %(period)s::bigint
+), audit AS (
+    INSERT INTO audit_auditentry (at, actor_id, actor_name, action, object_type, object_id, summary, before, after)
+    SELECT %(at)s::timestamptz, %(actor)s::bigint, %(actor_name)s::text, %(action)s::text, %(object_type)s::text,
+           tx.id::text, %(summary)s::text, NULL, %(after)s::jsonb
+      FROM tx
+)
+SELECT (SELECT id FROM tx), EXISTS (SELECT 1 FROM gate)
+"""
+
+
+def _post_one_postgresql(row: dict, postings, balances) -> tuple[int | None, bool]:
+    import psycopg
+
+    params = {
+        **row,
+        "accounts": [a for a, _ in postings],
+        "amounts": [x for _, x in postings],
+        "mb_accounts": [a for a, _, _ in balances],
+        "mb_amounts": [x for _, x, _ in balances],
+        "mb_counts": [n for _, _, n in balances],
+    }
+    connection.ensure_connection()
+    conn = connection.connection
+    # a server-binding cursor, so the statement is prepared once per connection and only bound afterwards
+    # (Django leaves preparing off on its connections: allowed for this statement only)
+    threshold, conn.prepare_threshold = conn.prepare_threshold, 0
+    try:
+        with connection.wrap_database_errors, psycopg.Cursor(conn) as cur:
+            cur.execute(_POST_ONE_POSTGRESQL, params, prepare=True)
+            tx_id, gate = cur.fetchone()
+    finally:
+        conn.prepare_threshold = threshold
+    return tx_id, gate
+
+
+_POST_ONE_SQLITE = (
+    "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source, "
+    "reason, reference, posted_by_id, posted_at, reverses_id) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+    "WHERE EXISTS (SELECT 1 FROM pool_period m JOIN pool_pool p ON p.id = m.pool_id WHERE m.id = ? AND p.id = ? "
+    "AND p.ledger_version = ? AND NOT m.closed) "
+    "ON CONFLICT (pool_id, idempotency_key) DO NOTHING RETURNING id"
+)
+_GATE_SQLITE = (
+    "SELECT EXISTS (SELECT 1 FROM pool_period m JOIN pool_pool p ON p.id = m.pool_id WHERE m.id = ? AND p.id = ? "
+    "AND p.ledger_version = ? AND NOT m.closed)"
+)
+
+
+def _post_one_sqlite(row: dict, postings, balances) -> tuple[int | None, bool]:
+    """SQLite runs one writer at a time (IMMEDIATE transactions), so the gate and the writes cannot interleave
+    with another writer; plain statements on the driver's cursor, as Django's ORM would add more than they cost."""
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(row["at"])
+    period, gate = row["period"], (row["period"], row["pool"], row["version"])
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cur = connection.connection.cursor(sqlite3.Cursor)  # plain `?` parameters: no conversion of the SQL
+        try:
+            cur.execute(
+                _POST_ONE_SQLITE,
+                (
+                    row["pool"], period, row["key"], row["digest"], row["kind"], ops.adapt_datefield_value(row["value_date"]),
+                    row["source"], row["reason"], row["reference"], row["actor"], at, row["reverses"], *gate,
+                ),
+            )
+            found = cur.fetchone()
+            if found is None:
+                cur.execute(_GATE_SQLITE, gate)
+                return None, bool(cur.fetchone()[0])
+            tx_id = found[0]
+            cur.executemany(
+                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (?, ?, ?, ?)",
+                [(tx_id, a, period, x) for a, x in postings],
+            )
+            cur.executemany(
+                "UPDATE pool_monthlybalance SET amount_pence = amount_pence + ?, postings = postings + ? "
+                "WHERE account_id = ? AND period_id = ?",
+                [(x, n, a, period) for a, x, n in balances],
+            )
+            cur.execute(
+                "INSERT INTO audit_auditentry (at, actor_id, actor_name, action, object_type, object_id, summary, before, "
+                "after) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                (at, row["actor"], row["actor_name"], row["action"], row["object_type"], str(tx_id), row["summary"], row["after"]),
+            )
+        finally:
+            cur.close()
+    return tx_id, True
+
+
 @transaction.atomic
 def post_transactions_bulk(actor, pool: Pool, entries: Sequence[Entry], source: str) -> BulkResult:
     """Post many transactions at once, all or nothing. Keys already posted with the same details are skipped
     (idempotent); a key already posted with other details is a Conflict naming the entry."""
-    accounts = _account_ids(pool)
+    state = ledger_state.current(pool.pk)  # the cached accounts, once the pool's version is checked
+    accounts = state.accounts
+    if any(a not in accounts for e in entries for a, _ in e.postings):
+        accounts = ledger_state.load(pool.pk).accounts  # refuse an account only on what the database says
     numbers = []
     seen: set[str] = set()
     for i, e in enumerate(entries, start=1):

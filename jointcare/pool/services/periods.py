@@ -16,6 +16,7 @@ from jointcare.errors import Conflict, NotFound
 from jointcare.pool import domain
 from jointcare.pool.domain import Action, Lifecycle, LifecycleError, PoolState
 from jointcare.pool.models import Period, Pool
+from jointcare.pool.services import ledger_state
 
 
 def today_or(today: dt.date | None) -> dt.date:
@@ -62,6 +63,7 @@ def close_period(actor, pool: Pool, number: int, *, today: dt.date | None = None
     after = require(pool, domain.close_action(number), today=today, number=number)
     before = snapshot(period)
     Period.objects.filter(pk=period.pk).update(closed=True, closed_by=actor, closed_at=timezone.now())
+    ledger_state.bump(pool.pk)
     period.refresh_from_db()
     if after != pool.status:
         Pool.objects.filter(pk=pool.pk).update(status=after)

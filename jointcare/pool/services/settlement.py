@@ -14,6 +14,7 @@ from jointcare.errors import Conflict, FieldError
 from jointcare.pool import domain
 from jointcare.pool.domain import Action, PoolState, TransactionKind
 from jointcare.pool.models import LedgerTransaction, Period, Pool, Scheme, Settlement
+from jointcare.pool.services import ledger_state
 from jointcare.pool.services.ledger import Entry, _account_ids, _periods_for, _post_entries, _validate
 from jointcare.pool.services.periods import lifecycle_of, lock, require, today_or
 from jointcare.pool.services.queries import monitoring, partner_names, partner_statements, pooled_contributions
@@ -115,6 +116,7 @@ def settle_pool(actor, pool: Pool, *, dry_run: bool = False, today: dt.date | No
             pool=pool, number=number, transaction=tx, result=result.as_dict(names), statements=statements, settled_by=who
         )
         Pool.objects.filter(pk=pool.pk).update(status=PoolState.SETTLED, settled_at=now)
+        ledger_state.bump(pool.pk)
         record(
             actor,
             "pool.settle",
@@ -177,6 +179,7 @@ def reopen_pool(actor, pool: Pool, reason: str, *, today: dt.date | None = None)
         reopened_at=timezone.now(), reopened_by=who, reopen_reason=reason, reversal=reversal
     )
     Pool.objects.filter(pk=pool.pk).update(status=PoolState.REOPENED, settled_at=None)
+    ledger_state.bump(pool.pk)
     record(
         actor,
         "pool.reopen",

@@ -32,7 +32,9 @@ def test_create_import_report_settle_check(partners, finance, tmp_path, capsys):
     call_command("pool", "settle", str(pool.pk), "--dry-run", "--format", "json")
     assert '"dry_run": true' in capsys.readouterr().out
     call_command("ledger", "check")
-    assert "Ledger OK" in capsys.readouterr().out
+    assert f"Ledger OK: {Posting.objects.count():,} postings" in capsys.readouterr().out
+    call_command("ledger", "check", "--pool", str(pool.pk))
+    assert f"Ledger OK: {Posting.objects.count():,} postings" in capsys.readouterr().out
     MonthlyBalance.objects.filter(amount_pence=10000).update(amount_pence=1)
     with pytest.raises(SystemExit) as exc:
         call_command("ledger", "check")

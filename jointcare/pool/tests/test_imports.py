@@ -5,7 +5,7 @@ import pytest
 from openpyxl import Workbook
 
 from jointcare.errors import FieldError
-from jointcare.pool import imports
+from jointcare.pool import imports, reports
 from jointcare.pool.models import LedgerTransaction, Posting
 from jointcare.pool.tests.conftest import close_year
 
@@ -127,3 +127,203 @@ def test_reimporting_a_file_binds_no_variable_per_row(pool, finance):
         assert LedgerTransaction.objects.filter(pool=pool).count() == rows
     finally:
         connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 250_000)
+
+
+def _rows(n: int, start: int = 0, prefix: str = "C") -> list[str]:
+    return [f"{prefix}{i},2026-{4 + i % 9:02d}-{1 + i % 28:02d},{'REAB' if i % 2 else 'EQUIP'},{1 + i % 97}.{i % 100:02d}" for i in range(start, start + n)]
+
+
+def _csv(lines: list[str]) -> bytes:
+    return ("reference,date,scheme,amount\n" + "\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 4)
+
+
+def test_a_file_of_several_chunks_posts_all_and_again_posts_nothing(pool, finance, small_chunks):
+    from jointcare.audit.models import AuditEntry
+
+    content = _csv(_rows(10))
+    r = imports.import_actuals(finance, pool, "c.csv", io.BytesIO(content))
+    assert (r.rows, r.posted, r.skipped) == (10, 10, 0)
+    assert LedgerTransaction.objects.filter(pool=pool).count() == 10
+    # one entry for the import as a whole, besides the bulk posting's own for each chunk
+    entry = AuditEntry.objects.get(action="pool.import_actuals")
+    assert entry.after["posted"] == 10 and entry.after["rows"] == 10
+    assert AuditEntry.objects.filter(action="pool.post_bulk").count() == 3
+    again = imports.import_actuals(finance, pool, "c.csv", io.BytesIO(content))
+    assert (again.rows, again.posted, again.skipped) == (10, 0, 10)
+    assert AuditEntry.objects.filter(action="pool.import_actuals").count() == 1  # nothing posted, nothing to record
+    assert reports.ledger_check(pool) == []
+
+
+def test_a_problem_in_a_later_chunk_leaves_nothing_posted(pool, finance, small_chunks):
+    lines = _rows(9)
+    lines[8] = "C8,2026-05-01,NOPE,1.00"  # row 10, in the third chunk, after two chunks were posted
+    with pytest.raises(FieldError) as exc:
+        imports.import_actuals(finance, pool, "c.csv", _csv(lines))
+    assert [(e["row"], e["field"]) for e in exc.value.errors] == [(10, "scheme")]
+    assert not LedgerTransaction.objects.exists() and not Posting.objects.exists()
+    assert not pool.accounts.get(kind="cash").monthly.exclude(amount_pence=0).exists()
+
+
+def test_a_reference_repeated_in_another_chunk_names_the_first_row(pool, finance, small_chunks):
+    lines = _rows(6)
+    lines[5] = lines[1].replace(",1.", ",2.")  # row 7 repeats row 3's reference, two chunks later
+    lines.append(lines[5])  # and row 8 repeats it again, in the same chunk
+    with pytest.raises(FieldError) as exc:
+        imports.import_actuals(finance, pool, "c.csv", _csv(lines), dry_run=True)
+    assert exc.value.errors == [
+        {"row": 7, "field": "reference", "message": "reference 'C1' is also on row 3"},
+        {"row": 8, "field": "reference", "message": "reference 'C1' is also on row 3"},
+    ]
+
+
+def test_changed_details_are_found_in_every_chunk(pool, finance, small_chunks):
+    imports.import_actuals(finance, pool, "c.csv", _csv(_rows(8)))
+    changed = [line.replace("2026-04-01", "2026-04-02") for line in _rows(8)]
+    with pytest.raises(FieldError) as exc:
+        imports.import_actuals(finance, pool, "c.csv", _csv(changed + _rows(2, start=8)))
+    assert {e["row"] for e in exc.value.errors} == {2} and "different details" in exc.value.errors[0]["message"]
+    assert LedgerTransaction.objects.count() == 8  # the two new rows were not posted either
+
+
+def test_problems_beyond_the_listed_number_are_counted(pool, finance, monkeypatch, small_chunks):
+    monkeypatch.setattr(imports, "MAX_REPORTED", 3)
+    lines = [f"B{i},2026-05-01,NOPE,1.00" for i in range(7)]
+    with pytest.raises(FieldError) as exc:
+        imports.import_actuals(finance, pool, "c.csv", _csv(lines))
+    assert [e["row"] for e in exc.value.errors] == [2, 3, 4]
+    assert exc.value.message.startswith("7 problem(s) (the first 3 are listed); nothing was imported. Row 2, scheme")
+
+
+@pytest.mark.domain
+def test_the_imports_digest_is_the_ledgers():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from jointcare.pool import services
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        reason=st.text(min_size=1, max_size=40),
+        reference=st.text(max_size=20),
+        amount=st.integers(1, 10**13),
+        accounts=st.tuples(st.integers(1, 10**6), st.integers(1, 10**6)),
+        day=st.dates(dt.date(2026, 4, 1), dt.date(2027, 3, 31)),
+    )
+    def same(reason, reference, amount, accounts, day):
+        entry = services.Entry(
+            key="k", value_date=day, postings=[(accounts[0], amount), (accounts[1], -amount)], reason=reason,
+            kind="actual", reference=reference,
+        )
+        assert imports._digest(entry) == entry.digest
+
+    same()
+
+
+def test_plain_and_formatted_amounts_read_alike():
+    for text, pence in [("12", 1200), ("12.5", 1250), ("0012.05", 1205), ("£1,234.56", 123456), (" 7.1 ", 710)]:
+        assert imports._pence(text) == pence
+    for text in ("1.234", "", "1e3", "99999999999999"):
+        with pytest.raises(ValueError):
+            imports._pence(text)
+
+
+def test_a_locked_database_is_busy_not_a_server_error(pool, finance, monkeypatch):
+    from django.db import OperationalError
+
+    from jointcare.errors import Busy
+    from jointcare.pool import services
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "post_transactions_bulk", locked)
+    with pytest.raises(Busy) as exc:
+        imports.import_actuals(finance, pool, "a.csv", GOOD)
+    assert exc.value.status == 503 and "Try again" in exc.value.message
+    monkeypatch.setattr(services, "post_transactions_bulk", lambda *a, **k: (_ for _ in ()).throw(OperationalError("disk I/O error")))
+    with pytest.raises(OperationalError):
+        imports.import_actuals(finance, pool, "a.csv", GOOD)
+
+
+def _lock_the_database(monkeypatch):
+    from django.db import OperationalError
+
+    from jointcare.pool import services
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "post_transactions_bulk", locked)
+    monkeypatch.setattr(services, "post_transaction", locked)
+
+
+def test_a_busy_database_answers_503_with_retry_after_on_pages_and_api(client, pool, finance, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jointcare.accounts import services as account_services
+
+    _, token = account_services.create_token(None, finance, "test")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    _lock_the_database(monkeypatch)
+    r = client.post(f"/api/v1/pools/{pool.pk}/actuals", {"file": SimpleUploadedFile("a.csv", GOOD)}, **auth)
+    assert r.status_code == 503 and r["Retry-After"] == "30"
+    assert "busy" in r.json()["detail"] and "Try again" in r.json()["detail"]
+    accounts = {a.kind: a.pk for a in pool.accounts.filter(scheme__isnull=True, partner__isnull=True)}
+    body = {
+        "key": "k1",
+        "value_date": "2026-05-04",
+        "reason": "invoice",
+        "postings": [{"account_id": accounts["cash"], "amount_pence": 5}, {"account_id": accounts["cash"], "amount_pence": -5}],
+    }
+    r = client.post(f"/api/v1/pools/{pool.pk}/transactions", body, content_type="application/json", **auth)
+    assert r.status_code == 503 and r["Retry-After"] == "30" and "busy" in r.json()["detail"]
+
+    client.login(username="fiona", password="correct-horse-battery")
+    r = client.post(f"/pools/{pool.pk}/import", {"file": SimpleUploadedFile("a.csv", GOOD)})
+    assert r.status_code == 503 and r["Retry-After"] == "30" and b"Try again in 30 seconds" in r.content
+    assert not Posting.objects.exists()
+
+
+def test_a_busy_database_on_any_page_is_503(client, pool, finance, monkeypatch):
+    from django.db import OperationalError
+
+    from jointcare.pool import views
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(views.services, "close_period", locked)
+    client.login(username="fiona", password="correct-horse-battery")
+    r = client.post(f"/pools/{pool.pk}/periods/1/close")
+    assert r.status_code == 503 and r["Retry-After"] == "30" and b"The service is busy" in r.content
+
+
+def test_agreement_upload_refuses_bytes_that_are_not_utf8_naming_the_line(client, partners, finance):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jointcare.pool.models import Pool
+    from jointcare.pool.tests.conftest import AGREEMENT_YAML
+
+    client.login(username="fiona", password="correct-horse-battery")
+    broken = AGREEMENT_YAML.encode().replace(b"name: Better Care Fund", b"name: Better Care Fund \xe9t\xe9")
+    line = AGREEMENT_YAML.splitlines().index("  name: Better Care Fund") + 1
+    for content in (broken, b"\xef\xbb\xbf" + broken):  # with and without a byte-order mark
+        r = client.post("/pools/new", {"file": SimpleUploadedFile("a.yaml", content)})
+        assert r.status_code == 400
+        assert f"line {line}, column 26 has the byte 0xe9, which is not valid UTF-8".encode() in r.content
+        assert "\ufffd".encode() not in r.content
+    assert not Pool.objects.exists()
+    r = client.post("/pools/new", {"file": SimpleUploadedFile("a.yaml", AGREEMENT_YAML.encode())})
+    assert r.status_code == 302 and Pool.objects.count() == 1
+
+
+def test_home_lists_an_import_once_whatever_its_chunks(client, pool, finance, small_chunks):
+    imports.import_actuals(finance, pool, "many-chunks.csv", _csv(_rows(10)))
+    client.login(username="fiona", password="correct-horse-battery")
+    html = client.get("/").content.decode()
+    assert html.count("Imported 10 actuals") == 1 and "Posted 4 transactions" not in html

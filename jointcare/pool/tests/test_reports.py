@@ -124,3 +124,39 @@ def test_monitoring_refuses_a_reporting_month_outside_the_year(pool):
         with pytest.raises(FieldError) as refused:
             reports.monitoring(pool, through)
         assert refused.value.field == "through"
+
+
+def test_ledger_check_counts_postings_in_another_month_from_their_transaction(pool, finance):
+    from django.db import connection
+
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's trigger refuses these rows before the check could see them")
+    tx = pool.transactions.get()
+    other_month = pool.periods.get(number=2).pk
+    acct = tx.postings.first().account_id
+    with connection.cursor() as cur:
+        for amount in (7, -7):
+            cur.execute(
+                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (%s, %s, %s, %s)",
+                [tx.pk, acct, other_month, amount],
+            )
+    text = "\n".join(reports.ledger_check(pool))
+    assert "2 postings are in a different month from their transaction" in text
+    assert "postings sum to £0.00 (2 postings)" in text  # May's stored balance has none of them
+    assert "account of another pool" not in text and "does not exist" not in text
+
+
+def test_ledger_check_finds_a_transaction_posted_after_its_month_closed(pool, finance):
+    """On either database: the month's closing time is moved to before a transaction posted into it."""
+    import datetime as _dt
+
+    from jointcare.pool.models import Period
+
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    post(pool, finance, "b", "REAB", dt.date(2026, 5, 10), 100)
+    assert reports.ledger_check(pool) == []
+    april = pool.transactions.get(idempotency_key="a")
+    Period.objects.filter(pk=april.period_id).update(closed=True, closed_at=april.posted_at - _dt.timedelta(seconds=1))
+    for scope in (pool, None):
+        assert reports.ledger_check(scope) == ["1 transactions were posted into a month after it closed"]

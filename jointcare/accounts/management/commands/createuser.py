@@ -1,9 +1,11 @@
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from jointcare.accounts import services
 from jointcare.accounts.domain import Role
+from jointcare.care import services as care
 from jointcare.errors import ServiceError
 from jointcare.organisations import services as organisations
 
@@ -15,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", action="append", default=[], choices=[r.value for r in Role])
         parser.add_argument("--organisation", help="ODS or GSS code of the user's organisation")
+        parser.add_argument(
+            "--team", action="append", default=[], help="Name of a care team to add the user to (repeatable)"
+        )
         parser.add_argument(
             "--password", help="Password (prompted for when not given): at least 12 characters, not a common one"
         )
@@ -30,13 +35,26 @@ class Command(BaseCommand):
                 organisation = organisations.by_code(code)
             except ServiceError:
                 raise CommandError(f"--organisation: no organisation with code '{code}'") from None
+        teams = []
+        for name in opts["team"]:
+            try:
+                teams.append(care.team_by_name(name))
+            except ServiceError:
+                raise CommandError(f"--team: no team called '{name}'") from None
         password = opts["password"] or getpass.getpass("Password: ")
         try:
-            user = services.create_user(
-                None, username=opts["username"], password=password, roles=opts["role"], organisation=organisation,
-                first_name=opts["first_name"], last_name=opts["last_name"], email=opts["email"],
-                is_superuser=Role.ADMINISTRATOR.value in opts["role"],
-            )
+            with transaction.atomic():
+                user = self._create(opts, organisation, password)
+                for team in teams:
+                    care.add_member(None, team, user)
         except ServiceError as exc:
             raise CommandError(f"{exc.field or 'input'}: {exc.message}") from exc
-        self.stdout.write(f"Created {user.username} with roles: {', '.join(sorted(user.roles)) or 'none'}")
+        joined = f"; member of {', '.join(t.name for t in teams)}" if teams else ""
+        self.stdout.write(f"Created {user.username} with roles: {', '.join(sorted(user.roles)) or 'none'}{joined}")
+
+    def _create(self, opts, organisation, password):
+        return services.create_user(
+            None, username=opts["username"], password=password, roles=opts["role"], organisation=organisation,
+            first_name=opts["first_name"], last_name=opts["last_name"], email=opts["email"],
+            is_superuser=Role.ADMINISTRATOR.value in opts["role"],
+        )

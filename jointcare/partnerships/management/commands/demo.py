@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from jointcare.care.demo import build_care_demo
+from jointcare.organisations import services as organisations
 from jointcare.organisations.models import Organisation
 from jointcare.partnerships import demo
 
@@ -50,8 +52,17 @@ class Command(BaseCommand):
             built = demo.build()
         except demo.DemoError as exc:
             raise CommandError(str(exc)) from None
+        from jointcare.packages.demo import build_demo_packages
+
+        build_demo_packages(built.agreement, built.users)
         agreement = built.agreement
         self.stdout.write(self.style.SUCCESS(f"Built the demo partnership: {agreement.name} (/partnerships/{agreement.pk}/)"))
+        from jointcare.people import demo as people_demo
+
+        added = people_demo.build(built.users)
+        self.stdout.write(f"Added {added:,} synthetic people registered with Trafford's GP practices (/people/)")
+        teams = build_care_demo(built.users, organisations.by_code(demo.COUNCIL_CODE))
+        self.stdout.write(self.style.SUCCESS(f"Built the demo care teams: {', '.join(teams)} (/care/teams/)"))
         self._print_sign_in(built)
 
     def _print_sign_in(self, built: demo.Demo) -> None:

@@ -115,7 +115,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path} does not exist")
         pool = find_pool(opts.get("pool"))
         actor = command_actor(opts.get("user"), "pool.post", pool, required=not opts["dry_run"])
-        result = imports.import_actuals(actor, pool, path.name, path.read_bytes(), dry_run=opts["dry_run"])
+        with path.open("rb") as f:  # read as a stream: the file is never held in memory whole
+            result = imports.import_actuals(actor, pool, path.name, f, dry_run=opts["dry_run"])
         self.stdout.write(("Dry run: " if opts["dry_run"] else "") + imports.describe(result))
 
     def do_report(self, opts):
