@@ -127,14 +127,14 @@ def test_panels_other_apps_register_are_shown(client, people_world, person, tmp_
         seen.append((p.pk, user.username))
         return {"items": ["Hospital discharge referral"]}
 
-    panels.register_panel(panels.Panel("referrals", "Referrals", "people/_panel_list.jinja", context, order=10))
+    panels.register_panel(panels.Panel("test-referrals", "Referrals", "people/_panel_list.jinja", context, order=10))
     try:
         client.force_login(people_world.social_worker)
         page = client.get(f"/people/{person.pk}/")
     finally:
-        panels.unregister_panel("referrals")
+        panels.unregister_panel("test-referrals")
     assert seen == [(person.pk, "sw")]
-    assert "Hospital discharge referral" in page.content.decode() and 'id="panel-referrals"' in page.content.decode()
+    assert "Hospital discharge referral" in page.content.decode() and 'id="panel-test-referrals"' in page.content.decode()
 
 
 def test_access_history_void_and_merge_pages(client, people_world, person):
