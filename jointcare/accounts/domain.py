@@ -128,7 +128,6 @@ POLICY_LINES: tuple[tuple[str, Relationship, frozenset[Role]], ...] = (
     # never the values of identifying fields.
     ("cld.view",              ANY,          frozenset({Role.ANALYST, C})),
     ("cld.import",            ANY,          frozenset({Role.ANALYST})),
-    ("cld.export",            ANY,          frozenset({Role.ANALYST})),
     ("users.manage",          ANY,          frozenset({A})),
     ("tokens.manage",         ANY,          frozenset({A})),
     # Person records: care staff find anyone by search (name, date of birth, NHS number) and add people; they

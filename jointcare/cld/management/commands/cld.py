@@ -88,7 +88,7 @@ class Command(BaseCommand):
         path = Path(opts["file"])
         if not path.parent.is_dir():
             raise CommandError(f"No such directory: {path.parent}")
-        actor = command_actor(opts.get("user"), "cld.export", required=False)
+        actor = command_actor(opts.get("user"), "cld.import", required=False)  # analysts, who load and check returns
         try:
             result = services.export_cld(actor, opts["council"], period_end, path)
         except ServiceError as exc:
