@@ -12,6 +12,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -396,3 +397,46 @@ def import_upload(actor, upload, kind: str, *, dry_run: bool = False) -> Outcome
             for chunk in upload.chunks():
                 out.write(chunk)
         return IMPORTERS[kind](actor, path, name, dry_run=dry_run)
+
+
+# --- export ---------------------------------------------------------------------------------------------------
+
+
+def rolling_year(period_end: date) -> date:
+    """The first day of the 12 months ending on `period_end` (2026-03-31 -> 2025-04-01)."""
+    try:
+        year_before = period_end.replace(year=period_end.year - 1)
+    except ValueError:  # 29 February: a year before is the 28th
+        year_before = period_end.replace(year=period_end.year - 1, day=28)
+    return year_before + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    council: str
+    period_start: date
+    period_end: date
+    rows: int
+    outcome: Outcome
+
+
+def export_cld(actor, council: str, period_end: date, path: Path) -> ExportResult:
+    """Write `council`'s rolling 12-month CLD submission from jointcare's own records to `path` (CSV) and check
+    it as an import would; one audit entry (the export reads every reported person's record)."""
+    from jointcare.cld import export, from_records
+
+    council = (council or "").strip().upper()
+    if not domain.is_council_code(council):
+        raise FieldError("Enter the GSS code of a council with social services (E06, E08, E09 or E10, then 6 "
+                         "digits), for example E08000009", field="council")
+    start = rolling_year(period_end)
+    rows, outcome = export.write_submission(
+        from_records.events(council), Path(path), la_code=council, period_start=start, period_end=period_end
+    )
+    record(
+        actor, "cld.export", object_type="cld.export", object_id=council,
+        after={"council": council, "period_start": start.isoformat(), "period_end": period_end.isoformat(),
+               "rows": rows, "problems": outcome.error_count},
+        summary=f"Exported {council}'s CLD submission for {start:%Y-%m-%d} to {period_end:%Y-%m-%d} ({rows:,} rows)",
+    )
+    return ExportResult(council, start, period_end, rows, outcome)

@@ -1,9 +1,11 @@
 """`jointcare cld ...`: import Client Level Data or hospital activity (all or nothing), list submissions."""
 
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from jointcare import exports
 from jointcare.accounts.access import command_actor
 from jointcare.cld import services
 from jointcare.cld.models import HospitalImport, Submission
@@ -46,6 +48,12 @@ class Command(BaseCommand):
         hosp.add_argument("--dry-run", action="store_true")
         hosp.add_argument("--user", help="the user this is done as (their roles are checked)")
         sub.add_parser("list", help="List submissions and hospital activity files")
+        exp = sub.add_parser("export", help="Write a council's rolling 12-month CLD submission from jointcare's records")
+        exp.add_argument("--council", required=True, help="GSS code of the responsible council, e.g. E08000009")
+        exp.add_argument("--period-end", required=True, help="last day of the 12 months, YYYY-MM-DD")
+        exp.add_argument("--report", help="also write the data-quality report (row, field, reason) to this CSV")
+        exp.add_argument("--user", help="the user this is done as (their roles are checked)")
+        exp.add_argument("file")
 
     def handle(self, *args, **opts):
         action = opts["action"]
@@ -56,6 +64,8 @@ class Command(BaseCommand):
             for h in HospitalImport.objects.all():
                 self.stdout.write(f"hospital {h.pk}\t{h.status}\t{h.row_count}\t{h.error_count}\t{h.file_name}")
             return
+        if action == "export":
+            return self.export(opts)
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
@@ -69,3 +79,33 @@ class Command(BaseCommand):
         if not outcome.ok:
             raise CommandError(text)
         self.stdout.write(("Dry run: nothing loaded.\n" if opts["dry_run"] else "") + text)
+
+    def export(self, opts):
+        try:
+            period_end = date.fromisoformat(opts["period_end"])
+        except ValueError:
+            raise CommandError("--period-end must be a date, YYYY-MM-DD, e.g. 2026-03-31") from None
+        path = Path(opts["file"])
+        if not path.parent.is_dir():
+            raise CommandError(f"No such directory: {path.parent}")
+        actor = command_actor(opts.get("user"), "cld.import", required=False)  # analysts, who load and check returns
+        try:
+            result = services.export_cld(actor, opts["council"], period_end, path)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+        outcome = result.outcome
+        problems = outcome.report()
+        self.stdout.write(
+            f"{path}: {result.council} {result.period_start:%Y-%m-%d} to {result.period_end:%Y-%m-%d}, "
+            f"{result.rows:,} rows; "
+            + (f"{outcome.error_count:,} data-quality problems." if problems else "no data-quality problems.")
+        )
+        if problems:
+            self.stdout.write("row\tfield\treason")
+            for r in problems[:50]:
+                self.stdout.write(f"{r['row'] if r['row'] is not None else '-'}\t{r['field']}\t{r['reason']}")
+            if len(problems) > 50:
+                self.stdout.write(f"... and {len(problems) - 50:,} more" + ("" if opts.get("report") else " (see --report)"))
+        if opts.get("report"):
+            with Path(opts["report"]).open("w", encoding="utf-8", newline="") as out:
+                exports.write_csv(out, ["row", "field", "reason"], ([r["row"], r["field"], r["reason"]] for r in problems))
