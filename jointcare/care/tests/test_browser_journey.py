@@ -46,7 +46,9 @@ class Journey:
         self.page.set_viewport_size({"width": 375, "height": 812})
         assert axe_violations(self.page) == []
         width = self.page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= 375, f"{name} scrolls sideways at phone width ({width} px)"
+        wide = self.page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376)
+            .map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + (e.textContent || '').slice(0, 60))""")
+        assert width <= 375, f"{name} scrolls sideways at phone width ({width} px): {wide[:8]}"
         self.page.screenshot(path=self.artefacts / f"journey-phone-{name}.png", full_page=True)
         self.page.set_viewport_size({"width": 1280, "height": 900})
 
