@@ -337,7 +337,7 @@ def review_complete(request, pk):
             add_service_error(form, exc)
         else:
             messages.success(request, "Review completed.")
-            return redirect("care:my-caseload")
+            return redirect(_person_url(review.person) or "care:my-caseload")
     return _page(request, "item_form.jinja", {"title": "Complete the review", "heading": "Complete the review",
                                               "person": review.person, "button_text": "Complete review", "review": review}, form)
 

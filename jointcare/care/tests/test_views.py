@@ -116,6 +116,10 @@ def test_tasks_reviews_and_caseloads(client, care, referral):
                                                       "reason": "planned", "reviewer_is_me": "yes"})
     mine = client.get("/care/caseload").content.decode()
     assert "Order a key safe" in mine and "Overdue" in mine and f"Referral {referral.pk}" in mine
+    review = referral.person.care_reviews.get()
+    done = client.post(f"/care/reviews/{review.pk}/complete", {"outcome": "continuation",
+                                                               "outcomes_achieved": "yes"})
+    assert done.status_code == 302 and done.url == f"/people/{person}/"  # back to the person, whose page shows it
     team = client.get(f"/care/teams/{care.reablement.pk}/caseload").content.decode()
     assert "Order a key safe" in team
     client.force_login(care.users["outsider"])

@@ -119,3 +119,11 @@ def test_the_person_page_shows_the_plan_and_reablement_panels(client, coordinato
     assert r.status_code == 200
     assert 'id="panel-care-plan"' in text and "Lunch club" in text
     assert 'id="panel-reablement"' in text and "91 days after discharge" in text
+
+
+def test_a_confirmation_is_shown_once(client, coordinator, person):
+    """The layout's success banner says it; the page does not repeat it."""
+    client.force_login(coordinator)
+    r = client.post(reverse("packages:reablement-start", args=[person.pk]),
+                    {**_date("starts_on", dt.date(2026, 5, 1)), **_date("discharged_on", dt.date(2026, 4, 30))}, follow=True)
+    assert r.status_code == 200 and r.content.decode().count("Reablement episode started.") == 1
