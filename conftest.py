@@ -56,6 +56,18 @@ def _data_dir(settings, tmp_path):
     settings.JOINTCARE_DATA_DIR = tmp_path / "data"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """PostgreSQL test databases do not wait for the disk at each commit: a crash loses only test data, and every
+    guarantee under test (locks, constraints, triggers, isolation) holds the same."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "postgresql" in database["ENGINE"]:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c synchronous_commit=off").strip()
+
+
 @pytest.fixture
 def user_factory(db):
     """Create users through the real service: user_factory('ann', roles=['commissioner'])."""

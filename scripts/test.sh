@@ -14,9 +14,9 @@ echo "== lint (ruff)"
 
 echo "== domain and integration tests on SQLite (with the hostile-input suite, each case under a 1 GiB limit)"
 echo "== integration tests on PostgreSQL ($PG_URL) (with Schemathesis against a live server)"
-env -u DATABASE_URL "$BIN/pytest" -q -m "not browser" >"$LOGS/sqlite" 2>&1 &
+env -u DATABASE_URL "$BIN/pytest" -q --durations=15 -m "not browser" >"$LOGS/sqlite" 2>&1 &
 sqlite_pid=$!
-DATABASE_URL="$PG_URL" "$BIN/pytest" -q -m "not browser and not domain" >"$LOGS/postgres" 2>&1 &
+DATABASE_URL="$PG_URL" "$BIN/pytest" -q --durations=15 -m "not browser and not domain" >"$LOGS/postgres" 2>&1 &
 postgres_pid=$!
 
 status=0
@@ -30,4 +30,4 @@ if [ "$status" -ne 0 ]; then
 fi
 
 echo "== browser journeys in headless Chromium"
-env -u DATABASE_URL "$BIN/pytest" -q -m browser
+env -u DATABASE_URL "$BIN/pytest" -q --durations=10 -m browser
