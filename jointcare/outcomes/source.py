@@ -61,8 +61,10 @@ def from_records(period: domain.Period, councils: list[str] | None = None) -> It
                     if result.rows == 0:
                         continue
                     loaded = services.import_cld(None, path, path.name)
-                    ids += Submission.objects.filter(status=Status.LOADED, file_sha256=loaded.sha256).values_list(
-                        "pk", flat=True)
+                    # this load's submissions (the same file may have been imported before, as a kept submission)
+                    same = Submission.objects.filter(status=Status.LOADED, file_sha256=loaded.sha256)
+                    batch = same.order_by("-pk").values_list("batch", flat=True)[:1]
+                    ids += same.filter(batch__in=list(batch)).values_list("pk", flat=True)
                 store.create_views(con, period_start=period.start, period_end=period.end, materialize=True,
                                    submissions=ids)
                 transaction.set_rollback(True)
