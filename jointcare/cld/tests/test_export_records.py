@@ -284,7 +284,7 @@ def _measured_records() -> None:
             outcome="NFA: Support ended as planned" if lasting is None else "Progress to support planning or services")
         if lasting:
             PlanService.objects.create(
-                plan=plan, name=lasting, service_type=f"Long term support: {lasting}", component=lasting,
+                plan=plan, name=lasting, service_type=f"Long term support: {lasting}", component=f"Long term {lasting.lower()}",
                 starts_on=dt.date(2026, 6, 15), **common)
 
 

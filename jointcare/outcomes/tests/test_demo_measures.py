@@ -40,4 +40,7 @@ def test_the_demo_computes_its_measures_from_its_people(reference, client):  # n
         direct = compute.compute_pack(con, period)
     numerators = {r["code"]: r["numerator"] for r in printed["measures"]}
     assert numerators == {m.code: direct.figure(m, domain.ALL).numerator for m in domain.MEASURES}
-    assert sum(1 for n in numerators.values() if n) >= 2, numerators
+    # the demo's people are counted: Bernard's nursing home admission at 95 (2C), Ada's ended reablement (2A)
+    assert numerators["2C"] >= 1, numerators
+    assert next(r for r in printed["measures"] if r["code"] == "2A")["denominator"] >= 1
+    assert all(r["area"] == domain.ALL for r in printed["measures"])
