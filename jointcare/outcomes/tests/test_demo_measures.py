@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from jointcare.accounts.models import User
 from jointcare.audit.models import AuditEntry
 from jointcare.cld.models import Population, Submission
 from jointcare.outcomes import compute, domain, source
@@ -44,3 +45,8 @@ def test_the_demo_computes_its_measures_from_its_people(reference, client):  # n
     assert numerators["2C"] >= 1, numerators
     assert next(r for r in printed["measures"] if r["code"] == "2A")["denominator"] >= 1
     assert all(r["area"] == domain.ALL for r in printed["measures"])
+
+    # the page says the population is the demo's, not an ONS estimate
+    client.force_login(User.objects.get(username="analyst"))
+    page = client.get("/outcomes/measures/2C", {"period": label}).content.decode()
+    assert "41,000 aged 65 and above (demo figure, not an ONS estimate)" in page
