@@ -75,6 +75,7 @@ class Population(models.Model):
     age_band = models.CharField(max_length=20)
     population = models.PositiveIntegerField()
     loaded_at = models.DateTimeField()
+    demo = models.BooleanField(default=False, help_text="a demo figure (not an ONS estimate), loaded by `jointcare demo`")
 
     class Meta:
         ordering = ["area_code", "age_band"]

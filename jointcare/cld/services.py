@@ -301,10 +301,11 @@ class PopulationResult:
 POPULATION_HEADER = ("area_code", "age_band", "population")
 
 
-def import_population(actor, text: str) -> PopulationResult:
+def import_population(actor, text: str, *, demo: bool = False) -> PopulationResult:
     """Load populations from CSV text. `area_code,age_band,population` (age bands `18 to 64`, `65 and above`)
     sets the denominators of the per-100,000 measures; `lsoa_code,population` is passed to the places loader,
-    which weights coterminosity. All or nothing; errors name the row and field."""
+    which weights coterminosity. All or nothing; errors name the row and field. `demo`: the figures are the demo's
+(labelled so wherever they are used), not ONS estimates."""
     first = next(csv.reader(io.StringIO(text[:4096])), [])
     keys = [c.strip().lower() for c in first]
     if keys[:1] == ["lsoa_code"] or (first and first[0].strip().upper().startswith("E01")):
@@ -353,27 +354,27 @@ def import_population(actor, text: str) -> PopulationResult:
         raise FieldError(f"Row {first_error['row']}, {first_error['field']}: {first_error['message']}", errors=errors[:1000])
     if not values:
         raise FieldError("The file has no rows", field="file")
-    return _save_populations(actor, values)
+    return _save_populations(actor, values, demo)
 
 
 @transaction.atomic
-def _save_populations(actor, values: dict) -> PopulationResult:
+def _save_populations(actor, values: dict, demo: bool = False) -> PopulationResult:
     now = timezone.now()
     before = {(p.area_code, p.age_band): p for p in Population.objects.select_for_update()}
     changed, created, updated = [], [], []
     for (code, band), people in values.items():
         old = before.get((code, band))
         if old is None:
-            created.append(Population(area_code=code, age_band=band, population=people, loaded_at=now))
-        elif old.population != people:
+            created.append(Population(area_code=code, age_band=band, population=people, loaded_at=now, demo=demo))
+        elif old.population != people or old.demo != demo:
             changed.append({"area_code": code, "age_band": band, "before": old.population, "after": people})
-            old.population, old.loaded_at = people, now
+            old.population, old.loaded_at, old.demo = people, now, demo
             updated.append(old)
     Population.objects.bulk_create(created, batch_size=1000)
-    Population.objects.bulk_update(updated, ["population", "loaded_at"], batch_size=1000)
+    Population.objects.bulk_update(updated, ["population", "loaded_at", "demo"], batch_size=1000)
     record(actor, "cld.population", object_type="cld.population", object_id="populations",
-           after={"rows": len(values), "new": len(created), "changed": changed[:200]},
-           summary=f"Loaded populations for {len(values)} area and age bands ({len(created)} new, {len(updated)} changed)")
+           after={"rows": len(values), "new": len(created), "changed": changed[:200], "demo": demo},
+           summary=f"Loaded {'demo ' if demo else ''}populations for {len(values)} area and age bands ({len(created)} new, {len(updated)} changed)")
     return PopulationResult(rows=len(values), changed=len(created) + len(updated), kind="age bands")
 
 

@@ -22,6 +22,8 @@ views add `Submission_ID` and `Row_Number` (the row of that file; the header is 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import uuid
 from datetime import date, datetime
@@ -59,8 +61,23 @@ CLEANED_ALIASES = (
 )
 
 
+_DATA_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar("jointcare_cld_data_dir", default=None)
+
+
 def data_dir() -> Path:
     return Path(settings.JOINTCARE_DATA_DIR)
+
+
+@contextlib.contextmanager
+def using_data_dir(path: Path):
+    """Within the block, CLD events files are written to and read from `path` instead of JOINTCARE_DATA_DIR (for
+    a load that is not kept: the measures from jointcare's own records, `jointcare.outcomes.source`). Hospital
+    activity files are still read from JOINTCARE_DATA_DIR."""
+    token = _DATA_DIR.set(Path(path))
+    try:
+        yield Path(path)
+    finally:
+        _DATA_DIR.reset(token)
 
 
 def new_file(kind: str) -> str:
@@ -73,6 +90,9 @@ def new_file(kind: str) -> str:
 
 
 def absolute(relative: str) -> Path:
+    override = _DATA_DIR.get()
+    if override is not None and relative.startswith("cld/"):
+        return override / relative
     return data_dir() / relative
 
 
@@ -142,6 +162,7 @@ def create_views(
     period_end: date | None = None,
     as_of: datetime | None = None,
     materialize: bool = False,
+    submissions=None,
 ) -> None:
     """Register the CLD views (see the module's docstring) on the DuckDB connection `con`.
 
@@ -150,12 +171,15 @@ def create_views(
     received winning. Without a period, each council's submission with the latest reporting period end (the latest
     received among them) is selected. `as_of`: only submissions received by then count (for reproducible
     figures). `materialize`: compute `cld_events` and `cld_events_joined` once into temporary tables.
+    `submissions`: only these submissions' ids count (default: every loaded submission).
     """
     from jointcare.cld.models import HospitalImport, Population, Status, Submission
 
     subs = Submission.objects.filter(status=Status.LOADED)
     if as_of is not None:
         subs = subs.filter(received_at__lte=as_of)
+    if submissions is not None:
+        subs = subs.filter(pk__in=list(submissions))
     rows = list(
         subs.values_list(
             "pk", "la_code", "reporting_period_start", "reporting_period_end", "received_at", "file_name",

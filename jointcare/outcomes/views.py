@@ -106,8 +106,12 @@ def measure(request, code: str):
         previous = compute.compute(period.previous())
         if area == domain.ALL or area in previous.councils:
             baseline = previous.figure(m, area).value
+    from jointcare.cld.models import Population
+
+    demo_population = Population.objects.filter(demo=True, age_band=m.group).filter(
+        **({} if area == domain.ALL else {"area_code": area})).exists()
     return render(request, "outcomes/measure.jinja", {
-        "title": f"{m.code}: {m.name}", "m": m, "row": row, "period": period, "area": area,
+        "title": f"{m.code}: {m.name}", "m": m, "row": row, "demo_population": demo_population, "period": period, "area": area,
         "by_council": by_council, "people": people, "follow_up": row.follow_up,
         "trajectory": domain.trajectory(baseline, row.target) if row.target is not None else [],
         "baseline": baseline,

@@ -223,6 +223,7 @@ def test_round_trip_from_the_demo(reference, tmp_path):  # noqa: F811
 
     Area.objects.create(code=GSS, name="Trafford", level=Level.COUNCIL)
     call_command("demo", stdout=StringIO())
+    Submission.objects.all().delete()  # the demo's own import: the round trip starts from an empty database
     end = timezone.localdate()
     path = tmp_path / "demo.csv"
     result = services.export_cld(None, GSS, end, path)
@@ -254,3 +255,62 @@ def test_the_command_writes_the_file_and_the_report(records, tmp_path, capsys):
 def test_the_command_refuses_bad_arguments(db, tmp_path, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("cld", "export", *args, str(tmp_path / "x.csv"))
+
+
+def _measured_records() -> None:
+    """Events the measures count, in 2026-27: a request into reablement that ends as planned (ASCOF 2A, SALT
+    STS001), reablement followed by long-term residential care at 82 (2A's denominator, 2C) and nursing care at
+    54 (2B)."""
+    from jointcare.organisations.models import Organisation as Org
+
+    council = Org.objects.filter(gss_code=GSS).first() or Org.objects.create(
+        name="Trafford Council", sector="council", kind="council", gss_code=GSS)
+    provider = Org.objects.create(name="Sale Care Home", sector="independent", kind="provider")
+    team = Team.objects.create(name="Measured Reablement Team", organisation=council)
+    common = dict(provider=provider, units_per_week=Decimal("7"), unit_cost_pence=10000,
+                  delivery_mechanism="CASSR Commissioned support")
+    for given, born, lasting in (("Eve", dt.date(1944, 2, 1), "Residential care"),
+                                 ("Fay", dt.date(1972, 6, 1), "Nursing care"),
+                                 ("Gil", dt.date(1940, 9, 9), None)):
+        person = make_person(given, date_of_birth=born)
+        Referral.objects.create(person=person, team=team, route="hospital_discharge", received_at=moment("2026-05-01"),
+                                closed_at=moment("2026-05-03"), status="declined", outcome="progress_reablement")
+        plan = CarePlan.objects.create(person=person)
+        reablement = PlanService.objects.create(
+            plan=plan, name="Reablement", service_type="Short term support: ST-Max", component="Reablement",
+            starts_on=dt.date(2026, 5, 4), ends_on=dt.date(2026, 6, 14), **common)
+        ReablementEpisode.objects.create(
+            person=person, service=reablement, discharged_on=dt.date(2026, 5, 3), starts_on=dt.date(2026, 5, 4),
+            ends_on=dt.date(2026, 6, 14),
+            outcome="NFA: Support ended as planned" if lasting is None else "Progress to support planning or services")
+        if lasting:
+            PlanService.objects.create(
+                plan=plan, name=lasting, service_type=f"Long term support: {lasting}", component=f"Long term {lasting.lower()}",
+                starts_on=dt.date(2026, 6, 15), **common)
+
+
+def test_round_trip_the_same_measures(reference, tmp_path):  # noqa: F811
+    """jointcare's demo and its own records -> CLD export -> import into an empty database -> the same measure
+    values as the measures computed straight from the records."""
+    from jointcare.outcomes import compute
+    from jointcare.outcomes import domain as outcomes
+    from jointcare.outcomes import source
+    from jointcare.places.models import Area, Level
+
+    Area.objects.create(code=GSS, name="Trafford", level=Level.COUNCIL)
+    call_command("demo", stdout=StringIO())
+    _measured_records()
+    Submission.objects.all().delete()  # the demo's own import: the round trip starts from an empty database
+    period = outcomes.parse_period("2026-27")
+    with source.from_records(period) as con:
+        direct = compute.compute_pack(con, period)
+    assert Submission.objects.count() == 0  # nothing of the load from the records is kept
+    for council in source.record_councils():
+        path = tmp_path / f"{council}.csv"
+        assert services.export_cld(None, council, period.end, path).outcome.ok
+        assert services.import_cld(None, path, path.name).ok
+    imported = compute.compute(period)
+    assert direct.councils == imported.councils and GSS in direct.councils
+    assert direct.figures == imported.figures
+    counted = {code for (code, la), f in direct.figures.items() if la == GSS and f.numerator}
+    assert {"2A", "2B", "2C", "STS001"} <= counted, counted

@@ -1,4 +1,5 @@
 -- ASCOF 2B (18 to 64) and 2C (65 and over): new long-term admissions to residential and nursing care in the year.
+-- Components are matched whatever their case ("Long term nursing care", as jointcare records it, counts).
 build AS (
   SELECT v.la_code, v.person_id, v.start_date, v.end_date, v.event_outcome,
          FLOOR(DATE_DIFF('day', p.birth_date, v.start_date) / 365.25) AS age
@@ -9,8 +10,8 @@ build AS (
     AND p.birth_date IS NOT NULL
     AND (p.death_date IS NULL OR p.death_date >= DATE '{start}')
     AND (v.service_component IS NULL
-         OR ((v.service_component LIKE '%Residential%' OR v.service_component LIKE '%Nursing%')
-             AND v.service_component NOT LIKE '%Short%'))
+         OR ((LOWER(v.service_component) LIKE '%residential%' OR LOWER(v.service_component) LIKE '%nursing%')
+             AND LOWER(v.service_component) NOT LIKE '%short%'))
 ),
 admissions AS (
   SELECT DISTINCT la_code, person_id, start_date, age

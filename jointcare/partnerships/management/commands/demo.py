@@ -63,6 +63,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Added {added:,} synthetic people registered with Trafford's GP practices (/people/)")
         teams = build_care_demo(built.users, organisations.by_code(demo.COUNCIL_CODE))
         self.stdout.write(self.style.SUCCESS(f"Built the demo care teams: {', '.join(teams)} (/care/teams/)"))
+        from jointcare.outcomes.demo import build_demo_measures
+
+        period = build_demo_measures(built.users.get("analyst"), demo.COUNCIL_CODE)
+        self.stdout.write(f"Imported Trafford's Client Level Data from the demo's records: measures for {period.label} (/outcomes/)")
         self._print_sign_in(built)
 
     def _print_sign_in(self, built: demo.Demo) -> None:
