@@ -25,6 +25,7 @@ SECTIONS: dict[str, tuple[str, str, str | None, str | None]] = {
     "care": ("Caseload", "care:my-caseload", "person", "people:detail"),
     "packages": ("People", "people:search", "person", "people:detail"),
     "cld": ("Client Level Data", "cld:submissions", None, None),
+    "outcomes": ("Outcomes", "outcomes:measures", None, None),
 }
 # Pages that sit under another page of the same object: (parent's text, parent's page)
 UNDER: dict[str, tuple[str, str]] = {"pool:transaction": ("Ledger", "pool:ledger")}

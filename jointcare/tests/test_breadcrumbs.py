@@ -45,6 +45,7 @@ def _urls(world):
             "packages": {k: [999_999] for k in ("person_id", "plan_id", "service_id", "episode_id", "follow_up_id")},
             "care": {"pk": [999_999], "person_id": [999_999], "practice_pk": [999_999], "section": ["needs"]},
             "cld": {"pk": [999_999]},
+            "outcomes": {"fmt": ["csv"], "code": ["2A"]},
         }
     )
 

@@ -31,7 +31,7 @@ def test_care_roles_see_no_pools_or_audit_in_the_header_and_a_page_saying_what_t
     html = response.content.decode()
     assert response.status_code == 200
     assert "/pools/" not in nav_links(html) and "/audit/" not in nav_links(html)
-    assert nav_links(html) == ["/organisations/", "/coterminosity/", "/partnerships/"]
+    assert nav_links(html) == ["/people/", "/care/caseload", "/organisations/", "/coterminosity/", "/partnerships/"]
     assert "What you can use here" in html
     # every page the header offers opens
     client = signed_in(world.user(role, "host"))

@@ -24,7 +24,7 @@ def test_the_demo_people_are_synthetic_trafford_residents_known_to_the_demo_user
 
     call_command("demo", verbosity=0, stdout=__import__("io").StringIO())
     people = list(Person.objects.select_related("gp_practice"))
-    assert len(people) == demo.COUNT
+    assert len(people) >= demo.COUNT  # the care plans' demo adds its own few people
     assert all(domain.is_synthetic_nhs_number(p.nhs_number) and domain.standardise_nhs_number(p.nhs_number) for p in people[:500])
     assert len({p.nhs_number for p in people}) == len(people)
     assert {p.gp_practice.ods_code for p in people} == {"P91004", "P91003"}
