@@ -41,3 +41,25 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def import_file(command, file: str, load):
+    """Run `load(name, stream)` on the file named on a command line, writing each refused row (row, field,
+    reason) to stderr and failing the command with the refusal's message; returns what `load` returned."""
+    from pathlib import Path
+
+    from django.core.management.base import CommandError
+
+    from jointcare.errors import ServiceError
+
+    path = Path(file)
+    if not path.is_file():
+        raise CommandError(f"no file at {path}")
+    try:
+        with path.open("rb") as stream:
+            return load(path.name, stream)
+    except ServiceError as exc:
+        for e in exc.errors:
+            where = f"row {e['row']}" if e.get("row") else "file"
+            command.stderr.write(f"{where}, {e.get('field') or '-'}: {e['message']}")
+        raise CommandError(exc.message) from None

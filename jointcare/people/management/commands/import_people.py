@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from jointcare.accounts.access import command_actor
-from jointcare.errors import ServiceError
+from jointcare.cli import import_file
 from jointcare.people import imports
 
 
@@ -22,18 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         actor = command_actor(options["user"], "person.create", required=not options["dry_run"])
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"no file at {path}")
-        try:
-            with path.open("rb") as stream:
-                result = imports.import_people(actor, path.name, stream, dry_run=options["dry_run"])
-        except ServiceError as exc:
-            for e in exc.errors:
-                where = f"row {e['row']}" if e.get("row") else "file"
-                self.stderr.write(f"{where}, {e.get('field') or '-'}: {e['message']}")
-            raise CommandError(exc.message) from None
+        result = import_file(
+            self, options["file"], lambda name, stream: imports.import_people(actor, name, stream, dry_run=options["dry_run"])
+        )
         if result.dry_run:
             self.stdout.write(f"{result.rows} rows checked: all can be imported (dry run, nothing imported)")
         else:
-            self.stdout.write(f"Imported {result.created} people from {path.name}")
+            self.stdout.write(f"Imported {result.created} people from {Path(options['file']).name}")
