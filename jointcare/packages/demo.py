@@ -37,21 +37,20 @@ def _provider(name_start: str):
     return Organisation.objects.filter(name__startswith=name_start).order_by("id").first()
 
 
-def _person(actor, row, coordinator):
-    """The demo resident (made once), with the demo care coordinator on their care team."""
-    from jointcare.audit.services import record
-    from jointcare.people.models import CareTeamMember, Person
+def _person(actor, row, coordinator, practice):
+    """The demo resident (made once, through the people services), with the demo care coordinator on their care team."""
+    from jointcare.people import services as people
+    from jointcare.people.models import Person
 
     nhs, given, family, born, postcode = row
     existing = Person.objects.filter(nhs_number=nhs, voided_at__isnull=True).first()
     if existing is not None:
         return existing
-    person = Person.objects.create(nhs_number=nhs, given_name=given, family_name=family, date_of_birth=born,
-                                   responsible_council=COUNCIL, postcode=postcode)
-    CareTeamMember.objects.create(person=person, user=coordinator, name=coordinator.get_full_name() or coordinator.username,
-                                  role="social_worker", organisation=coordinator.organisation, is_coordinator=True,
-                                  started_on=dt.date(2024, 4, 1))
-    record(actor, "person.create", person, summary="Demo resident with a care plan")
+    person = people.create_person(actor, nhs_number=nhs, given_name=given, family_name=family, date_of_birth=born,
+                                  responsible_council=COUNCIL, postcode=postcode, gp_practice=practice,
+                                  consent_to_share=True)
+    people.add_care_team_member(actor, person, user=coordinator, role="social_worker", is_coordinator=True,
+                                started_on=dt.date(2024, 4, 1))
     return person
 
 
@@ -69,7 +68,11 @@ def build_demo_packages(agreement, users: dict, today: dt.date | None = None) ->
     care_home = _provider("Stamford Brook") or pool.host
     neighbours = _provider("Partington") or pool.host
     trust = _provider("Trafford Vale") or pool.host
-    ada, bernard = (_person(coordinator, row, coordinator) for row in PEOPLE)
+    from jointcare.people.demo import practices
+
+    gps = practices()
+    ada, bernard = (_person(coordinator, row, coordinator, gps[n % len(gps)] if gps else None)
+                    for n, row in enumerate(PEOPLE))
     if services.plan_of(ada) is not None:
         return []
     start = _first_open_day(today)

@@ -16,9 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_builds_teams_rules_members_and_referrals(reference):  # noqa: F811
-    from jointcare.places.models import Area, Level
-
-    Area.objects.create(code="E08000009", name="Trafford", level=Level.COUNCIL)
     out = StringIO()
     call_command("demo", stdout=out)
     reablement = Team.objects.get(name=REABLEMENT)

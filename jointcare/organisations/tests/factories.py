@@ -20,6 +20,10 @@ def sub_icb(parent, name="NHS Trafford sub-ICB location", ods="02A", gss="E38000
 
 
 def council(name="Trafford", gss="E08000009"):
+    """A reference council, with its place in the council level of the lookups (as `load-reference` makes both)."""
+    from jointcare.places.models import Area
+
+    Area.objects.get_or_create(code=gss, level="council", defaults={"name": name})
     return create_organisation(None, name=name, kind="upper_tier_council", gss_code=gss, source="reference")
 
 

@@ -22,9 +22,6 @@ GSS = "E08000009"
 
 
 def test_the_demo_computes_its_measures_from_its_people(reference, client):  # noqa: F811
-    from jointcare.places.models import Area, Level
-
-    Area.objects.create(code=GSS, name="Trafford", level=Level.COUNCIL)
     call_command("demo", stdout=StringIO())
     label = domain.current_period(timezone.localdate())
     (sub,) = Submission.objects.all()
