@@ -51,6 +51,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _quick_password_hashing(request, settings):
+    """Tests hash passwords with a cheap hasher: argon2, as the site uses, costs 0.1 s and 100 MB a password, and
+    the suite makes thousands of users. Tests of hashing and sign-in throttling ask for the real hasher with
+    the `real_password_hashing` marker."""
+    if "real_password_hashing" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path):
     """Each test keeps imported Client Level Data (Parquet files) in its own directory."""
     settings.JOINTCARE_DATA_DIR = tmp_path / "data"

@@ -33,11 +33,13 @@ class DuckDBEngine:
 
 @cache
 def spark_session():
-    """One local SparkSession per process (starting one takes seconds)."""
+    """One local SparkSession per process (starting one takes seconds). `settings.JOINTCARE_SPARK_CONF` adds to
+    or overrides its configuration."""
     os.environ.setdefault("PYSPARK_PYTHON", "python3")
+    from django.conf import settings
     from pyspark.sql import SparkSession
 
-    session = (
+    builder = (
         SparkSession.builder.master("local[2]")
         .appName("jointcare-measures")
         .config("spark.ui.enabled", "false")
@@ -46,8 +48,10 @@ def spark_session():
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
-        .getOrCreate()
     )
+    for key, value in getattr(settings, "JOINTCARE_SPARK_CONF", {}).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 

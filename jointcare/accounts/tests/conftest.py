@@ -129,7 +129,6 @@ def world(partners, settings):  # noqa: F811
     from jointcare.partnerships import services as partnerships
     from jointcare.pool import agreement_file
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # forty users, quickly
     council, icb = partners["council"], partners["icb"]
     salford = Organisation.objects.create(
         name="Salford", sector="council", kind="upper_tier_council", gss_code="E08000006", source="reference"

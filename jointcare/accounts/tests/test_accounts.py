@@ -12,6 +12,7 @@ from jointcare.errors import FieldError
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.mark.real_password_hashing
 def test_create_user_hashes_with_argon2_and_audits(db):
     user = services.create_user(None, username="ann", password=PASSWORD, roles=["commissioner"])
     assert user.password.startswith("argon2")

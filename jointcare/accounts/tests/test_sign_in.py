@@ -120,6 +120,7 @@ def test_failures_from_one_address_do_not_lock_out_others_behind_it(user_factory
 
 
 @pytest.mark.postgres
+@pytest.mark.real_password_hashing  # a real check takes long enough for a race to show
 @pytest.mark.django_db(transaction=True)
 def test_parallel_attempts_check_no_more_passwords_than_the_limit(monkeypatch):
     """100 attempts at once (25 connections at a time) check exactly the limit of passwords; the rest are refused."""

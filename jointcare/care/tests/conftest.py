@@ -47,7 +47,6 @@ def person_factory(places):
 def care(db, user_factory, places, settings):
     from jointcare.organisations.models import Organisation
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     council = Organisation.objects.create(name="Trafford Council", sector="council", kind="upper_tier_council", gss_code=TRAFFORD)
     reablement = services.create_team(None, name="Trafford Reablement Team", organisation=council)
     neighbourhood = services.create_team(None, name="Trafford Neighbourhood Team", organisation=council)

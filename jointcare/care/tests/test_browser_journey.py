@@ -98,7 +98,6 @@ def _commitments(j: Journey, scheme: str) -> int:
 @pytest.fixture
 def demo(settings):
     """The demo, built as `jointcare demo` builds it (the reference data first)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("demo", stdout=StringIO())
 
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from jointcare.accounts.models import User
 from jointcare.care.demo import NEIGHBOURHOOD, REABLEMENT
 from jointcare.care.models import Referral, Team
-from jointcare.partnerships.tests.test_demo import fast_hashing, reference  # noqa: F401 (fixtures)
+from jointcare.partnerships.tests.test_demo import reference  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 

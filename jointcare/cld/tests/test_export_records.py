@@ -19,7 +19,7 @@ from jointcare.cld import domain, export, from_records, services, store
 from jointcare.cld.models import Submission
 from jointcare.organisations.models import Organisation
 from jointcare.packages.models import CarePlan, PlanService, ReablementEpisode
-from jointcare.partnerships.tests.test_demo import fast_hashing, reference  # noqa: F401 (fixtures)
+from jointcare.partnerships.tests.test_demo import reference  # noqa: F401 (a fixture)
 from jointcare.people.models import CareTeamMember, Person
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from jointcare.accounts.models import User
 from jointcare.audit.models import AuditEntry
 from jointcare.cld.models import Population, Submission
 from jointcare.outcomes import compute, domain, source
-from jointcare.partnerships.tests.test_demo import fast_hashing, reference  # noqa: F401 (fixtures)
+from jointcare.partnerships.tests.test_demo import reference  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -47,7 +47,9 @@ def _world():
     ])
 
 
-def test_the_whole_pack_is_the_same_on_duckdb_and_spark():
+def test_the_whole_pack_is_the_same_on_duckdb_and_spark(settings):
+    # A few rows: compiling each query to Java (whole-stage code generation) would cost more than running it.
+    settings.JOINTCARE_SPARK_CONF = {"spark.sql.codegen.wholeStage": "false", "spark.sql.adaptive.enabled": "false"}
     _world()
     con = source.connect(PERIOD)
     try:

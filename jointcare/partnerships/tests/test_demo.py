@@ -16,12 +16,6 @@ from jointcare.partnerships.models import Agreement, BoardMember, Decision, Meet
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """The demo's passwords are real argon2 hashes in use; a cheap hasher keeps these tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def reference(db):
     """The slice of the reference organisations the demo stands on (real codes, made through the service)."""

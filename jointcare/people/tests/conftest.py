@@ -36,7 +36,6 @@ def people_world(db, user_factory, settings) -> PeopleWorld:
     from jointcare.organisations.models import Organisation
     from jointcare.places.models import Area, Lsoa21
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     Area.objects.create(code=TRAFFORD, name="Trafford", level="council")
     Area.objects.create(code=MANCHESTER, name="Manchester", level="council")
     Lsoa21.objects.create(code=TRAFFORD_LSOA, sub_icb="E38000187", district=TRAFFORD, council=TRAFFORD)

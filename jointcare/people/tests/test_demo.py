@@ -10,7 +10,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def reference(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     icb = factories.icb(name="Greater Manchester Health and Social Care Partnership")
     sub = factories.sub_icb(icb, name="NHS Trafford CCG")
     factories.council()
