@@ -21,6 +21,15 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.management.base import BaseCommand
+
+
+class DataCommand(BaseCommand):
+    """A `jointcare` command that reads or writes data. It starts without Django's system checks, which load every
+    page and API schema (over a second at each start); `jointcare check`, `migrate` and `serve` run them."""
+
+    requires_system_checks: list = []
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jointcare.settings")

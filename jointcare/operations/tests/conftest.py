@@ -82,13 +82,36 @@ class ProductionSite:
 
 
 @pytest.fixture(scope="session")
-def production_site(tmp_path_factory):
-    """`jointcare serve` with JOINTCARE_ENV=production on a free port, gunicorn terminating TLS itself
-    (GUNICORN_CMD_ARGS names the certificate). The database is built in development, where the demo may run."""
-    var = tmp_path_factory.mktemp("production")
+def demo_database(tmp_path_factory) -> Path:
+    """A SQLite database built once as `make run` builds it (`migrate`, then `demo`), for tests to copy."""
+    var = tmp_path_factory.mktemp("demo")
     env = environment(var)
     ok(jointcare("migrate", "--noinput", "-v", "0", env=env))
     ok(jointcare("demo", env=env))
+    return var / "jointcare.sqlite3"
+
+
+def copy_database(source: Path, var_dir: Path) -> Path:
+    """A copy of a SQLite database as `var_dir`'s database (through SQLite's backup, so nothing is half-copied)."""
+    import sqlite3
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    target = var_dir / "jointcare.sqlite3"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return target
+
+
+@pytest.fixture(scope="session")
+def production_site(tmp_path_factory, demo_database):
+    """`jointcare serve` with JOINTCARE_ENV=production on a free port, gunicorn terminating TLS itself
+    (GUNICORN_CMD_ARGS names the certificate). The database is the demo's, built in development, where the demo
+    may run."""
+    var = tmp_path_factory.mktemp("production")
+    env = environment(var)
+    copy_database(demo_database, var)
     ca = trustme.CA()
     certificate = ca.issue_cert("127.0.0.1")
     certificate.private_key_and_cert_chain_pem.write_to_path(str(var / "server.pem"))

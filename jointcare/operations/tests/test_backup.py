@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import environment, jointcare, ok
+from .conftest import copy_database, environment, jointcare, ok
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
@@ -44,10 +44,9 @@ def sqlite_rows(path: Path) -> dict[str, int]:
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="runs in the SQLite pass of make test")
-def test_sqlite_backup_restores_into_an_empty_database_with_identical_figures(tmp_path):
+def test_sqlite_backup_restores_into_an_empty_database_with_identical_figures(tmp_path, demo_database):
     source = environment(tmp_path / "source")
-    ok(jointcare("migrate", "--noinput", "-v", "0", env=source))
-    ok(jointcare("demo", env=source))
+    copy_database(demo_database, tmp_path / "source")
     backup = tmp_path / "jointcare.backup"
     assert "Backed up the database" in ok(jointcare("backup", str(backup), env=source))
     refused(jointcare("backup", str(backup), env=source), "exists: choose a new file name, or pass --force")

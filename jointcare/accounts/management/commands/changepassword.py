@@ -1,13 +1,14 @@
 import getpass
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from jointcare.accounts import services
 from jointcare.accounts.models import User
+from jointcare.cli import DataCommand
 from jointcare.errors import ServiceError
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Set a user's password (it must pass the password rules)."
 
     def add_arguments(self, parser):

@@ -1,7 +1,9 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from jointcare.cli import DataCommand
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Not used: create administrators with `jointcare createuser NAME --role administrator`."
 
     def add_arguments(self, parser):

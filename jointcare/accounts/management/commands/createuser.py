@@ -1,16 +1,17 @@
 import getpass
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from jointcare.accounts import services
 from jointcare.accounts.domain import Role
 from jointcare.care import services as care
+from jointcare.cli import DataCommand
 from jointcare.errors import ServiceError
 from jointcare.organisations import services as organisations
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Create a user with roles and an organisation."
 
     def add_arguments(self, parser):

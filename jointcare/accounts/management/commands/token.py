@@ -1,8 +1,9 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from jointcare.accounts import services
 from jointcare.accounts.models import ApiToken, User
+from jointcare.cli import DataCommand
 from jointcare.errors import ServiceError
 
 
@@ -10,7 +11,7 @@ def _when(value) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else "never"
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "API bearer tokens: create (prints the token once), list, revoke."
 
     def add_arguments(self, parser):

@@ -3,12 +3,13 @@
 from datetime import date
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from jointcare import exports
 from jointcare.accounts.access import command_actor
 from jointcare.cld import services
 from jointcare.cld.models import HospitalImport, Submission
+from jointcare.cli import DataCommand
 from jointcare.errors import ServiceError
 
 
@@ -34,7 +35,7 @@ def describe(outcome, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Client Level Data: import (CSV or XLSX, several councils' submissions per file), import-hospital, list."
 
     def add_arguments(self, parser):

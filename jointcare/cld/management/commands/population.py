@@ -3,14 +3,15 @@ populations (`lsoa_code,population`, as `load-population` takes) to weight coter
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from jointcare.accounts.access import command_actor
 from jointcare.cld import services
+from jointcare.cli import DataCommand
 from jointcare.errors import ServiceError
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Import populations: area_code,age_band,population (age bands '18 to 64', '65 and above'), or lsoa_code,population."
 
     def add_arguments(self, parser):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
+from jointcare.cli import DataCommand
 from jointcare.operations import backup
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = (
         "Write a backup of the whole database to FILE: SQLite's online backup, or pg_dump's custom format for "
         "PostgreSQL. Restore it with `jointcare restore FILE`."

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
+from jointcare.cli import DataCommand
 from jointcare.operations import backup
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = (
         "Restore a backup made by `jointcare backup` into the database, which must be empty (create a new "
         "one, or pass --force to replace everything in it). Stop the web server first."

@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from jointcare.cli import DataCommand
 from jointcare.exports import write_csv
 from jointcare.outcomes import compute, domain
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Compute the outcome measures (ASCOF, SALT short-term, Better Care Fund) from the loaded Client Level Data."
 
     def add_arguments(self, parser):

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
 from jointcare.accounts.access import command_actor
-from jointcare.cli import import_file
+from jointcare.cli import DataCommand, import_file
 from jointcare.grammar import plural
 from jointcare.packages import imports
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Import care plan services from a CSV or XLSX file (all or nothing); --dry-run checks every row only."
 
     def add_arguments(self, parser):

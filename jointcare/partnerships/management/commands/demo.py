@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from jointcare.care.demo import build_care_demo
+from jointcare.cli import DataCommand
 from jointcare.organisations import services as organisations
 from jointcare.organisations.models import Organisation
 from jointcare.partnerships import demo
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = (
         "Build the demo: Trafford's Section 75 Better Care Fund pooled budget in Greater Manchester, its board, "
         "meetings and decisions, and a demo user for every role. Loads the reference data first when it is missing."

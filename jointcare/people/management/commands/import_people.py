@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
 from jointcare.accounts.access import command_actor
-from jointcare.cli import import_file
+from jointcare.cli import DataCommand, import_file
 from jointcare.people import imports
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Import people from a CSV or XLSX file (all or nothing); --dry-run checks every row and imports nothing."
 
     def add_arguments(self, parser):

@@ -3,16 +3,18 @@
 import io
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from rich.console import Console
 from rich.table import Table
 
 from jointcare import exports
+from jointcare.cli import DataCommand
 from jointcare.errors import ServiceError
-from jointcare.places import domain, report as reports
+from jointcare.places import domain
+from jointcare.places import report as reports
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = (
         "How NHS bodies fit the councils with social services: PCTs (2013), CCGs and STPs (April 2020) against the 2019 "
         "councils; Sub-ICB locations and ICBs (today's) against today's."

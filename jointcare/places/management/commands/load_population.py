@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from jointcare.cli import DataCommand
 from jointcare.errors import ServiceError
 from jointcare.places import services
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Load LSOA populations from a CSV file (lsoa_code,population); coterminosity then weights by population."
 
     def add_arguments(self, parser):

@@ -7,15 +7,16 @@ ONS files you downloaded instead of the shipped ones (see README, "A newer ONS l
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jointcare.cli import DataCommand
 from jointcare.errors import ServiceError
 from jointcare.places import services
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = (
         "Load LSOAs, areas, PCT shares, today's ICBs and Sub-ICB locations, and reference organisations (ICBs, "
         "Sub-ICB locations, CCGs, STPs, PCTs, councils, GP practices) with their history."

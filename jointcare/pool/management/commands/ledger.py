@@ -3,14 +3,14 @@
 import sys
 import time
 
-from django.core.management.base import BaseCommand
 from django.db.models import Sum
 
+from jointcare.cli import DataCommand
 from jointcare.pool import reports
 from jointcare.pool.models import MonthlyBalance
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Ledger checks: `check` recomputes balances from postings and checks every transaction balances."
 
     def add_arguments(self, parser):

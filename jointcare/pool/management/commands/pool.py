@@ -3,10 +3,12 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from jointcare.accounts.access import command_actor
-from jointcare.errors import ServiceError
+from django.core.management.base import CommandError
+
 from jointcare import exports
+from jointcare.accounts.access import command_actor
+from jointcare.cli import DataCommand
+from jointcare.errors import ServiceError
 from jointcare.money import format_pence
 from jointcare.pool import agreement_file, imports, queries, services
 from jointcare.pool.models import Pool
@@ -41,7 +43,7 @@ def _list(pools) -> str:
     return "; ".join(f"{p.pk}: {p} ({p.agreement})" for p in pools[:20]) or "(no pools yet)"
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Pooled budgets: create, export, import-actuals, report, close-period, settle, reopen, list."
 
     def add_arguments(self, parser):
