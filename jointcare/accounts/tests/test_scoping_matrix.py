@@ -19,7 +19,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from jointcare.accounts.domain import ACTIONS, Relationship, Role, allowed, possible
 from jointcare.accounts.tests.conftest import EXPECTED_TIES, TIES, agreement_yaml
 
-pytestmark = pytest.mark.django_db
+# Who may do what, where, is decided in Python over the same queries on either database: one pass is enough.
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]
 
 PUBLIC = "public"  # no sign-in needed or no permission beyond it
 SOMEWHERE = "somewhere"  # no target: the user's roles must allow the action somewhere; the view scopes the rest

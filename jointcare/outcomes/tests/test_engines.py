@@ -1,7 +1,7 @@
 """One definition, two engines: the whole pack on DuckDB and on Spark from the same data gives the same figures.
 
-Spark needs a Java runtime and takes a while to start, so this runs once, in the PostgreSQL pass, with one
-SparkSession for the module."""
+Spark needs a Java runtime and takes a while to start, and the engines read Parquet, whatever the database, so
+this runs once, in the SQLite pass."""
 
 import pytest
 
@@ -9,7 +9,7 @@ from jointcare.cld import testing as t
 from jointcare.outcomes import compute, source
 from jointcare.outcomes.tests.conftest import FY, LA, NHS, OTHER, PERIOD, PREVIOUS
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]
 
 STMAX = "Short term support: ST-Max"
 RES = "Long term support: Residential care"
