@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jointcare.care import services
-from jointcare.care.domain.vocabulary import RouteOfAccess
+from jointcare.care.domain.vocabulary import EventOutcome, RouteOfAccess
 from jointcare.care.models import Team
 
 COUNCIL_CODE = "E08000009"  # Trafford
@@ -101,8 +101,18 @@ def build_care_demo(users: dict, organisation) -> dict[str, Team]:
         services.schedule_review(worker, first.person, due_on=timezone.localdate() + dt.timedelta(days=42),
                                  team=teams[REABLEMENT], reviewer=worker)
         services.claim_referral(worker, referrals[1].pk)
+        _close(worker, referrals[2], EventOutcome.PROGRESS_REABLEMENT)
     if matron is not None and len(referrals) >= 6:
         services.claim_referral(matron, referrals[5].pk)
         services.schedule_review(matron, referrals[5].person, due_on=timezone.localdate() - dt.timedelta(days=3),
                                  team=teams[NEIGHBOURHOOD], reviewer=matron)
+    if matron is not None and len(referrals) >= 7:
+        _close(matron, referrals[6], EventOutcome.NFA_INFORMATION)
     return teams
+
+
+def _close(worker, referral, outcome: EventOutcome) -> None:
+    """A referral taken to its end: claimed, the person contacted, closed with its CLD outcome."""
+    services.claim_referral(worker, referral.pk)
+    services.act_on_referral(worker, referral.pk, "contact")
+    services.act_on_referral(worker, referral.pk, "close", outcome=outcome.value)

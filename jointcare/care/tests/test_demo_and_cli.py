@@ -23,7 +23,8 @@ def test_the_demo_builds_teams_rules_members_and_referrals(reference):  # noqa: 
     assert "care_coordinator" in Team.objects.get(name=NEIGHBOURHOOD).members.values_list("username", flat=True)
     discharges = Referral.objects.filter(route="hospital_discharge")
     assert discharges.exists() and {r.team.name for r in discharges} == {REABLEMENT}
-    assert {r.status for r in Referral.objects.all()} >= {"unclaimed", "claimed", "contacted"}
+    assert {r.status for r in Referral.objects.all()} >= {"unclaimed", "claimed", "contacted", "closed"}
+    assert {r.outcome for r in Referral.objects.filter(status="closed")} == {"progress_reablement", "nfa_information"}
     assert "Built the demo care teams" in out.getvalue()
 
 
