@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jointcare import breadcrumbs
 from jointcare.accounts.access import can, requires
 from jointcare.care import queries, services
 from jointcare.care.domain.referrals import IRREVERSIBLE, ReferralAction, actions_open
@@ -44,7 +46,7 @@ def _page(request, template: str, context: dict, form=None, status: int = 200):
 
 
 def _person_url(person) -> str:
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import NoReverseMatch
 
     try:
         return reverse("people:detail", args=[person.pk])
@@ -68,6 +70,7 @@ def queue(request, pk):
     page = Paginator(queries.team_queue(team, status), PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "queue.jinja", {
         "title": f"{team.name}: referrals", "team": team, "page": page, "status": status, "filters": QUEUE_FILTERS,
+        "breadcrumbs": [breadcrumbs.HOME, breadcrumbs.crumb("Teams", reverse("care:teams"))],
         "counts": queries.queue_counts(team), "query": f"status={status}", "can_claim": can(request.user, "care.claim", team),
     })
 

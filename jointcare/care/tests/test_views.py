@@ -11,6 +11,7 @@ from jointcare.care import services
 from jointcare.care.domain.chc import Domain
 from jointcare.care.domain.eligibility import AdultOutcome
 from jointcare.care.models import Referral
+from jointcare.tests.test_breadcrumbs import NAV, crumbs
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,7 @@ def test_the_queue_shows_claim_buttons_and_a_claim_works(client, care, referral)
     html = page.content.decode()
     assert f'action="/care/referrals/{referral.pk}/claim"' in html and "csrfmiddlewaretoken" in html
     assert referral.person.nhs_number_display in html
+    assert crumbs(html) == [("/", "Home"), ("/care/teams/", "Teams")] and "nhsuk-back-link" not in NAV.sub("", html)
     response = client.post(f"/care/referrals/{referral.pk}/claim")
     assert response.status_code == 302 and response["Location"] == f"/care/referrals/{referral.pk}/"
     client.force_login(care.users["ravi"])

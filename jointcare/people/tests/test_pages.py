@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from jointcare.audit.models import AuditEntry
 from jointcare.people import panels, services
 from jointcare.people.models import Person
+from jointcare.tests.test_breadcrumbs import NAV, crumbs
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +146,9 @@ def test_access_history_void_and_merge_pages(client, people_world, person):
     client.force_login(people_world.admin)
     history = client.get(f"/people/{person.pk}/access")
     assert history.status_code == 200 and "outsider" in history.content.decode() and "refused" in history.content.decode()
+    # a page about the record sits under it: breadcrumbs, not a back link
+    assert crumbs(history.content.decode()) == [("/", "Home"), ("/people/", "People"), (f"/people/{person.pk}/", person.name)]
+    assert "nhsuk-back-link" not in NAV.sub("", history.content.decode())
     twin = services.create_person(None, given_name="Sian", family_name="OBrien", date_of_birth=person.date_of_birth,
                                   responsible_council="E08000009")
     confirm = client.get(f"/people/{person.pk}/merge", {"duplicate": twin.pk})
