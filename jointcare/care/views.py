@@ -45,6 +45,12 @@ def _page(request, template: str, context: dict, form=None, status: int = 200):
     return render(request, f"care/{template}", context, status=status)
 
 
+def _team_trail(team: Team | None = None) -> list[dict]:
+    """Home, Teams and, for a referral, its team's queue: where a team's work sits."""
+    items = [breadcrumbs.HOME, breadcrumbs.crumb("Teams", reverse("care:teams"))]
+    return items + ([breadcrumbs.crumb(team.name, reverse("care:queue", args=[team.pk]))] if team is not None else [])
+
+
 def _person_url(person) -> str:
     from django.urls import NoReverseMatch
 
@@ -70,7 +76,7 @@ def queue(request, pk):
     page = Paginator(queries.team_queue(team, status), PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "queue.jinja", {
         "title": f"{team.name}: referrals", "team": team, "page": page, "status": status, "filters": QUEUE_FILTERS,
-        "breadcrumbs": [breadcrumbs.HOME, breadcrumbs.crumb("Teams", reverse("care:teams"))],
+        "breadcrumbs": _team_trail(),
         "counts": queries.queue_counts(team), "query": f"status={status}", "can_claim": can(request.user, "care.claim", team),
     })
 
@@ -106,6 +112,7 @@ def referral(request, pk):
     referral = request.target
     return _page(request, "referral.jinja", {
         "title": f"Referral {referral.pk}", "referral": referral, "person": referral.person, "person_url": _person_url(referral.person),
+        "breadcrumbs": _team_trail(referral.team),
         "actions": actions_open(referral.status_enum), "events": referral.events.select_related("actor", "team"),
         "assessments": referral.assessments.all(), "can_work": can(request.user, "care.claim", referral),
         "Action": ReferralAction,

@@ -151,7 +151,7 @@ def test_hospital_discharge_to_jointly_funded_package_and_review(demo, page, liv
     j.check("referral-unclaimed")
 
     # 2. Claimed from the team queue.
-    j.click("a:has-text('Back to Trafford Reablement Team')")
+    j.click(".nhsuk-breadcrumb a:has-text('Trafford Reablement Team')")
     row = j.page.locator("#queue tbody tr", has=j.page.get_by_role("link", name=f"Referral {number}", exact=True))
     assert "Unclaimed" in row.inner_text() and "Discharge from hospital" in row.inner_text()
     j.check("team-queue")
