@@ -13,7 +13,7 @@ from jointcare.partnerships.models import Board, Meeting
 from jointcare.pool import queries
 from jointcare.tests import crawl
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]  # pages' markup: the same on any database
 
 NAV = re.compile(r'<nav class="nhsuk-breadcrumb"[^>]*>(.*?)</nav>', re.S)
 CRUMB = re.compile(r'<a class="nhsuk-breadcrumb__link" href="([^"]*)"[^>]*>\s*(.*?)\s*</a>', re.S)

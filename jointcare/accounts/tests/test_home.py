@@ -9,7 +9,7 @@ from django.test import Client
 from jointcare.accounts.domain import Role
 from jointcare.accounts.tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.one_database]  # what each role's home offers: the same on any database
 
 CARE = (Role.CARE_COORDINATOR, Role.SOCIAL_WORKER, Role.COMMUNITY_MATRON)
 
