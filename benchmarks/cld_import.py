@@ -1,6 +1,7 @@
 """Importing a national-scale Client Level Data file: time and peak memory.
 
     .venv/bin/python -m benchmarks.cld_import [--rows 10000000] [--councils 20] [--database-url URL] [--keep FILE]
+                                              [--file FILE] [--runs 3]
 
 1. Set-up: a synthetic CLD file (CSV, Release 2 columns, every row valid) of --rows events spread over
    --councils councils, one rolling 12-month submission each (2025-04-01 to 2026-03-31), written by DuckDB from
@@ -10,6 +11,8 @@
 2. The import, `services.import_cld` (as `jointcare cld import` runs it), in a child process of its own so its
    peak resident memory is the import's alone; it prints its time, its peak memory and the submissions loaded.
 3. The load average before and after, because the figure is only as quiet as the machine.
+`--runs N` repeats the import (each into a fresh database and data directory) and prints the median and range;
+`--file` imports a file generated before (by `--keep`) instead of generating one.
 
 Uses a fresh temporary SQLite database and data directory unless --database-url is given.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -152,22 +156,38 @@ def main() -> None:
     parser.add_argument("--councils", type=int, default=20)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", help="write the generated file here and keep it")
+    parser.add_argument("--file", help="import this file (made by --keep) instead of generating one")
+    parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
     with tempfile.TemporaryDirectory(prefix="jointcare-cld-bench-") as tmp:
-        path = Path(args.keep) if args.keep else Path(tmp) / "cld.csv"
         print(f"{load()} (before); {os.cpu_count()} CPUs", flush=True)
-        seconds = generate(path, args.rows, args.councils)
-        print(f"generated {args.rows:,} events for {args.councils} councils: {path.stat().st_size / 1e9:.2f} GB "
-              f"in {seconds:.1f} s", flush=True)
-        env = dict(os.environ, BENCH_DATABASE_URL=args.database_url, JOINTCARE_DATA_DIR=str(Path(tmp) / "data"))
-        result = subprocess.run([sys.executable, "-m", "benchmarks.cld_import", "--child", str(path)], env=env, check=False)
+        if args.file:
+            path = Path(args.file)
+        else:
+            path = Path(args.keep) if args.keep else Path(tmp) / "cld.csv"
+            seconds = generate(path, args.rows, args.councils)
+            print(f"generated {args.rows:,} events for {args.councils} councils: {path.stat().st_size / 1e9:.2f} GB "
+                  f"in {seconds:.1f} s", flush=True)
+        times = []
+        for run in range(args.runs):
+            run_dir = Path(tmp) / f"run{run}"
+            run_dir.mkdir()
+            env = dict(os.environ, BENCH_DATABASE_URL=args.database_url, JOINTCARE_DATA_DIR=str(run_dir / "data"),
+                       JOINTCARE_VAR_DIR=str(run_dir))
+            result = subprocess.run([sys.executable, "-m", "benchmarks.cld_import", "--child", str(path)], env=env,
+                                    check=False, capture_output=True, text=True)
+            print(result.stdout + result.stderr[-3000:], end="", flush=True)
+            if result.returncode:
+                sys.exit(result.returncode)
+            times.append(float(re.search(r"import: .*?, ([\d.]+) s \(", result.stdout).group(1)))
+        times.sort()
+        print(f"import, {args.runs} run(s): median {times[len(times) // 2]:.1f} s, "
+              f"range {times[0]:.1f} to {times[-1]:.1f} s", flush=True)
         print(f"{load()} (after)", flush=True)
-        sys.exit(result.returncode)
-
 
 if __name__ == "__main__":
     main()
