@@ -283,33 +283,35 @@ def reablement_start(request, person_id: int):
 @requires("packages.edit", scope="reablement")
 @require_http_methods(["GET", "POST"])
 def reablement_extend(request, episode_id: int):
-    episode = request.target
-    form = ExtendForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.extend_episode(request.user, episode, form.cleaned_data["extended_to"], form.cleaned_data["reason"])
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "Episode extended.")
-            return redirect("packages:reablement", episode.person_id)
-    return _page(request, "episode_extend.jinja", {"title": "Extend reablement", "episode": episode, "person": episode.person}, form)
+    return _episode_action(
+        request, ExtendForm, "Extend reablement", "episode_extend.jinja", "Episode extended.",
+        lambda episode, data: services.extend_episode(request.user, episode, data["extended_to"], data["reason"]),
+    )
 
 
 @requires("packages.edit", scope="reablement")
 @require_http_methods(["GET", "POST"])
 def reablement_end(request, episode_id: int):
+    return _episode_action(
+        request, EndEpisodeForm, "End reablement", "episode_end.jinja", "Episode ended.",
+        lambda episode, data: services.end_episode(request.user, episode, data["ends_on"], data["outcome"]),
+    )
+
+
+def _episode_action(request, form_class, title: str, template: str, done: str, act):
+    """A form about one reablement episode: on a valid post, `act(episode, cleaned data)`, then back to the person's
+    episodes; a refusal is shown on the form against its field."""
     episode = request.target
-    form = EndEpisodeForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.end_episode(request.user, episode, form.cleaned_data["ends_on"], form.cleaned_data["outcome"])
+            act(episode, form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, "Episode ended.")
+            messages.success(request, done)
             return redirect("packages:reablement", episode.person_id)
-    return _page(request, "episode_end.jinja", {"title": "End reablement", "episode": episode, "person": episode.person}, form)
+    return _page(request, template, {"title": title, "episode": episode, "person": episode.person}, form)
 
 
 @requires("packages.edit", scope="follow_up")
