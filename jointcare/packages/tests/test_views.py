@@ -89,6 +89,28 @@ def test_reablement_pages_show_follow_ups_due_and_overdue(client, coordinator, p
     assert "At home on" in client.get(reverse("packages:reablement", args=[person.pk])).content.decode()
 
 
+def test_extend_then_end_an_episode_through_the_forms(client, coordinator, person):
+    today = dt.date.today()
+    episode = services.start_episode(coordinator, person, starts_on=today - dt.timedelta(days=40),
+                                     discharged_on=today - dt.timedelta(days=41))
+    client.force_login(coordinator)
+    extend = reverse("packages:reablement-extend", args=[episode.pk])
+    assert client.get(extend).status_code == 200
+    r = client.post(extend, {**_date("extended_to", today + dt.timedelta(days=14)), "reason": ""})
+    assert r.status_code == 400 and "Say why the episode is extended" in r.content.decode()
+    r = client.post(extend, {**_date("extended_to", today + dt.timedelta(days=14)), "reason": "Stairs need two more weeks"})
+    assert r.status_code == 302 and r["Location"] == reverse("packages:reablement", args=[person.pk])
+    episode.refresh_from_db()
+    assert (episode.extended_to, episode.extension_reason) == (today + dt.timedelta(days=14), "Stairs need two more weeks")
+    end = reverse("packages:reablement-end", args=[episode.pk])
+    r = client.post(end, {**_date("ends_on", today), "outcome": "NFA: Support ended as planned"})
+    assert r.status_code == 302
+    episode.refresh_from_db()
+    assert (episode.ends_on, episode.outcome) == (today, "NFA: Support ended as planned")
+    r = client.post(end, {**_date("ends_on", today), "outcome": "NFA: Support ended as planned"})
+    assert r.status_code in (400, 409) and "already ended" in r.content.decode()
+
+
 def test_reablement_start_refuses_a_discharge_after_the_start(client, coordinator, person):
     client.force_login(coordinator)
     r = client.post(reverse("packages:reablement-start", args=[person.pk]),
