@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from jointcare.audit.services import entry_fields, record
@@ -346,10 +346,12 @@ def post_transaction(
         reverses_id=reverses.pk if reverses else None,
     )
     tried = False
-    if connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit():
-        # outside any database transaction the one statement is a transaction of its own, checked (deferred
-        # balance check included) and committed as it ends: no BEGIN and COMMIT round trips
-        tx = _post_one(actor, pool, entry, source)
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.in_atomic_block and conn.get_autocommit():
+        # outside any database transaction: on PostgreSQL the one statement is a transaction of its own, checked
+        # (deferred balance check included) and committed as it ends; on SQLite the short run of statements
+        # goes between its own BEGIN IMMEDIATE and COMMIT, without the bookkeeping of a Django atomic block
+        tx = _post_one(actor, pool, entry, source, conn, standalone=True)
         if tx is not None:
             return tx
         tried = True
@@ -359,7 +361,7 @@ def post_transaction(
 @transaction.atomic
 def _post_in_transaction(actor, pool: Pool, entry: Entry, source: str, tried: bool) -> LedgerTransaction:
     if not tried:
-        tx = _post_one(actor, pool, entry, source)
+        tx = _post_one(actor, pool, entry, source, connections[DEFAULT_DB_ALIAS], standalone=False)
         if tx is not None:
             return tx
     key, kind, reason = entry.key, entry.kind, entry.reason
@@ -378,13 +380,16 @@ def _post_in_transaction(actor, pool: Pool, entry: Entry, source: str, tried: bo
     return tx
 
 
-def _post_one(actor, pool: Pool, entry: Entry, source: str) -> LedgerTransaction | None:
+def _post_one(actor, pool: Pool, entry: Entry, source: str, conn, standalone: bool) -> LedgerTransaction | None:
     """Post a new transaction with one statement (PostgreSQL) or one short run of statements (SQLite), checked
     against the pool's cached state (`ledger_state`). None when the full path must answer instead: the key is
     already used, the month is closed, the pool's state refuses posting, the cache was stale (it is then
-    reloaded), or the entry is invalid (the full path raises the error)."""
-    state = ledger_state.state_of(pool.pk)
-    if any(a not in state.accounts for a, _ in entry.postings):
+    reloaded), or the entry is invalid (the full path raises the error). `standalone`: no database transaction
+    is open on `conn`, so this one is its own (and nothing is left written when it answers None)."""
+    state = ledger_state.state_of(pool.pk, conn)
+    postings = entry.postings
+    accounts = state.accounts
+    if any(a not in accounts for a, _ in postings):
         state = ledger_state.load(pool.pk)  # perhaps a new account: refuse only on what the database says
     try:
         number = _validate(pool, entry, state.accounts)
@@ -394,49 +399,63 @@ def _post_one(actor, pool: Pool, entry: Entry, source: str) -> LedgerTransaction
     if closed or not state.can_post:
         ledger_state.forget(pool.pk)
         return None
-    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for account_id, amount in entry.postings:
-        s = sums[account_id]
-        s[0] += amount
-        s[1] += 1
-    if any(abs(amount) > MAX_BALANCE_PENCE for amount, _ in sums.values()):
+    if len(postings) == 2 and postings[0][0] != postings[1][0]:
+        balances = sorted((a, amount, 1) for a, amount in postings)
+    else:
+        sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for account_id, amount in postings:
+            s = sums[account_id]
+            s[0] += amount
+            s[1] += 1
+        balances = sorted((a, amount, n) for a, (amount, n) in sums.items())
+    if any(abs(amount) > MAX_BALANCE_PENCE for _, amount, _ in balances):
         return None
     at = timezone.now()
     audit = entry_fields(
         actor,
         "pool.post",
-        LedgerTransaction._meta.label_lower,
+        _TX_TYPE,
         "",
-        after={"key": entry.key, "postings": entry.postings, "period": label},
         summary=f"Posted {entry.kind} {entry.key} in {pool}: {entry.reason}",
     )
     actor_id = audit["actor"].pk if audit["actor"] is not None else None
-    row = {
-        "pool": pool.pk,
-        "period": period_id,
-        "version": state.version,
-        "key": entry.key,
-        "digest": entry.digest,
-        "kind": str(entry.kind),
-        "value_date": entry.value_date,
-        "source": source[:80],
-        "reason": entry.reason,
-        "reference": entry.reference,
-        "actor": actor_id,
-        "at": at,
-        "reverses": entry.reverses_id,
-        "actor_name": audit["actor_name"],
-        "action": audit["action"],
-        "object_type": audit["object_type"],
-        "summary": audit["summary"],
-        "after": json.dumps(audit["after"]),
-    }
-    balances = sorted((a, amount, n) for a, (amount, n) in sums.items())
+    digest = entry.digest
+    kind = str(entry.kind)
+    source = source[:80]
+    # what `record` would store as `after` (jsonable of the same dict: the key, [account, amount] pairs, month)
+    after = json.dumps({"key": entry.key, "postings": [[a, x] for a, x in postings], "period": label})
     try:
-        if connection.vendor == "postgresql":
-            tx_id, gate = _post_one_postgresql(row, entry.postings, balances)
+        if conn.vendor == "postgresql":
+            row = {
+                "pool": pool.pk,
+                "period": period_id,
+                "version": state.version,
+                "key": entry.key,
+                "digest": digest,
+                "kind": kind,
+                "value_date": entry.value_date,
+                "source": source,
+                "reason": entry.reason,
+                "reference": entry.reference,
+                "actor": actor_id,
+                "at": at,
+                "reverses": entry.reverses_id,
+                "actor_name": audit["actor_name"],
+                "action": audit["action"],
+                "object_type": audit["object_type"],
+                "summary": audit["summary"],
+                "after": after,
+            }
+            tx_id, gate = _post_one_postgresql(conn, row, postings, balances)
         else:
-            tx_id, gate = _post_one_sqlite(row, entry.postings, balances)
+            ops = conn.ops
+            tx_row = (
+                pool.pk, period_id, entry.key, digest, kind, ops.adapt_datefield_value(entry.value_date), source,
+                entry.reason, entry.reference, actor_id, ops.adapt_datetimefield_value(at), entry.reverses_id,
+                period_id, pool.pk, state.version,
+            )
+            audit_row = (audit["actor_name"], audit["action"], audit["object_type"], audit["summary"], after)
+            tx_id, gate = _post_one_sqlite(conn, tx_row, audit_row, postings, balances, standalone)
     except IntegrityError as exc:
         if "monthly_balance_within_bounds" in str(exc):
             raise FieldError(
@@ -450,27 +469,26 @@ def _post_one(actor, pool: Pool, entry: Entry, source: str) -> LedgerTransaction
             ledger_state.load(pool.pk)
         return None
     # the row as written, without reading it back (from_db: as the ORM builds a fetched row)
-    values = {
-        "id": tx_id,
-        "pool_id": pool.pk,
-        "period_id": period_id,
-        "idempotency_key": entry.key,
-        "digest": row["digest"],
-        "kind": row["kind"],
-        "value_date": entry.value_date,
-        "source": row["source"],
-        "reason": entry.reason,
-        "reference": entry.reference,
-        "posted_by_id": actor_id,
-        "posted_at": at,
-        "reverses_id": entry.reverses_id,
-    }
-    tx = LedgerTransaction.from_db(connection.alias, _TX_FIELDS, [values[name] for name in _TX_FIELDS])
+    tx = LedgerTransaction.from_db(
+        conn.alias,
+        _TX_FIELDS,
+        (
+            tx_id, pool.pk, period_id, entry.key, digest, kind, entry.value_date, source, entry.reason,
+            entry.reference, actor_id, at, entry.reverses_id,
+        ),
+    )
     LedgerTransaction.pool.field.set_cached_value(tx, pool)
     return tx
 
 
-_TX_FIELDS = [f.attname for f in LedgerTransaction._meta.concrete_fields]
+_TX_TYPE = LedgerTransaction._meta.label_lower
+# the order `_post_one` gives the values in: every concrete field, as `from_db` takes them
+_TX_FIELDS = [
+    "id", "pool_id", "period_id", "idempotency_key", "digest", "kind", "value_date", "source", "reason", "reference",
+    "posted_by_id", "posted_at", "reverses_id",
+]
+if _TX_FIELDS != [f.attname for f in LedgerTransaction._meta.concrete_fields]:  # pragma: no cover
+    raise ImportError("pool.services.ledger: _TX_FIELDS no longer lists LedgerTransaction's fields in order")
 
 
 # One statement: the month's row is locked and must be open, and the pool still at the cached version (the
@@ -511,28 +529,25 @@ SELECT (SELECT id FROM tx), EXISTS (SELECT 1 FROM gate)
 """
 
 
-def _post_one_postgresql(row: dict, postings, balances) -> tuple[int | None, bool]:
+def _post_one_postgresql(conn, row: dict, postings, balances) -> tuple[int | None, bool]:
     import psycopg
 
-    params = {
-        **row,
-        "accounts": [a for a, _ in postings],
-        "amounts": [x for _, x in postings],
-        "mb_accounts": [a for a, _, _ in balances],
-        "mb_amounts": [x for _, x, _ in balances],
-        "mb_counts": [n for _, _, n in balances],
-    }
-    connection.ensure_connection()
-    conn = connection.connection
+    row["accounts"] = [a for a, _ in postings]
+    row["amounts"] = [x for _, x in postings]
+    row["mb_accounts"] = [a for a, _, _ in balances]
+    row["mb_amounts"] = [x for _, x, _ in balances]
+    row["mb_counts"] = [n for _, _, n in balances]
+    conn.ensure_connection()
+    pg = conn.connection
     # a server-binding cursor, so the statement is prepared once per connection and only bound afterwards
     # (Django leaves preparing off on its connections: allowed for this statement only)
-    threshold, conn.prepare_threshold = conn.prepare_threshold, 0
+    threshold, pg.prepare_threshold = pg.prepare_threshold, 0
     try:
-        with connection.wrap_database_errors, psycopg.Cursor(conn) as cur:
-            cur.execute(_POST_ONE_POSTGRESQL, params, prepare=True)
+        with conn.wrap_database_errors, psycopg.Cursor(pg) as cur:
+            cur.execute(_POST_ONE_POSTGRESQL, row, prepare=True)
             tx_id, gate = cur.fetchone()
     finally:
-        conn.prepare_threshold = threshold
+        pg.prepare_threshold = threshold
     return tx_id, gate
 
 
@@ -547,44 +562,51 @@ _GATE_SQLITE = (
     "SELECT EXISTS (SELECT 1 FROM pool_period m JOIN pool_pool p ON p.id = m.pool_id WHERE m.id = ? AND p.id = ? "
     "AND p.ledger_version = ? AND NOT m.closed)"
 )
+_POSTINGS_SQLITE = "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (?, ?, ?, ?)"
+_BALANCES_SQLITE = (
+    "UPDATE pool_monthlybalance SET amount_pence = amount_pence + ?, postings = postings + ? "
+    "WHERE account_id = ? AND period_id = ?"
+)
+_AUDIT_SQLITE = (
+    "INSERT INTO audit_auditentry (at, actor_id, actor_name, action, object_type, object_id, summary, before, "
+    "after) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+)
 
 
-def _post_one_sqlite(row: dict, postings, balances) -> tuple[int | None, bool]:
+def _post_one_sqlite(conn, tx_row: tuple, audit_row: tuple, postings, balances, standalone: bool):
     """SQLite runs one writer at a time (IMMEDIATE transactions), so the gate and the writes cannot interleave
-    with another writer; plain statements on the driver's cursor, as Django's ORM would add more than they cost."""
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(row["at"])
-    period, gate = row["period"], (row["period"], row["pool"], row["version"])
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cur = connection.connection.cursor(sqlite3.Cursor)  # plain `?` parameters: no conversion of the SQL
+    with another writer; plain statements on the driver's cursor, as Django's ORM would add more than they cost.
+    `standalone`: no transaction is open, so these statements get their own BEGIN IMMEDIATE and COMMIT (and a
+    ROLLBACK when the gate refuses or a statement fails: nothing is left written)."""
+    conn.ensure_connection()
+    period = tx_row[1]
+    with conn.wrap_database_errors:
+        cur = conn.connection.cursor(sqlite3.Cursor)  # plain `?` parameters: no conversion of the SQL
         try:
-            cur.execute(
-                _POST_ONE_SQLITE,
-                (
-                    row["pool"], period, row["key"], row["digest"], row["kind"], ops.adapt_datefield_value(row["value_date"]),
-                    row["source"], row["reason"], row["reference"], row["actor"], at, row["reverses"], *gate,
-                ),
-            )
-            found = cur.fetchone()
-            if found is None:
-                cur.execute(_GATE_SQLITE, gate)
-                return None, bool(cur.fetchone()[0])
-            tx_id = found[0]
-            cur.executemany(
-                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (?, ?, ?, ?)",
-                [(tx_id, a, period, x) for a, x in postings],
-            )
-            cur.executemany(
-                "UPDATE pool_monthlybalance SET amount_pence = amount_pence + ?, postings = postings + ? "
-                "WHERE account_id = ? AND period_id = ?",
-                [(x, n, a, period) for a, x, n in balances],
-            )
-            cur.execute(
-                "INSERT INTO audit_auditentry (at, actor_id, actor_name, action, object_type, object_id, summary, before, "
-                "after) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                (at, row["actor"], row["actor_name"], row["action"], row["object_type"], str(tx_id), row["summary"], row["after"]),
-            )
+            if standalone:
+                cur.execute("BEGIN IMMEDIATE")
+            try:
+                cur.execute(_POST_ONE_SQLITE, tx_row)
+                found = cur.fetchone()
+                if found is None:
+                    cur.execute(_GATE_SQLITE, tx_row[12:])
+                    gate = bool(cur.fetchone()[0])
+                    if standalone:
+                        cur.execute("ROLLBACK")
+                    return None, gate
+                tx_id = found[0]
+                cur.executemany(_POSTINGS_SQLITE, [(tx_id, a, period, x) for a, x in postings])
+                cur.executemany(_BALANCES_SQLITE, [(x, n, a, period) for a, x, n in balances])
+                actor_name, action, object_type, summary, after = audit_row
+                cur.execute(
+                    _AUDIT_SQLITE, (tx_row[10], tx_row[9], actor_name, action, object_type, str(tx_id), summary, after)
+                )
+                if standalone:
+                    cur.execute("COMMIT")
+            except BaseException:
+                if standalone and conn.connection.in_transaction:
+                    conn.connection.rollback()
+                raise
         finally:
             cur.close()
     return tx_id, True
