@@ -25,9 +25,10 @@ from django.utils import timezone
 from jointcare.audit.services import entry_fields, record
 from jointcare.errors import Conflict, FieldError, ServiceError
 from jointcare.grammar import plural
-from jointcare.money import MAX_BALANCE_PENCE, format_pence
+from jointcare.money import MAX_AMOUNT_PENCE, MAX_BALANCE_PENCE, format_pence
 from jointcare.pool import domain
 from jointcare.pool.domain import AccountKind, Action, LedgerError, TransactionKind
+from jointcare.pool.domain.periods import financial_year_bounds
 from jointcare.pool.models import Account, Contribution, LedgerTransaction, MonthlyBalance, Period, Pool, Posting
 from jointcare.pool.services import ledger_state
 from jointcare.pool.services.periods import require
@@ -102,6 +103,47 @@ def _validate(pool: Pool, entry: Entry, accounts: set[int]) -> int:
     return number
 
 
+def _validate_all(pool: Pool, entries: Sequence[Entry], accounts: frozenset[int]) -> list[int]:
+    """`_validate` for each entry, and each key once: their period numbers. The common case (everything in
+    order) is checked inline, with the same rules; an entry that fails any of them goes through `_validate`,
+    which raises the error it would have raised alone. An account not in the cached state makes the state load
+    again first: nothing is refused on the cache's word."""
+    start, end = financial_year_bounds(pool.financial_year)
+    numbers: list[int] = []
+    seen: set[str] = set()
+    reloaded = False
+    for i, e in enumerate(entries, start=1):
+        key, reason, postings, day = e.key, e.reason, e.postings, e.value_date
+        if (
+            type(key) is str and type(reason) is str and type(e.reference) is str and type(day) is dt.date
+            and 0 < len(key) <= 120 and 0 < len(reason) <= 300 and len(e.reference) <= 120
+            and len(postings) >= 2 and start <= day <= end and key not in seen
+        ):
+            total = 0
+            for a, x in postings:
+                if type(x) is not int or not (0 < x <= MAX_AMOUNT_PENCE or -MAX_AMOUNT_PENCE <= x < 0) or a not in accounts:
+                    break
+                total += x
+            else:
+                if total == 0:
+                    numbers.append((day.month - 4) % 12 + 1)
+                    seen.add(key)
+                    continue
+        # the slow path: the exact error (or, after loading the state again, a new account accepted)
+        if not reloaded and any(a not in accounts for a, _ in postings):
+            accounts = ledger_state.load(pool.pk).accounts  # refuse an account only on what the database says
+            reloaded = True
+        try:
+            number = _validate(pool, e, accounts)
+        except ServiceError as exc:
+            raise FieldError(f"entry {i} ({e.key}): {exc.message}", field=exc.field) from None
+        if key in seen:
+            raise FieldError(f"entry {i}: key {e.key} appears twice", field="key")
+        seen.add(key)
+        numbers.append(number)
+    return numbers
+
+
 def existing_digests(pool: Pool, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
     """key -> (transaction id, payload digest) for those of `keys` the pool already holds: one array query on
     PostgreSQL, chunks of IN (...) elsewhere (so any number of keys works on SQLite)."""
@@ -152,27 +194,34 @@ def _copy_value(value) -> str:
     return "\\N" if value is None else str(value)
 
 
+_COPY_NULL = "\\N"
+COPY_ROWS = 2_000  # transactions per write to a COPY: the server inserts one chunk while the next is built
+
+
 def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) -> list[int]:
-    """Insert transactions and postings with plain multi-row SQL (validated already by the caller) and add
-    them to the monthly balances. Returns the new transaction ids in the order of `entries`."""
+    """Insert transactions and postings (validated already by the caller) and add them to the monthly balances:
+    on PostgreSQL ids from the sequence and one COPY for each table, written in chunks as they are built; on
+    SQLite (one writer at a time) ids after the largest given out and one executemany for each table. Returns
+    the new transaction ids in the order of `entries`."""
     ops = connection.ops
     posted_at = ops.adapt_datetimefield_value(timezone.now())
     actor_id = actor.pk if getattr(actor, "pk", None) else None
-    dates: dict[dt.date, object] = {}
     tx_table = LedgerTransaction._meta.db_table
     cols = (
         "pool_id, period_id, idempotency_key, digest, kind, value_date, source, reason, reference, posted_by_id, "
         "posted_at, reverses_id"
     )
-    ids: dict[str, int] = {}
     source = source[:80]
-    rows = []
-    sums: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for e, period in entries:
+    period_ids = [period.pk for _, period in entries]
+    sums: dict[tuple[int, int], list[int]] = {}
+    for (e, _), period_id in zip(entries, period_ids, strict=True):
         for account_id, amount in e.postings:
-            s = sums[(account_id, period.pk)]
-            s[0] += amount
-            s[1] += 1
+            s = sums.get((account_id, period_id))
+            if s is None:
+                sums[(account_id, period_id)] = [amount, 1]
+            else:
+                s[0] += amount
+                s[1] += 1
     for (account_id, _period), (amount, _) in sums.items():
         if abs(amount) > MAX_BALANCE_PENCE:
             raise FieldError(
@@ -180,86 +229,108 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
                 f"the largest balance allowed, {format_pence(MAX_BALANCE_PENCE)}",
                 field="postings",
             )
+    n = len(entries)
+    posting_cols = "(transaction_id, account_id, period_id, amount_pence)"
     # COPY goes to the driver's cursor: wrap its errors as Django's (IntegrityError), as for any query
     with connection.cursor() as cur, connection.wrap_database_errors:
         if connection.vendor == "postgresql":
-            # ids from the sequence, then COPY: far cheaper than binding large multi-row INSERTs
             cur.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{tx_table}', 'id')) FROM generate_series(1, %s)",
-                [len(entries)],
+                f"SELECT nextval(pg_get_serial_sequence('{tx_table}', 'id')) FROM generate_series(1, %s)", [n]
             )
             new_ids = [r[0] for r in cur.fetchall()]
             # COPY text built here: several times faster than per-value adaptation for these simple types
             fixed = f"\t{pool.pk}\t"
             who = f"\t{_copy_value(actor_id)}\t{posted_at.isoformat()}\t"
             src = f"\t{_copy_text(source)}\t"
-            buf = []
-            for tx_id, (e, period) in zip(new_ids, entries, strict=True):
-                buf.append(
-                    f"{tx_id}{fixed}{period.pk}\t{_copy_text(e.key)}\t{e.digest}\t{e.kind}\t{e.value_date.isoformat()}"
-                    f"{src}{_copy_text(e.reason)}\t{_copy_text(e.reference)}{who}{_copy_value(e.reverses_id)}\n"
-                )
-                ids[e.key] = tx_id
+            texts: dict[str, str] = {}  # reasons and references repeat: escaped once
+            dates: dict[dt.date, str] = {}
+
+            def text(value: str) -> str:
+                t = texts.get(value)
+                if t is None:
+                    t = texts[value] = _copy_text(value)
+                return t
+
             with cur.cursor.copy(f"COPY {tx_table} (id, {cols}) FROM STDIN") as copy:
-                copy.write("".join(buf))
-        else:
-            per_insert = min(TX_CHUNK, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 12)
-            for start in range(0, len(entries), per_insert):
-                chunk = entries[start : start + per_insert]
-                params: list = []
-                for e, period in chunk:
-                    day = dates.get(e.value_date)
-                    if day is None:
-                        day = dates[e.value_date] = ops.adapt_datefield_value(e.value_date)
-                    params += [
-                        pool.pk,
-                        period.pk,
-                        e.key,
-                        e.digest,
-                        str(e.kind),
-                        day,
-                        source,
-                        e.reason,
-                        e.reference,
-                        actor_id,
-                        posted_at,
-                        e.reverses_id,
-                    ]
-                values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
-                cur.execute(
-                    f"INSERT INTO {tx_table} ({cols}) VALUES {values} RETURNING id, idempotency_key", params
-                )
-                ids.update((key, pk) for pk, key in cur.fetchall())
-        for e, period in entries:
-            tx_id = ids[e.key]
-            for account_id, amount in e.postings:
-                rows.append((tx_id, account_id, period.pk, amount))
-        posting_cols = "(transaction_id, account_id, period_id, amount_pence)"
-        if connection.vendor == "postgresql":
+                for start in range(0, n, COPY_ROWS):
+                    buf = []
+                    for tx_id, (e, _), period_id in zip(
+                        new_ids[start : start + COPY_ROWS], entries[start : start + COPY_ROWS],
+                        period_ids[start : start + COPY_ROWS], strict=True,
+                    ):
+                        day = dates.get(e.value_date)
+                        if day is None:
+                            day = dates[e.value_date] = e.value_date.isoformat()
+                        buf.append(
+                            f"{tx_id}{fixed}{period_id}\t{_copy_text(e.key)}\t{e.digest}\t{e.kind}\t{day}"
+                            f"{src}{text(e.reason)}\t{text(e.reference)}{who}"
+                            f"{_COPY_NULL if e.reverses_id is None else e.reverses_id}\n"
+                        )
+                    copy.write("".join(buf))
             with cur.cursor.copy(f"COPY {Posting._meta.db_table} {posting_cols} FROM STDIN") as copy:
-                copy.write("".join(f"{t}\t{a}\t{p}\t{x}\n" for t, a, p, x in rows))
+                for start in range(0, n, COPY_ROWS):
+                    copy.write(
+                        "".join(
+                            [
+                                f"{tx_id}\t{a}\t{period_id}\t{x}\n"
+                                for tx_id, (e, _), period_id in zip(
+                                    new_ids[start : start + COPY_ROWS], entries[start : start + COPY_ROWS],
+                                    period_ids[start : start + COPY_ROWS], strict=True,
+                                )
+                                for a, x in e.postings
+                            ]
+                        )
+                    )
         else:
-            cur.executemany(
-                f"INSERT INTO {Posting._meta.db_table} {posting_cols} VALUES (%s, %s, %s, %s)", rows
+            raw = cur.cursor
+            # one writer at a time (the IMMEDIATE transaction holds the write lock): the ids after the largest
+            # ever given out (AUTOINCREMENT's record of it, or the table's largest) are this call's
+            raw.execute(
+                f"SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{tx_table}'), 0), "
+                f"COALESCE((SELECT max(id) FROM {tx_table}), 0))"
+            )
+            first = raw.fetchone()[0] + 1
+            new_ids = list(range(first, first + n))
+            days = {}
+            rows = []
+            for tx_id, (e, _), period_id in zip(new_ids, entries, period_ids, strict=True):
+                day = days.get(e.value_date)
+                if day is None:
+                    day = days[e.value_date] = ops.adapt_datefield_value(e.value_date)
+                rows.append(
+                    (
+                        tx_id, pool.pk, period_id, e.key, e.digest, str(e.kind), day, source, e.reason, e.reference,
+                        actor_id, posted_at, e.reverses_id,
+                    )
+                )
+            raw.executemany(
+                f"INSERT INTO {tx_table} (id, {cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            raw.executemany(
+                f"INSERT INTO {Posting._meta.db_table} {posting_cols} VALUES (?, ?, ?, ?)",
+                [
+                    (tx_id, a, period_id, x)
+                    for tx_id, (e, _), period_id in zip(new_ids, entries, period_ids, strict=True)
+                    for a, x in e.postings
+                ],
             )
         mb = MonthlyBalance._meta.db_table
-        changes = [(a, p, amount, n) for (a, p), (amount, n) in sorted(sums.items())]
+        changes = [(a, p, amount, k) for (a, p), (amount, k) in sorted(sums.items())]
         if connection.vendor == "postgresql":
             # one statement; no other writer can touch these rows, as their periods are locked
-            values = ",".join(["(%s::bigint, %s::bigint, %s::bigint, %s::bigint)"] * len(changes))
             cur.execute(
                 f"UPDATE {mb} AS mb SET amount_pence = mb.amount_pence + v.a, postings = mb.postings + v.n "
-                f"FROM (VALUES {values}) AS v(account_id, period_id, a, n) "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(account_id, period_id, a, n) "
                 "WHERE mb.account_id = v.account_id AND mb.period_id = v.period_id",
-                [x for row in changes for x in row],
+                [[c[0] for c in changes], [c[1] for c in changes], [c[2] for c in changes], [c[3] for c in changes]],
             )
         else:
-            cur.executemany(
-                f"UPDATE {mb} SET amount_pence = amount_pence + %s, postings = postings + %s "
-                "WHERE account_id = %s AND period_id = %s",
-                [(amount, n, a, p) for a, p, amount, n in changes],
+            cur.cursor.executemany(
+                f"UPDATE {mb} SET amount_pence = amount_pence + ?, postings = postings + ? "
+                "WHERE account_id = ? AND period_id = ?",
+                [(amount, k, a, p) for a, p, amount, k in changes],
             )
-    return [ids[e.key] for e, _ in entries]
+    return new_ids
 
 
 def _is_key_clash(exc: IntegrityError) -> bool:
@@ -617,19 +688,7 @@ def post_transactions_bulk(actor, pool: Pool, entries: Sequence[Entry], source: 
     """Post many transactions at once, all or nothing. Keys already posted with the same details are skipped
     (idempotent); a key already posted with other details is a Conflict naming the entry."""
     state = ledger_state.current(pool.pk)  # the cached accounts, once the pool's version is checked
-    accounts = state.accounts
-    if any(a not in accounts for e in entries for a, _ in e.postings):
-        accounts = ledger_state.load(pool.pk).accounts  # refuse an account only on what the database says
-    numbers = []
-    seen: set[str] = set()
-    for i, e in enumerate(entries, start=1):
-        try:
-            numbers.append(_validate(pool, e, accounts))
-        except ServiceError as exc:
-            raise FieldError(f"entry {i} ({e.key}): {exc.message}", field=exc.field) from None
-        if e.key in seen:
-            raise FieldError(f"entry {i}: key {e.key} appears twice", field="key")
-        seen.add(e.key)
+    numbers = _validate_all(pool, entries, state.accounts)
     periods = _periods_for(pool, numbers, lock=True)
     posted, already = _post_entries(
         actor, pool, [(e, periods[n]) for e, n in zip(entries, numbers, strict=True)], source
