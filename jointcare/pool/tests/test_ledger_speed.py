@@ -8,7 +8,8 @@ import datetime as dt
 import hashlib
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.utils import IntegrityError, InternalError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -229,3 +230,50 @@ def test_outside_a_transaction_a_balance_beyond_its_bound_is_refused_and_nothing
             postings=[(spend, MAX_AMOUNT_PENCE)] * (n + 1) + [(cash, -MAX_AMOUNT_PENCE)] * (n + 1),
         )
     _nothing_written(pool, "huge")
+
+
+# ------------------------------------------------------------------ PostgreSQL: the checks in the database
+
+
+def _queue_is_empty():
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pool_balance_check")
+        return cur.fetchone()[0] == 0
+
+
+@pytest.mark.postgres
+@standalone
+@pytest.mark.parametrize("rows", [3, 200])  # checked by the queries planned once, and by the dynamic ones
+def test_postgres_checks_small_and_large_statements_alike(pool, finance, rows):
+    tx = _pay(pool, finance, "ok", dt.date(2026, 8, 1))
+    spend, cash = _accounts(pool)
+    # postings added in two statements balance together: the check at commit takes both queued rows
+    with transaction.atomic(), connection.cursor() as cur:
+        for amount in (7, -7):
+            cur.execute(
+                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) "
+                "SELECT %s, %s, %s, x FROM unnest(%s::bigint[]) AS x",
+                [tx.pk, spend if amount > 0 else cash, tx.period_id, [amount] * rows],
+            )
+    assert Posting.objects.filter(transaction=tx).count() == 2 + 2 * rows
+    assert _queue_is_empty()
+    # one bad account among them is refused, named
+    with pytest.raises(IntegrityError, match=f"account {10**12}, which does not exist"):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) "
+                "SELECT %s, CASE WHEN i = %s THEN %s ELSE %s END, %s, CASE WHEN i %% 2 = 0 THEN 5 ELSE -5 END "
+                "FROM generate_series(1, %s) AS i",
+                [tx.pk, rows, 10**12, spend, tx.period_id, 2 * rows],
+            )
+    # unbalanced across the statements of one database transaction: refused at commit
+    with pytest.raises((IntegrityError, InternalError), match="unbalanced"):
+        with transaction.atomic(), connection.cursor() as cur:
+            for amount in (3, -2):
+                cur.execute(
+                    "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) "
+                    "SELECT %s, %s, %s, x FROM unnest(%s::bigint[]) AS x",
+                    [tx.pk, spend if amount > 0 else cash, tx.period_id, [amount] * rows],
+                )
+    assert Posting.objects.filter(transaction=tx).count() == 2 + 2 * rows
+    assert _queue_is_empty()
