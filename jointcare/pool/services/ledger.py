@@ -234,8 +234,11 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
     # COPY goes to the driver's cursor: wrap its errors as Django's (IntegrityError), as for any query
     with connection.cursor() as cur, connection.wrap_database_errors:
         if connection.vendor == "postgresql":
+            # the sequence's name found once (not once for each id, as `nextval(pg_get_serial_sequence(...))` did)
             cur.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{tx_table}', 'id')) FROM generate_series(1, %s)", [n]
+                f"WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('{tx_table}', 'id')::regclass AS seq) "
+                "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
+                [n],
             )
             new_ids = [r[0] for r in cur.fetchall()]
             # COPY text built here: several times faster than per-value adaptation for these simple types
