@@ -606,11 +606,12 @@ SELECT (SELECT id FROM tx), EXISTS (SELECT 1 FROM gate)
 def _post_one_postgresql(conn, row: dict, postings, balances) -> tuple[int | None, bool]:
     import psycopg
 
-    row["accounts"] = [a for a, _ in postings]
-    row["amounts"] = [x for _, x in postings]
-    row["mb_accounts"] = [a for a, _, _ in balances]
-    row["mb_amounts"] = [x for _, x, _ in balances]
-    row["mb_counts"] = [n for _, _, n in balances]
+    # arrays as PostgreSQL's array text (the statement casts them): cheaper to adapt than Python lists
+    row["accounts"] = "{" + ",".join([str(a) for a, _ in postings]) + "}"
+    row["amounts"] = "{" + ",".join([str(x) for _, x in postings]) + "}"
+    row["mb_accounts"] = "{" + ",".join([str(a) for a, _, _ in balances]) + "}"
+    row["mb_amounts"] = "{" + ",".join([str(x) for _, x, _ in balances]) + "}"
+    row["mb_counts"] = "{" + ",".join([str(n) for _, _, n in balances]) + "}"
     conn.ensure_connection()
     pg = conn.connection
     # a server-binding cursor, so the statement is prepared once per connection and only bound afterwards
