@@ -8,6 +8,8 @@ and with another payload is a conflict (409), even when two requests race (decis
 
 `post_transaction` writes a new transaction with one statement checked against the pool's cached state
 (`ledger_state`), the month's row locked in that statement; anything else takes the full path (decision 0070).
+Outside a database transaction that statement (PostgreSQL) or short run of statements (SQLite) is a transaction
+of its own; bulk posting validates inline and writes one COPY or executemany per table (decision 0118).
 """
 
 from __future__ import annotations
