@@ -126,7 +126,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # checkpoints every 10,000 pages (40 MB of WAL) rather than 1,000: each copies the ledger's hot pages
+        # back and syncs the disk, which cost half of one-at-a-time posting's wall clock (decision 0118)
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("JOINTCARE_TEST_SQLITE", "")} if os.environ.get(
         "JOINTCARE_TEST_SQLITE"

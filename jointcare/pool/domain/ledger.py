@@ -67,10 +67,40 @@ def payload_digest(
 ) -> str:
     """SHA-256 of what a transaction says, stored with its idempotency key. The same key with the same digest is
     the same request (answered with the transaction already posted); with another digest it is a conflict.
-    Postings are compared as a set (their order does not matter); where the request came from does not count."""
-    canonical = json.dumps(
+    Postings are compared as a set (their order does not matter); where the request came from does not count.
+
+    The text hashed is `canonical_payload`'s JSON. It is written out here rather than by `json.dumps`, several
+    times faster for bulk posting, with the same characters (a test compares the two on arbitrary payloads):
+    stored digests must keep matching."""
+    if type(reason) is str and type(reference) is str and (reverses is None or type(reverses) is int):
+        pairs = sorted([int(a), int(x)] for a, x in postings)
+        canonical = (
+            f"[{_json_string(str(kind))},{_json_string(value_date.isoformat())},"
+            f"[{','.join([f'[{a},{x}]' for a, x in pairs])}],{_json_string(reason)},{_json_string(reference)},"
+            f"{'null' if reverses is None else reverses}]"
+        )
+    else:
+        canonical = canonical_payload(
+            kind=kind, value_date=value_date, postings=postings, reason=reason, reference=reference, reverses=reverses
+        )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_json_string = json.encoder.encode_basestring  # what json.dumps writes a string as, with ensure_ascii=False
+
+
+def canonical_payload(
+    *,
+    kind: str,
+    value_date: dt.date,
+    postings: Iterable[tuple[int, int]],
+    reason: str,
+    reference: str = "",
+    reverses: int | None = None,
+) -> str:
+    """The text whose SHA-256 is the payload digest (decision 0037)."""
+    return json.dumps(
         [str(kind), value_date.isoformat(), sorted([int(a), int(x)] for a, x in postings), reason, reference, reverses],
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

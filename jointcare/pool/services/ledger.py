@@ -8,6 +8,8 @@ and with another payload is a conflict (409), even when two requests race (decis
 
 `post_transaction` writes a new transaction with one statement checked against the pool's cached state
 (`ledger_state`), the month's row locked in that statement; anything else takes the full path (decision 0070).
+Outside a database transaction that statement (PostgreSQL) or short run of statements (SQLite) is a transaction
+of its own; bulk posting validates inline and writes one COPY or executemany per table (decision 0118).
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from jointcare.audit.services import entry_fields, record
 from jointcare.errors import Conflict, FieldError, ServiceError
 from jointcare.grammar import plural
-from jointcare.money import MAX_BALANCE_PENCE, format_pence
+from jointcare.money import MAX_AMOUNT_PENCE, MAX_BALANCE_PENCE, format_pence
 from jointcare.pool import domain
 from jointcare.pool.domain import AccountKind, Action, LedgerError, TransactionKind
+from jointcare.pool.domain.periods import financial_year_bounds
 from jointcare.pool.models import Account, Contribution, LedgerTransaction, MonthlyBalance, Period, Pool, Posting
 from jointcare.pool.services import ledger_state
 from jointcare.pool.services.periods import require
@@ -102,6 +105,47 @@ def _validate(pool: Pool, entry: Entry, accounts: set[int]) -> int:
     return number
 
 
+def _validate_all(pool: Pool, entries: Sequence[Entry], accounts: frozenset[int]) -> list[int]:
+    """`_validate` for each entry, and each key once: their period numbers. The common case (everything in
+    order) is checked inline, with the same rules; an entry that fails any of them goes through `_validate`,
+    which raises the error it would have raised alone. An account not in the cached state makes the state load
+    again first: nothing is refused on the cache's word."""
+    start, end = financial_year_bounds(pool.financial_year)
+    numbers: list[int] = []
+    seen: set[str] = set()
+    reloaded = False
+    for i, e in enumerate(entries, start=1):
+        key, reason, postings, day = e.key, e.reason, e.postings, e.value_date
+        if (
+            type(key) is str and type(reason) is str and type(e.reference) is str and type(day) is dt.date
+            and 0 < len(key) <= 120 and 0 < len(reason) <= 300 and len(e.reference) <= 120
+            and len(postings) >= 2 and start <= day <= end and key not in seen
+        ):
+            total = 0
+            for a, x in postings:
+                if type(x) is not int or not (0 < x <= MAX_AMOUNT_PENCE or -MAX_AMOUNT_PENCE <= x < 0) or a not in accounts:
+                    break
+                total += x
+            else:
+                if total == 0:
+                    numbers.append((day.month - 4) % 12 + 1)
+                    seen.add(key)
+                    continue
+        # the slow path: the exact error (or, after loading the state again, a new account accepted)
+        if not reloaded and any(a not in accounts for a, _ in postings):
+            accounts = ledger_state.load(pool.pk).accounts  # refuse an account only on what the database says
+            reloaded = True
+        try:
+            number = _validate(pool, e, accounts)
+        except ServiceError as exc:
+            raise FieldError(f"entry {i} ({e.key}): {exc.message}", field=exc.field) from None
+        if key in seen:
+            raise FieldError(f"entry {i}: key {e.key} appears twice", field="key")
+        seen.add(key)
+        numbers.append(number)
+    return numbers
+
+
 def existing_digests(pool: Pool, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
     """key -> (transaction id, payload digest) for those of `keys` the pool already holds: one array query on
     PostgreSQL, chunks of IN (...) elsewhere (so any number of keys works on SQLite)."""
@@ -152,27 +196,34 @@ def _copy_value(value) -> str:
     return "\\N" if value is None else str(value)
 
 
+_COPY_NULL = "\\N"
+COPY_ROWS = 2_000  # transactions per write to a COPY: the server inserts one chunk while the next is built
+
+
 def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) -> list[int]:
-    """Insert transactions and postings with plain multi-row SQL (validated already by the caller) and add
-    them to the monthly balances. Returns the new transaction ids in the order of `entries`."""
+    """Insert transactions and postings (validated already by the caller) and add them to the monthly balances:
+    on PostgreSQL ids from the sequence and one COPY for each table, written in chunks as they are built; on
+    SQLite (one writer at a time) ids after the largest given out and one executemany for each table. Returns
+    the new transaction ids in the order of `entries`."""
     ops = connection.ops
     posted_at = ops.adapt_datetimefield_value(timezone.now())
     actor_id = actor.pk if getattr(actor, "pk", None) else None
-    dates: dict[dt.date, object] = {}
     tx_table = LedgerTransaction._meta.db_table
     cols = (
         "pool_id, period_id, idempotency_key, digest, kind, value_date, source, reason, reference, posted_by_id, "
         "posted_at, reverses_id"
     )
-    ids: dict[str, int] = {}
     source = source[:80]
-    rows = []
-    sums: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for e, period in entries:
+    period_ids = [period.pk for _, period in entries]
+    sums: dict[tuple[int, int], list[int]] = {}
+    for (e, _), period_id in zip(entries, period_ids, strict=True):
         for account_id, amount in e.postings:
-            s = sums[(account_id, period.pk)]
-            s[0] += amount
-            s[1] += 1
+            s = sums.get((account_id, period_id))
+            if s is None:
+                sums[(account_id, period_id)] = [amount, 1]
+            else:
+                s[0] += amount
+                s[1] += 1
     for (account_id, _period), (amount, _) in sums.items():
         if abs(amount) > MAX_BALANCE_PENCE:
             raise FieldError(
@@ -180,86 +231,111 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
                 f"the largest balance allowed, {format_pence(MAX_BALANCE_PENCE)}",
                 field="postings",
             )
+    n = len(entries)
+    posting_cols = "(transaction_id, account_id, period_id, amount_pence)"
     # COPY goes to the driver's cursor: wrap its errors as Django's (IntegrityError), as for any query
     with connection.cursor() as cur, connection.wrap_database_errors:
         if connection.vendor == "postgresql":
-            # ids from the sequence, then COPY: far cheaper than binding large multi-row INSERTs
+            # the sequence's name found once (not once for each id, as `nextval(pg_get_serial_sequence(...))` did)
             cur.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{tx_table}', 'id')) FROM generate_series(1, %s)",
-                [len(entries)],
+                f"WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('{tx_table}', 'id')::regclass AS seq) "
+                "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
+                [n],
             )
             new_ids = [r[0] for r in cur.fetchall()]
             # COPY text built here: several times faster than per-value adaptation for these simple types
             fixed = f"\t{pool.pk}\t"
             who = f"\t{_copy_value(actor_id)}\t{posted_at.isoformat()}\t"
             src = f"\t{_copy_text(source)}\t"
-            buf = []
-            for tx_id, (e, period) in zip(new_ids, entries, strict=True):
-                buf.append(
-                    f"{tx_id}{fixed}{period.pk}\t{_copy_text(e.key)}\t{e.digest}\t{e.kind}\t{e.value_date.isoformat()}"
-                    f"{src}{_copy_text(e.reason)}\t{_copy_text(e.reference)}{who}{_copy_value(e.reverses_id)}\n"
-                )
-                ids[e.key] = tx_id
+            texts: dict[str, str] = {}  # reasons and references repeat: escaped once
+            dates: dict[dt.date, str] = {}
+
+            def text(value: str) -> str:
+                t = texts.get(value)
+                if t is None:
+                    t = texts[value] = _copy_text(value)
+                return t
+
             with cur.cursor.copy(f"COPY {tx_table} (id, {cols}) FROM STDIN") as copy:
-                copy.write("".join(buf))
-        else:
-            per_insert = min(TX_CHUNK, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 12)
-            for start in range(0, len(entries), per_insert):
-                chunk = entries[start : start + per_insert]
-                params: list = []
-                for e, period in chunk:
-                    day = dates.get(e.value_date)
-                    if day is None:
-                        day = dates[e.value_date] = ops.adapt_datefield_value(e.value_date)
-                    params += [
-                        pool.pk,
-                        period.pk,
-                        e.key,
-                        e.digest,
-                        str(e.kind),
-                        day,
-                        source,
-                        e.reason,
-                        e.reference,
-                        actor_id,
-                        posted_at,
-                        e.reverses_id,
-                    ]
-                values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
-                cur.execute(
-                    f"INSERT INTO {tx_table} ({cols}) VALUES {values} RETURNING id, idempotency_key", params
-                )
-                ids.update((key, pk) for pk, key in cur.fetchall())
-        for e, period in entries:
-            tx_id = ids[e.key]
-            for account_id, amount in e.postings:
-                rows.append((tx_id, account_id, period.pk, amount))
-        posting_cols = "(transaction_id, account_id, period_id, amount_pence)"
-        if connection.vendor == "postgresql":
+                for start in range(0, n, COPY_ROWS):
+                    buf = []
+                    for tx_id, (e, _), period_id in zip(
+                        new_ids[start : start + COPY_ROWS], entries[start : start + COPY_ROWS],
+                        period_ids[start : start + COPY_ROWS], strict=True,
+                    ):
+                        day = dates.get(e.value_date)
+                        if day is None:
+                            day = dates[e.value_date] = e.value_date.isoformat()
+                        buf.append(
+                            f"{tx_id}{fixed}{period_id}\t{_copy_text(e.key)}\t{e.digest}\t{e.kind}\t{day}"
+                            f"{src}{text(e.reason)}\t{text(e.reference)}{who}"
+                            f"{_COPY_NULL if e.reverses_id is None else e.reverses_id}\n"
+                        )
+                    copy.write("".join(buf))
             with cur.cursor.copy(f"COPY {Posting._meta.db_table} {posting_cols} FROM STDIN") as copy:
-                copy.write("".join(f"{t}\t{a}\t{p}\t{x}\n" for t, a, p, x in rows))
+                for start in range(0, n, COPY_ROWS):
+                    copy.write(
+                        "".join(
+                            [
+                                f"{tx_id}\t{a}\t{period_id}\t{x}\n"
+                                for tx_id, (e, _), period_id in zip(
+                                    new_ids[start : start + COPY_ROWS], entries[start : start + COPY_ROWS],
+                                    period_ids[start : start + COPY_ROWS], strict=True,
+                                )
+                                for a, x in e.postings
+                            ]
+                        )
+                    )
         else:
-            cur.executemany(
-                f"INSERT INTO {Posting._meta.db_table} {posting_cols} VALUES (%s, %s, %s, %s)", rows
+            raw = cur.cursor
+            # one writer at a time (the IMMEDIATE transaction holds the write lock): the ids after the largest
+            # ever given out (AUTOINCREMENT's record of it, or the table's largest) are this call's
+            raw.execute(
+                f"SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{tx_table}'), 0), "
+                f"COALESCE((SELECT max(id) FROM {tx_table}), 0))"
+            )
+            first = raw.fetchone()[0] + 1
+            new_ids = list(range(first, first + n))
+            days = {}
+            rows = []
+            for tx_id, (e, _), period_id in zip(new_ids, entries, period_ids, strict=True):
+                day = days.get(e.value_date)
+                if day is None:
+                    day = days[e.value_date] = ops.adapt_datefield_value(e.value_date)
+                rows.append(
+                    (
+                        tx_id, pool.pk, period_id, e.key, e.digest, str(e.kind), day, source, e.reason, e.reference,
+                        actor_id, posted_at, e.reverses_id,
+                    )
+                )
+            raw.executemany(
+                f"INSERT INTO {tx_table} (id, {cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            raw.executemany(
+                f"INSERT INTO {Posting._meta.db_table} {posting_cols} VALUES (?, ?, ?, ?)",
+                [
+                    (tx_id, a, period_id, x)
+                    for tx_id, (e, _), period_id in zip(new_ids, entries, period_ids, strict=True)
+                    for a, x in e.postings
+                ],
             )
         mb = MonthlyBalance._meta.db_table
-        changes = [(a, p, amount, n) for (a, p), (amount, n) in sorted(sums.items())]
+        changes = [(a, p, amount, k) for (a, p), (amount, k) in sorted(sums.items())]
         if connection.vendor == "postgresql":
             # one statement; no other writer can touch these rows, as their periods are locked
-            values = ",".join(["(%s::bigint, %s::bigint, %s::bigint, %s::bigint)"] * len(changes))
             cur.execute(
                 f"UPDATE {mb} AS mb SET amount_pence = mb.amount_pence + v.a, postings = mb.postings + v.n "
-                f"FROM (VALUES {values}) AS v(account_id, period_id, a, n) "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(account_id, period_id, a, n) "
                 "WHERE mb.account_id = v.account_id AND mb.period_id = v.period_id",
-                [x for row in changes for x in row],
+                [[c[0] for c in changes], [c[1] for c in changes], [c[2] for c in changes], [c[3] for c in changes]],
             )
         else:
-            cur.executemany(
-                f"UPDATE {mb} SET amount_pence = amount_pence + %s, postings = postings + %s "
-                "WHERE account_id = %s AND period_id = %s",
-                [(amount, n, a, p) for a, p, amount, n in changes],
+            cur.cursor.executemany(
+                f"UPDATE {mb} SET amount_pence = amount_pence + ?, postings = postings + ? "
+                "WHERE account_id = ? AND period_id = ?",
+                [(amount, k, a, p) for a, p, amount, k in changes],
             )
-    return [ids[e.key] for e, _ in entries]
+    return new_ids
 
 
 def _is_key_clash(exc: IntegrityError) -> bool:
@@ -346,10 +422,12 @@ def post_transaction(
         reverses_id=reverses.pk if reverses else None,
     )
     tried = False
-    if connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit():
-        # outside any database transaction the one statement is a transaction of its own, checked (deferred
-        # balance check included) and committed as it ends: no BEGIN and COMMIT round trips
-        tx = _post_one(actor, pool, entry, source)
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.in_atomic_block and conn.get_autocommit():
+        # outside any database transaction: on PostgreSQL the one statement is a transaction of its own, checked
+        # (deferred balance check included) and committed as it ends; on SQLite the short run of statements
+        # goes between its own BEGIN IMMEDIATE and COMMIT, without the bookkeeping of a Django atomic block
+        tx = _post_one(actor, pool, entry, source, conn, standalone=True)
         if tx is not None:
             return tx
         tried = True
@@ -359,7 +437,7 @@ def post_transaction(
 @transaction.atomic
 def _post_in_transaction(actor, pool: Pool, entry: Entry, source: str, tried: bool) -> LedgerTransaction:
     if not tried:
-        tx = _post_one(actor, pool, entry, source)
+        tx = _post_one(actor, pool, entry, source, connections[DEFAULT_DB_ALIAS], standalone=False)
         if tx is not None:
             return tx
     key, kind, reason = entry.key, entry.kind, entry.reason
@@ -378,13 +456,16 @@ def _post_in_transaction(actor, pool: Pool, entry: Entry, source: str, tried: bo
     return tx
 
 
-def _post_one(actor, pool: Pool, entry: Entry, source: str) -> LedgerTransaction | None:
+def _post_one(actor, pool: Pool, entry: Entry, source: str, conn, standalone: bool) -> LedgerTransaction | None:
     """Post a new transaction with one statement (PostgreSQL) or one short run of statements (SQLite), checked
     against the pool's cached state (`ledger_state`). None when the full path must answer instead: the key is
     already used, the month is closed, the pool's state refuses posting, the cache was stale (it is then
-    reloaded), or the entry is invalid (the full path raises the error)."""
-    state = ledger_state.state_of(pool.pk)
-    if any(a not in state.accounts for a, _ in entry.postings):
+    reloaded), or the entry is invalid (the full path raises the error). `standalone`: no database transaction
+    is open on `conn`, so this one is its own (and nothing is left written when it answers None)."""
+    state = ledger_state.state_of(pool.pk, conn)
+    postings = entry.postings
+    accounts = state.accounts
+    if any(a not in accounts for a, _ in postings):
         state = ledger_state.load(pool.pk)  # perhaps a new account: refuse only on what the database says
     try:
         number = _validate(pool, entry, state.accounts)
@@ -394,49 +475,63 @@ def _post_one(actor, pool: Pool, entry: Entry, source: str) -> LedgerTransaction
     if closed or not state.can_post:
         ledger_state.forget(pool.pk)
         return None
-    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for account_id, amount in entry.postings:
-        s = sums[account_id]
-        s[0] += amount
-        s[1] += 1
-    if any(abs(amount) > MAX_BALANCE_PENCE for amount, _ in sums.values()):
+    if len(postings) == 2 and postings[0][0] != postings[1][0]:
+        balances = sorted((a, amount, 1) for a, amount in postings)
+    else:
+        sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for account_id, amount in postings:
+            s = sums[account_id]
+            s[0] += amount
+            s[1] += 1
+        balances = sorted((a, amount, n) for a, (amount, n) in sums.items())
+    if any(abs(amount) > MAX_BALANCE_PENCE for _, amount, _ in balances):
         return None
     at = timezone.now()
     audit = entry_fields(
         actor,
         "pool.post",
-        LedgerTransaction._meta.label_lower,
+        _TX_TYPE,
         "",
-        after={"key": entry.key, "postings": entry.postings, "period": label},
         summary=f"Posted {entry.kind} {entry.key} in {pool}: {entry.reason}",
     )
     actor_id = audit["actor"].pk if audit["actor"] is not None else None
-    row = {
-        "pool": pool.pk,
-        "period": period_id,
-        "version": state.version,
-        "key": entry.key,
-        "digest": entry.digest,
-        "kind": str(entry.kind),
-        "value_date": entry.value_date,
-        "source": source[:80],
-        "reason": entry.reason,
-        "reference": entry.reference,
-        "actor": actor_id,
-        "at": at,
-        "reverses": entry.reverses_id,
-        "actor_name": audit["actor_name"],
-        "action": audit["action"],
-        "object_type": audit["object_type"],
-        "summary": audit["summary"],
-        "after": json.dumps(audit["after"]),
-    }
-    balances = sorted((a, amount, n) for a, (amount, n) in sums.items())
+    digest = entry.digest
+    kind = str(entry.kind)
+    source = source[:80]
+    # what `record` would store as `after` (jsonable of the same dict: the key, [account, amount] pairs, month)
+    after = json.dumps({"key": entry.key, "postings": [[a, x] for a, x in postings], "period": label})
     try:
-        if connection.vendor == "postgresql":
-            tx_id, gate = _post_one_postgresql(row, entry.postings, balances)
+        if conn.vendor == "postgresql":
+            row = {
+                "pool": pool.pk,
+                "period": period_id,
+                "version": state.version,
+                "key": entry.key,
+                "digest": digest,
+                "kind": kind,
+                "value_date": entry.value_date,
+                "source": source,
+                "reason": entry.reason,
+                "reference": entry.reference,
+                "actor": actor_id,
+                "at": at,
+                "reverses": entry.reverses_id,
+                "actor_name": audit["actor_name"],
+                "action": audit["action"],
+                "object_type": audit["object_type"],
+                "summary": audit["summary"],
+                "after": after,
+            }
+            tx_id, gate = _post_one_postgresql(conn, row, postings, balances)
         else:
-            tx_id, gate = _post_one_sqlite(row, entry.postings, balances)
+            ops = conn.ops
+            tx_row = (
+                pool.pk, period_id, entry.key, digest, kind, ops.adapt_datefield_value(entry.value_date), source,
+                entry.reason, entry.reference, actor_id, ops.adapt_datetimefield_value(at), entry.reverses_id,
+                period_id, pool.pk, state.version,
+            )
+            audit_row = (audit["actor_name"], audit["action"], audit["object_type"], audit["summary"], after)
+            tx_id, gate = _post_one_sqlite(conn, tx_row, audit_row, postings, balances, standalone)
     except IntegrityError as exc:
         if "monthly_balance_within_bounds" in str(exc):
             raise FieldError(
@@ -450,27 +545,26 @@ def _post_one(actor, pool: Pool, entry: Entry, source: str) -> LedgerTransaction
             ledger_state.load(pool.pk)
         return None
     # the row as written, without reading it back (from_db: as the ORM builds a fetched row)
-    values = {
-        "id": tx_id,
-        "pool_id": pool.pk,
-        "period_id": period_id,
-        "idempotency_key": entry.key,
-        "digest": row["digest"],
-        "kind": row["kind"],
-        "value_date": entry.value_date,
-        "source": row["source"],
-        "reason": entry.reason,
-        "reference": entry.reference,
-        "posted_by_id": actor_id,
-        "posted_at": at,
-        "reverses_id": entry.reverses_id,
-    }
-    tx = LedgerTransaction.from_db(connection.alias, _TX_FIELDS, [values[name] for name in _TX_FIELDS])
+    tx = LedgerTransaction.from_db(
+        conn.alias,
+        _TX_FIELDS,
+        (
+            tx_id, pool.pk, period_id, entry.key, digest, kind, entry.value_date, source, entry.reason,
+            entry.reference, actor_id, at, entry.reverses_id,
+        ),
+    )
     LedgerTransaction.pool.field.set_cached_value(tx, pool)
     return tx
 
 
-_TX_FIELDS = [f.attname for f in LedgerTransaction._meta.concrete_fields]
+_TX_TYPE = LedgerTransaction._meta.label_lower
+# the order `_post_one` gives the values in: every concrete field, as `from_db` takes them
+_TX_FIELDS = [
+    "id", "pool_id", "period_id", "idempotency_key", "digest", "kind", "value_date", "source", "reason", "reference",
+    "posted_by_id", "posted_at", "reverses_id",
+]
+if _TX_FIELDS != [f.attname for f in LedgerTransaction._meta.concrete_fields]:  # pragma: no cover
+    raise ImportError("pool.services.ledger: _TX_FIELDS no longer lists LedgerTransaction's fields in order")
 
 
 # One statement: the month's row is locked and must be open, and the pool still at the cached version (the
@@ -511,28 +605,26 @@ SELECT (SELECT id FROM tx), EXISTS (SELECT 1 FROM gate)
 """
 
 
-def _post_one_postgresql(row: dict, postings, balances) -> tuple[int | None, bool]:
+def _post_one_postgresql(conn, row: dict, postings, balances) -> tuple[int | None, bool]:
     import psycopg
 
-    params = {
-        **row,
-        "accounts": [a for a, _ in postings],
-        "amounts": [x for _, x in postings],
-        "mb_accounts": [a for a, _, _ in balances],
-        "mb_amounts": [x for _, x, _ in balances],
-        "mb_counts": [n for _, _, n in balances],
-    }
-    connection.ensure_connection()
-    conn = connection.connection
+    # arrays as PostgreSQL's array text (the statement casts them): cheaper to adapt than Python lists
+    row["accounts"] = "{" + ",".join([str(a) for a, _ in postings]) + "}"
+    row["amounts"] = "{" + ",".join([str(x) for _, x in postings]) + "}"
+    row["mb_accounts"] = "{" + ",".join([str(a) for a, _, _ in balances]) + "}"
+    row["mb_amounts"] = "{" + ",".join([str(x) for _, x, _ in balances]) + "}"
+    row["mb_counts"] = "{" + ",".join([str(n) for _, _, n in balances]) + "}"
+    conn.ensure_connection()
+    pg = conn.connection
     # a server-binding cursor, so the statement is prepared once per connection and only bound afterwards
     # (Django leaves preparing off on its connections: allowed for this statement only)
-    threshold, conn.prepare_threshold = conn.prepare_threshold, 0
+    threshold, pg.prepare_threshold = pg.prepare_threshold, 0
     try:
-        with connection.wrap_database_errors, psycopg.Cursor(conn) as cur:
-            cur.execute(_POST_ONE_POSTGRESQL, params, prepare=True)
+        with conn.wrap_database_errors, psycopg.Cursor(pg) as cur:
+            cur.execute(_POST_ONE_POSTGRESQL, row, prepare=True)
             tx_id, gate = cur.fetchone()
     finally:
-        conn.prepare_threshold = threshold
+        pg.prepare_threshold = threshold
     return tx_id, gate
 
 
@@ -547,44 +639,51 @@ _GATE_SQLITE = (
     "SELECT EXISTS (SELECT 1 FROM pool_period m JOIN pool_pool p ON p.id = m.pool_id WHERE m.id = ? AND p.id = ? "
     "AND p.ledger_version = ? AND NOT m.closed)"
 )
+_POSTINGS_SQLITE = "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (?, ?, ?, ?)"
+_BALANCES_SQLITE = (
+    "UPDATE pool_monthlybalance SET amount_pence = amount_pence + ?, postings = postings + ? "
+    "WHERE account_id = ? AND period_id = ?"
+)
+_AUDIT_SQLITE = (
+    "INSERT INTO audit_auditentry (at, actor_id, actor_name, action, object_type, object_id, summary, before, "
+    "after) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+)
 
 
-def _post_one_sqlite(row: dict, postings, balances) -> tuple[int | None, bool]:
+def _post_one_sqlite(conn, tx_row: tuple, audit_row: tuple, postings, balances, standalone: bool):
     """SQLite runs one writer at a time (IMMEDIATE transactions), so the gate and the writes cannot interleave
-    with another writer; plain statements on the driver's cursor, as Django's ORM would add more than they cost."""
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(row["at"])
-    period, gate = row["period"], (row["period"], row["pool"], row["version"])
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cur = connection.connection.cursor(sqlite3.Cursor)  # plain `?` parameters: no conversion of the SQL
+    with another writer; plain statements on the driver's cursor, as Django's ORM would add more than they cost.
+    `standalone`: no transaction is open, so these statements get their own BEGIN IMMEDIATE and COMMIT (and a
+    ROLLBACK when the gate refuses or a statement fails: nothing is left written)."""
+    conn.ensure_connection()
+    period = tx_row[1]
+    with conn.wrap_database_errors:
+        cur = conn.connection.cursor(sqlite3.Cursor)  # plain `?` parameters: no conversion of the SQL
         try:
-            cur.execute(
-                _POST_ONE_SQLITE,
-                (
-                    row["pool"], period, row["key"], row["digest"], row["kind"], ops.adapt_datefield_value(row["value_date"]),
-                    row["source"], row["reason"], row["reference"], row["actor"], at, row["reverses"], *gate,
-                ),
-            )
-            found = cur.fetchone()
-            if found is None:
-                cur.execute(_GATE_SQLITE, gate)
-                return None, bool(cur.fetchone()[0])
-            tx_id = found[0]
-            cur.executemany(
-                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (?, ?, ?, ?)",
-                [(tx_id, a, period, x) for a, x in postings],
-            )
-            cur.executemany(
-                "UPDATE pool_monthlybalance SET amount_pence = amount_pence + ?, postings = postings + ? "
-                "WHERE account_id = ? AND period_id = ?",
-                [(x, n, a, period) for a, x, n in balances],
-            )
-            cur.execute(
-                "INSERT INTO audit_auditentry (at, actor_id, actor_name, action, object_type, object_id, summary, before, "
-                "after) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                (at, row["actor"], row["actor_name"], row["action"], row["object_type"], str(tx_id), row["summary"], row["after"]),
-            )
+            if standalone:
+                cur.execute("BEGIN IMMEDIATE")
+            try:
+                cur.execute(_POST_ONE_SQLITE, tx_row)
+                found = cur.fetchone()
+                if found is None:
+                    cur.execute(_GATE_SQLITE, tx_row[12:])
+                    gate = bool(cur.fetchone()[0])
+                    if standalone:
+                        cur.execute("ROLLBACK")
+                    return None, gate
+                tx_id = found[0]
+                cur.executemany(_POSTINGS_SQLITE, [(tx_id, a, period, x) for a, x in postings])
+                cur.executemany(_BALANCES_SQLITE, [(x, n, a, period) for a, x, n in balances])
+                actor_name, action, object_type, summary, after = audit_row
+                cur.execute(
+                    _AUDIT_SQLITE, (tx_row[10], tx_row[9], actor_name, action, object_type, str(tx_id), summary, after)
+                )
+                if standalone:
+                    cur.execute("COMMIT")
+            except BaseException:
+                if standalone and conn.connection.in_transaction:
+                    conn.connection.rollback()
+                raise
         finally:
             cur.close()
     return tx_id, True
@@ -595,19 +694,7 @@ def post_transactions_bulk(actor, pool: Pool, entries: Sequence[Entry], source: 
     """Post many transactions at once, all or nothing. Keys already posted with the same details are skipped
     (idempotent); a key already posted with other details is a Conflict naming the entry."""
     state = ledger_state.current(pool.pk)  # the cached accounts, once the pool's version is checked
-    accounts = state.accounts
-    if any(a not in accounts for e in entries for a, _ in e.postings):
-        accounts = ledger_state.load(pool.pk).accounts  # refuse an account only on what the database says
-    numbers = []
-    seen: set[str] = set()
-    for i, e in enumerate(entries, start=1):
-        try:
-            numbers.append(_validate(pool, e, accounts))
-        except ServiceError as exc:
-            raise FieldError(f"entry {i} ({e.key}): {exc.message}", field=exc.field) from None
-        if e.key in seen:
-            raise FieldError(f"entry {i}: key {e.key} appears twice", field="key")
-        seen.add(e.key)
+    numbers = _validate_all(pool, entries, state.accounts)
     periods = _periods_for(pool, numbers, lock=True)
     posted, already = _post_entries(
         actor, pool, [(e, periods[n]) for e, n in zip(entries, numbers, strict=True)], source

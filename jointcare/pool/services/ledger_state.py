@@ -47,9 +47,9 @@ _states: OrderedDict[tuple[str, int], PoolLedger] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _key(pool_id: int) -> tuple[str, int]:
+def _key(pool_id: int, conn=None) -> tuple[str, int]:
     # one cache per database (the tests and benchmarks switch databases within a process)
-    return (connection.settings_dict["NAME"], pool_id)
+    return ((conn or connection).settings_dict["NAME"], pool_id)
 
 
 def load(pool_id: int) -> PoolLedger:
@@ -76,9 +76,10 @@ def load(pool_id: int) -> PoolLedger:
     return state
 
 
-def state_of(pool_id: int) -> PoolLedger:
-    """The cached state of the pool (loaded on first use)."""
-    state = _states.get(_key(pool_id))
+def state_of(pool_id: int, conn=None) -> PoolLedger:
+    """The cached state of the pool (loaded on first use); `conn`, the default connection if given (saves
+    looking it up)."""
+    state = _states.get(_key(pool_id, conn))
     return state if state is not None else load(pool_id)
 
 
