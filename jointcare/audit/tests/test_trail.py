@@ -58,6 +58,8 @@ def test_the_pools_finance_officers_see_its_trail(world, tie, sees):
 def test_filters_by_who_what_object_and_dates(world):
     import datetime as dt
 
+    from django.utils import timezone
+
     from jointcare.audit.models import AuditEntry
 
     admin = world.user(Role.ADMINISTRATOR, "host")
@@ -65,7 +67,7 @@ def test_filters_by_who_what_object_and_dates(world):
     AuditEntry.objects.filter(pk=old.pk).update(at=old.at - dt.timedelta(days=40))
     record(admin, "token.revoke", object_type="accounts.apitoken", object_id="9", summary="new one")
     client = signed_in(admin)
-    day = (old.at - dt.timedelta(days=40)).date()
+    day = timezone.localdate(old.at - dt.timedelta(days=40))  # the day as the filter reads it, in local time
     html = client.get("/audit/", {"what": "token.revoke", "who": admin.username, "object": "token:9",
                                   "date_to-day": day.day, "date_to-month": day.month, "date_to-year": day.year}).content.decode()
     assert "old one" in html and "new one" not in html
