@@ -23,14 +23,17 @@ is found set-based, however large the file (decision 0120).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import itertools
 import json
+import queue
 import re
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +179,9 @@ class _SeenReferences:
     def __init__(self):
         self._hashes: set[int] = set()
         self._dir = tempfile.TemporaryDirectory(prefix="jointcare-import-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "references.sqlite3", isolation_level=None)
+        self._db = sqlite3.connect(
+            Path(self._dir.name) / "references.sqlite3", isolation_level=None, check_same_thread=False
+        )  # used by the thread reading ahead, then closed by the import
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute("CREATE TABLE seen (row INTEGER PRIMARY KEY, h INTEGER NOT NULL, ref TEXT NOT NULL)")
@@ -295,18 +300,17 @@ def _import(actor, pool: Pool, filename: str, content, *, dry_run: bool) -> Impo
     seen = _SeenReferences()
     source = f"import:{filename}"[:80]
     try:
-        numbered = enumerate(rows, start=2)
-        while chunk := list(itertools.islice(numbered, CHUNK_ROWS)):
-            actuals, found = checker.check(chunk, seen, result)
-            del chunk
-            todo = _new_entries(pool, checker.cash, actuals, result, found) if actuals else []
-            problems.add(found)
-            if todo and not dry_run and not problems.count:
-                bulk = services.post_transactions_bulk(actor, pool, todo, source)
-                result.posted += bulk.posted
-                result.skipped += bulk.skipped
-            elif todo:
-                result.posted += len(todo)  # would post (a dry run), or nothing posts (problems: rolled back)
+        with contextlib.closing(_read_ahead(_checked_chunks(rows, checker, seen))) as chunks:
+            for n_rows, actuals, found in chunks:
+                result.rows += n_rows
+                todo = _new_entries(pool, checker.cash, actuals, result, found) if actuals else []
+                problems.add(found)
+                if todo and not dry_run and not problems.count:
+                    bulk = services.post_transactions_bulk(actor, pool, todo, source)
+                    result.posted += bulk.posted
+                    result.skipped += bulk.skipped
+                elif todo:
+                    result.posted += len(todo)  # would post (a dry run), or nothing posts (problems: rolled back)
     finally:
         seen.close()
     if problems.count:
@@ -318,6 +322,53 @@ def _import(actor, pool: Pool, filename: str, content, *, dry_run: bool) -> Impo
             errors=problems.listed,
         )
     return result
+
+
+def _checked_chunks(rows: Iterator[list], checker: _RowChecker, seen: _SeenReferences) -> Iterator[tuple]:
+    """(rows read, good rows, problems) for each CHUNK_ROWS rows of the file: no database but the private one."""
+    numbered = enumerate(rows, start=2)
+    while chunk := list(itertools.islice(numbered, CHUNK_ROWS)):
+        yield checker.check(chunk, seen)
+
+
+def _read_ahead(items: Iterator):
+    """`items`, made by another thread one item ahead of the caller: the next chunk is read and checked while
+    this one is looked up and posted (the database works while Python reads). An exception raised making an
+    item is raised here, in its place; closing this generator stops the thread and waits for it."""
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def give(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not give((True, item)):
+                    return
+            give((False, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            give((False, exc))
+
+    worker = threading.Thread(target=run, name="import-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            more, item = handoff.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _known_digests(pool: Pool, keys: list[str]) -> dict[str, str]:
@@ -431,9 +482,9 @@ class _RowChecker:
             self.partner_cells[cell] = found
         return found
 
-    def check(self, chunk: list[tuple[int, list]], seen: _SeenReferences, result: ImportResult):
-        """(row, reference, date, spend account, pence, reason) for each good row of the chunk, and the problems
-        found in the others."""
+    def check(self, chunk: list[tuple[int, list]], seen: _SeenReferences) -> tuple[int, list[tuple], list[dict]]:
+        """The number of rows (not counting blank ones); (row, reference, date, spend account, pence, reason) for
+        each good row of the chunk; and the problems found in the others."""
         ix = self.index
         i_ref, i_date, i_scheme, i_amount = ix["reference"], ix["date"], ix["scheme"], ix["amount"]
         i_partner, i_supplier, i_description = ix.get("partner"), ix.get("supplier"), ix.get("description")
@@ -484,7 +535,6 @@ class _RowChecker:
             else:
                 reason = f"{supplier or description or 'Actual spend'}{suffix}"
             good.append((n, ref, day, spend, amount, reason[:300]))
-        result.rows += rows
         repeats = seen.repeats(refs) if refs else {}
         if repeats:
             ref_of = dict((row, r) for r, row in refs)
@@ -493,7 +543,7 @@ class _RowChecker:
                     {"row": n, "field": "reference", "message": f"reference '{ref_of[n]}' is also on row {earlier}"}
                 )
             good = [g for g in good if g[0] not in repeats]
-        return good, found
+        return rows, good, found
 
     @staticmethod
     def _problems(n: int, ref: str, day, spend, amount, partner_problem) -> list[dict]:
