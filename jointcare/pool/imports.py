@@ -176,6 +176,8 @@ class _SeenReferences:
     the references themselves, with their rows, go to a private SQLite database in a temporary file, where any
     possible repeat (a hash seen before) is confirmed and the row it was first on found."""
 
+    hash = staticmethod(hash)  # Python's own for text: 64 bits, and two references alike in it are rare
+
     def __init__(self):
         self._hashes: set[int] = set()
         self._dir = tempfile.TemporaryDirectory(prefix="jointcare-import-")
@@ -190,7 +192,7 @@ class _SeenReferences:
     def repeats(self, refs: list[tuple[str, int]]) -> dict[int, int]:
         """row -> the earlier row with the same reference, for each of `refs` (reference, row) seen before, in
         an earlier chunk or earlier in this one; then remembers them all."""
-        hashes = [hash(ref) for ref, _ in refs]
+        hashes = [self.hash(ref) for ref, _ in refs]
         chunk = set(hashes)
         known = self._hashes
         maybe = not (len(chunk) == len(hashes) and known.isdisjoint(chunk))

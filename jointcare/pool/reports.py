@@ -9,6 +9,10 @@ Python.
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
+import threading
+import urllib.parse
 from contextlib import nullcontext
 
 from django.db import connection, transaction
@@ -200,11 +204,9 @@ def ledger_check(pool: Pool | None = None) -> list[str]:
 
 # PostgreSQL: the grouping by transaction streams in key order (the postings' covering index on their
 # transaction, the transactions' primary key) and merges, holding nothing, rather than hashing every transaction
-# (600 MB at 2.5 million); the scans are split between parallel workers where the server has them.
-_POSTGRES_SETTINGS = (
-    ("enable_hashagg", "off"),
-    ("enable_hashjoin", "off"),
-    ("enable_sort", "off"),
+# (600 MB at 2.5 million); each scan is shared between the parallel workers the server allows.
+_STREAM_IN_KEY_ORDER = ("enable_hashagg", "enable_hashjoin", "enable_sort")
+_POSTGRES_PARALLEL = (
     ("jit", "off"),
     ("parallel_setup_cost", "0"),
     ("parallel_tuple_cost", "0"),
@@ -215,8 +217,7 @@ _POSTGRES_SETTINGS = (
 
 def _ledger_check(cur, pool: Pool | None) -> list[str]:
     problems: list[str] = []
-    posting, tx, account = Posting._meta.db_table, LedgerTransaction._meta.db_table, Account._meta.db_table
-    period_t, mb = Period._meta.db_table, MonthlyBalance._meta.db_table
+    posting, tx = Posting._meta.db_table, LedgerTransaction._meta.db_table
     postgres = connection.vendor == "postgresql"
     p_where, params, b_where = "", [], ""
     tx_source = tx
@@ -228,23 +229,35 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
         tx_source = f"(SELECT * FROM {tx} WHERE pool_id = %s)"
         params = [pool.pk]
 
-    if postgres:
-        for setting, value in _POSTGRES_SETTINGS:
-            cur.execute(f"SET LOCAL {setting} = {value}")
-
-    # 1. by transaction
-    cur.execute(
-        "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN t.id IS NULL THEN g.n ELSE 0 END), 0), COUNT(t.id),"
-        " COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0)"
-        " FROM (SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n, MIN(p.period_id) AS p0,"
-        f"  MAX(p.period_id) AS p1 FROM {posting} p {p_where} GROUP BY p.transaction_id) AS g"
-        f" LEFT JOIN {tx_source} t ON t.id = g.transaction_id",
-        params,
-    )
-    bad, no_tx, with_postings, other_period = (int(x) for x in cur.fetchone())
-    # 2. the transactions by pool and month
-    transactions, late, no_pool, no_period, month_of_other_pool = _transaction_month_problems(cur, tx_source, params)
+    # 3. (below) reads the postings a second time: on SQLite, from a file, it runs meanwhile on a connection
+    # of its own, in another thread (SQLite reads in parallel and gives up Python's lock while it scans)
+    by_account_sql = _by_account_sql(p_where, b_where)
+    by_account = _in_another_thread(by_account_sql) if not postgres else None
+    rows: list[tuple] = []
+    try:
+        if postgres:
+            for setting, value in _POSTGRES_PARALLEL:
+                cur.execute(f"SET LOCAL {setting} = {value}")
+        # 2. the transactions by pool and month
+        transactions, late, no_pool, no_period, month_of_other_pool = _transaction_month_problems(
+            cur, tx_source, params
+        )
+        # 1. by transaction
+        if postgres:
+            for setting in _STREAM_IN_KEY_ORDER:
+                cur.execute(f"SET LOCAL {setting} = off")
+        bad, no_tx, with_postings, other_period = _by_transaction(cur, tx, tx_source, p_where, params, postgres)
+        if postgres:
+            for setting in _STREAM_IN_KEY_ORDER:
+                cur.execute(f"RESET {setting}")
+        if by_account is None:
+            cur.execute(by_account_sql)
+            rows = cur.fetchall()
+    finally:
+        if by_account is not None:
+            by_account.wait()
+    if by_account is not None:
+        rows = by_account.result()
     empty = transactions - with_postings  # each transaction with postings is one group of step 1
     if bad:
         cur.execute(
@@ -262,23 +275,6 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
         for (tx_id,) in cur.fetchall():
             problems.append(f"transaction {tx_id}: has no postings")
 
-    # 3. by account and month, beside the stored monthly balances (read in the same statement, so both agree
-    # on what has been posted)
-    cur.execute(
-        "SELECT COALESCE(g.account_id, b.account_id), COALESCE(g.period_id, b.period_id), COALESCE(g.s, 0),"
-        " COALESCE(g.n, 0), COALESCE(b.amount_pence, 0), COALESCE(b.postings, 0), COALESCE(g.z, 0),"
-        " g.account_id IS NOT NULL AND a.id IS NULL, a.pool_id, m.pool_id FROM ("
-        " SELECT p.account_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n,"
-        f"  SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) AS z FROM {posting} p {p_where}"
-        "  GROUP BY p.account_id, p.period_id) AS g"
-        f" FULL OUTER JOIN (SELECT account_id, period_id, amount_pence, postings FROM {mb} {b_where}) AS b"
-        "  ON b.account_id = g.account_id AND b.period_id = g.period_id"
-        f" LEFT JOIN {account} a ON a.id = g.account_id LEFT JOIN {period_t} m ON m.id = g.period_id",
-    )
-    rows = cur.fetchall()
-    if postgres:
-        for setting, _ in _POSTGRES_SETTINGS:
-            cur.execute(f"RESET {setting}")
     zero = no_account = 0
     account_elsewhere = False
     disagree = []
@@ -325,6 +321,113 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
             f"but the postings sum to {format_pence(want)} ({want_n} postings)"
         )
     return problems
+
+
+_SPLIT_ABOVE = 100_000  # transactions (by their ids' span) below which one process groups them all
+
+
+def _by_transaction(cur, tx: str, tx_source: str, p_where: str, params: list, postgres: bool) -> list[int]:
+    """[unbalanced transactions, postings without a transaction, transactions with postings, transactions with
+    postings in another month]: the postings grouped by transaction, left-joined to the transactions.
+
+    On PostgreSQL the transactions are split into as many ranges of ids as the server has parallel workers for
+    the query (and one for the query's own process): each range is grouped and joined whole by one process
+    (a Parallel Append), so no transaction is split between processes and no group is passed between them."""
+    parts = 1
+    if postgres:
+        cur.execute(f"SELECT current_setting('max_parallel_workers_per_gather')::int, MIN(id), MAX(id) FROM {tx}")
+        workers, low, high = cur.fetchone()
+        if workers and low is not None and high - low > _SPLIT_ABOVE:
+            parts = min(workers + 1, 8)
+    bounds = [None] * (parts + 1)
+    if parts > 1:
+        bounds[1:-1] = [low + (high - low) * i // parts for i in range(1, parts)]
+    queries, all_params = [], []
+    for start, end in itertools.pairwise(bounds):
+        p_cond = [p_where.removeprefix("WHERE ")] if p_where else []
+        t_cond = ""
+        if start is not None:
+            p_cond.append(f"p.transaction_id >= {int(start)}")
+            t_cond += f" AND t.id >= {int(start)}"
+        if end is not None:
+            p_cond.append(f"p.transaction_id < {int(end)}")
+            t_cond += f" AND t.id < {int(end)}"
+        where = f"WHERE {' AND '.join(p_cond)}" if p_cond else ""
+        queries.append(
+            "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0) AS bad,"
+            " COALESCE(SUM(CASE WHEN t.id IS NULL THEN g.n ELSE 0 END), 0) AS no_tx, COUNT(t.id) AS matched,"
+            " COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0) AS other"
+            " FROM (SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n, MIN(p.period_id) AS p0,"
+            f"  MAX(p.period_id) AS p1 FROM {Posting._meta.db_table} p {where} GROUP BY p.transaction_id) AS g"
+            f" LEFT JOIN {tx_source} t ON t.id = g.transaction_id{t_cond}"
+        )
+        all_params += params
+    if parts == 1:
+        cur.execute(queries[0], all_params)
+    else:
+        cur.execute(
+            "SELECT SUM(bad), SUM(no_tx), SUM(matched), SUM(other) FROM (" + " UNION ALL ".join(queries) + ") AS r",
+            all_params,
+        )
+    return [int(x or 0) for x in cur.fetchone()]
+
+
+def _by_account_sql(p_where: str, b_where: str) -> str:
+    """The postings grouped by account and month (a few hundred rows), beside the stored monthly balance and
+    joined to the account and the month, in one statement, so that both agree on what has been posted."""
+    posting, account = Posting._meta.db_table, Account._meta.db_table
+    period_t, mb = Period._meta.db_table, MonthlyBalance._meta.db_table
+    return (
+        "SELECT COALESCE(g.account_id, b.account_id), COALESCE(g.period_id, b.period_id), COALESCE(g.s, 0),"
+        " COALESCE(g.n, 0), COALESCE(b.amount_pence, 0), COALESCE(b.postings, 0), COALESCE(g.z, 0),"
+        " g.account_id IS NOT NULL AND a.id IS NULL, a.pool_id, m.pool_id FROM ("
+        " SELECT p.account_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n,"
+        f"  SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) AS z FROM {posting} p {p_where}"
+        "  GROUP BY p.account_id, p.period_id) AS g"
+        f" FULL OUTER JOIN (SELECT account_id, period_id, amount_pence, postings FROM {mb} {b_where}) AS b"
+        "  ON b.account_id = g.account_id AND b.period_id = g.period_id"
+        f" LEFT JOIN {account} a ON a.id = g.account_id LEFT JOIN {period_t} m ON m.id = g.period_id"
+    )
+
+
+class _Pending:
+    """The rows of a query running in another thread."""
+
+    def __init__(self, thread: threading.Thread, box: dict):
+        self.thread, self.box = thread, box
+
+    def wait(self) -> None:
+        self.thread.join()
+
+    def result(self) -> list[tuple]:
+        self.wait()
+        if "error" in self.box:
+            raise self.box["error"]
+        return self.box["rows"]
+
+
+def _in_another_thread(sql: str) -> _Pending | None:
+    """Start `sql` (no parameters) on a read-only connection of its own to the SQLite file, in another thread;
+    None when that connection would not see what this one sees (a database in memory, or this connection inside
+    a transaction, whose writes another connection cannot read), so the caller runs it itself."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.in_atomic_block or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
+        return None
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            other = sqlite3.connect(f"file:{urllib.parse.quote(name)}?mode=ro", uri=True, timeout=20)
+            try:
+                box["rows"] = other.execute(sql).fetchall()
+            finally:
+                other.close()
+        except Exception as exc:  # noqa: BLE001 - raised in the caller's thread by `result`
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="ledger-check", daemon=True)
+    thread.start()
+    return _Pending(thread, box)
 
 
 def _transaction_month_problems(cur, tx_source: str, params: list) -> list[int]:
