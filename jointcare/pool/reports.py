@@ -229,11 +229,16 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
         tx_source = f"(SELECT * FROM {tx} WHERE pool_id = %s)"
         params = [pool.pk]
 
-    # 3. (below) reads the postings a second time: on SQLite, from a file, it runs meanwhile on a connection
-    # of its own, in another thread (SQLite reads in parallel and gives up Python's lock while it scans)
+    # On SQLite, reading a file, the scans of the postings (1, split in two ranges of transactions, and 3) run
+    # meanwhile on read-only connections of their own, each in a thread (SQLite reads in parallel and gives up
+    # Python's lock while it scans); step 2 runs here.
     by_account_sql = _by_account_sql(p_where, b_where)
-    by_account = _in_another_thread(by_account_sql) if not postgres else None
-    rows: list[tuple] = []
+    scans = None
+    if not postgres and _readable_elsewhere():
+        cur.execute(f"SELECT MIN(id), MAX(id) FROM {tx}")
+        low, high = cur.fetchone()
+        parts = _by_transaction_sql(tx_source, p_where, params, _ranges(low, high, 2), "?")
+        scans = [_in_another_thread(sql, args) for sql, args in [*parts, (by_account_sql, [])]]
     try:
         if postgres:
             for setting, value in _POSTGRES_PARALLEL:
@@ -242,22 +247,25 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
         transactions, late, no_pool, no_period, month_of_other_pool = _transaction_month_problems(
             cur, tx_source, params
         )
-        # 1. by transaction
-        if postgres:
-            for setting in _STREAM_IN_KEY_ORDER:
-                cur.execute(f"SET LOCAL {setting} = off")
-        bad, no_tx, with_postings, other_period = _by_transaction(cur, tx, tx_source, p_where, params, postgres)
-        if postgres:
-            for setting in _STREAM_IN_KEY_ORDER:
-                cur.execute(f"RESET {setting}")
-        if by_account is None:
+        if scans is None:
+            # 1. by transaction
+            if postgres:
+                for setting in _STREAM_IN_KEY_ORDER:
+                    cur.execute(f"SET LOCAL {setting} = off")
+            by_transaction = _by_transaction(cur, tx, tx_source, p_where, params, postgres)
+            if postgres:
+                for setting in _STREAM_IN_KEY_ORDER:
+                    cur.execute(f"RESET {setting}")
+            # 3. by account and month
             cur.execute(by_account_sql)
             rows = cur.fetchall()
     finally:
-        if by_account is not None:
-            by_account.wait()
-    if by_account is not None:
-        rows = by_account.result()
+        for scan in scans or []:
+            scan.wait()
+    if scans is not None:
+        *parts_found, rows = [scan.result() for scan in scans]
+        by_transaction = [sum(int(found[0][i] or 0) for found in parts_found) for i in range(4)]
+    bad, no_tx, with_postings, other_period = by_transaction
     empty = transactions - with_postings  # each transaction with postings is one group of step 1
     if bad:
         cur.execute(
@@ -307,7 +315,8 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
     # 4. reversals
     cur.execute(
         f"SELECT COUNT(*) FROM {tx} t LEFT JOIN {tx} r ON r.id = t.reverses_id"
-        f" WHERE t.reverses_id IS NOT NULL AND (r.id IS NULL OR r.pool_id <> t.pool_id)"
+        # (a range, rather than IS NOT NULL, so that SQLite reads the few reversals from their unique index too)
+        f" WHERE t.reverses_id >= {-(2**63 - 1)} AND (r.id IS NULL OR r.pool_id <> t.pool_id)"
         f"{' AND t.pool_id = %s' if pool else ''}",
         params,
     )
@@ -333,16 +342,38 @@ def _by_transaction(cur, tx: str, tx_source: str, p_where: str, params: list, po
     On PostgreSQL the transactions are split into as many ranges of ids as the server has parallel workers for
     the query (and one for the query's own process): each range is grouped and joined whole by one process
     (a Parallel Append), so no transaction is split between processes and no group is passed between them."""
-    parts = 1
+    bounds = [None, None]
     if postgres:
         cur.execute(f"SELECT current_setting('max_parallel_workers_per_gather')::int, MIN(id), MAX(id) FROM {tx}")
         workers, low, high = cur.fetchone()
-        if workers and low is not None and high - low > _SPLIT_ABOVE:
-            parts = min(workers + 1, 8)
-    bounds = [None] * (parts + 1)
-    if parts > 1:
-        bounds[1:-1] = [low + (high - low) * i // parts for i in range(1, parts)]
-    queries, all_params = [], []
+        bounds = _ranges(low, high, min(workers + 1, 8))
+    parts = _by_transaction_sql(tx_source, p_where, params, bounds, "%s")
+    if len(parts) == 1:
+        cur.execute(*parts[0])
+    else:
+        cur.execute(
+            "SELECT SUM(bad), SUM(no_tx), SUM(matched), SUM(other) FROM ("
+            + " UNION ALL ".join(sql for sql, _ in parts) + ") AS r",
+            [x for _, args in parts for x in args],
+        )
+    return [int(x or 0) for x in cur.fetchone()]
+
+
+_SPLIT_ABOVE = 100_000  # transactions (by their ids' span) below which one process groups them all
+
+
+def _ranges(low: int | None, high: int | None, parts: int) -> list[int | None]:
+    """Bounds splitting the ids low..high into `parts` ranges (None: unbounded, so that postings of a transaction
+    that does not exist are counted too), or one range for a few transactions."""
+    if parts < 2 or low is None or high - low <= _SPLIT_ABOVE:
+        return [None, None]
+    return [None, *(low + (high - low) * i // parts for i in range(1, parts)), None]
+
+
+def _by_transaction_sql(tx_source: str, p_where: str, params: list, bounds: list, mark: str) -> list[tuple]:
+    """(SQL, parameters) grouping the postings of each range of transactions between `bounds` (see
+    `_by_transaction`); `mark` is the driver's parameter mark."""
+    parts = []
     for start, end in itertools.pairwise(bounds):
         p_cond = [p_where.removeprefix("WHERE ")] if p_where else []
         t_cond = ""
@@ -353,23 +384,16 @@ def _by_transaction(cur, tx: str, tx_source: str, p_where: str, params: list, po
             p_cond.append(f"p.transaction_id < {int(end)}")
             t_cond += f" AND t.id < {int(end)}"
         where = f"WHERE {' AND '.join(p_cond)}" if p_cond else ""
-        queries.append(
+        parts.append((
             "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0) AS bad,"
             " COALESCE(SUM(CASE WHEN t.id IS NULL THEN g.n ELSE 0 END), 0) AS no_tx, COUNT(t.id) AS matched,"
             " COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0) AS other"
             " FROM (SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n, MIN(p.period_id) AS p0,"
             f"  MAX(p.period_id) AS p1 FROM {Posting._meta.db_table} p {where} GROUP BY p.transaction_id) AS g"
-            f" LEFT JOIN {tx_source} t ON t.id = g.transaction_id{t_cond}"
-        )
-        all_params += params
-    if parts == 1:
-        cur.execute(queries[0], all_params)
-    else:
-        cur.execute(
-            "SELECT SUM(bad), SUM(no_tx), SUM(matched), SUM(other) FROM (" + " UNION ALL ".join(queries) + ") AS r",
-            all_params,
-        )
-    return [int(x or 0) for x in cur.fetchone()]
+            f" LEFT JOIN {tx_source.replace('%s', mark)} t ON t.id = g.transaction_id{t_cond}",
+            list(params),
+        ))
+    return parts
 
 
 def _by_account_sql(p_where: str, b_where: str) -> str:
@@ -406,20 +430,23 @@ class _Pending:
         return self.box["rows"]
 
 
-def _in_another_thread(sql: str) -> _Pending | None:
-    """Start `sql` (no parameters) on a read-only connection of its own to the SQLite file, in another thread;
-    None when that connection would not see what this one sees (a database in memory, or this connection inside
-    a transaction, whose writes another connection cannot read), so the caller runs it itself."""
+def _readable_elsewhere() -> bool:
+    """Whether another connection to this SQLite database sees what this one sees: not for a database in memory,
+    nor while this connection is inside a transaction (whose writes no other connection can read)."""
     name = str(connection.settings_dict["NAME"])
-    if connection.in_atomic_block or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
-        return None
+    return not (connection.in_atomic_block or name == ":memory:" or name.startswith("file:") or "mode=memory" in name)
+
+
+def _in_another_thread(sql: str, params: list) -> _Pending:
+    """Start `sql` on a read-only connection of its own to this SQLite file, in another thread."""
+    name = str(connection.settings_dict["NAME"])
     box: dict = {}
 
     def run() -> None:
         try:
             other = sqlite3.connect(f"file:{urllib.parse.quote(name)}?mode=ro", uri=True, timeout=20)
             try:
-                box["rows"] = other.execute(sql).fetchall()
+                box["rows"] = other.execute(sql, params).fetchall()
             finally:
                 other.close()
         except Exception as exc:  # noqa: BLE001 - raised in the caller's thread by `result`
