@@ -262,6 +262,9 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
     finally:
         for scan in scans or []:
             scan.wait()
+    if postgres:  # SET LOCAL lasts to the end of the outermost transaction, which may be the caller's
+        for setting, _ in _POSTGRES_PARALLEL:
+            cur.execute(f"RESET {setting}")
     if scans is not None:
         *parts_found, rows = [scan.result() for scan in scans]
         by_transaction = [sum(int(found[0][i] or 0) for found in parts_found) for i in range(4)]
