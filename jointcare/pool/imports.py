@@ -330,15 +330,18 @@ def _checked_chunks(rows: Iterator[list], checker: _RowChecker, seen: _SeenRefer
     """(rows read, good rows, problems) for each CHUNK_ROWS rows of the file: no database but the private one."""
     numbered = enumerate(rows, start=2)
     while chunk := list(itertools.islice(numbered, CHUNK_ROWS)):
-        yield checker.check(chunk, seen)
+        checked = checker.check(chunk, seen)
+        del chunk  # not held while the caller posts
+        yield checked
 
 
 def _read_ahead(items: Iterator):
     """`items`, made by another thread one item ahead of the caller: the next chunk is read and checked while
-    this one is looked up and posted (the database works while Python reads). An exception raised making an
-    item is raised here, in its place; closing this generator stops the thread and waits for it."""
+    this one is looked up and posted (the database works while Python reads), and no further one until the
+    caller takes it (so memory holds two chunks at most). An exception raised making an item is raised here, in
+    its place; closing this generator stops the thread and waits for it."""
     handoff: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
+    stop, taken = threading.Event(), threading.Event()
 
     def give(item) -> bool:
         while not stop.is_set():
@@ -354,6 +357,10 @@ def _read_ahead(items: Iterator):
             for item in items:
                 if not give((True, item)):
                     return
+                while not taken.wait(0.05):  # the caller has this one: make the next
+                    if stop.is_set():
+                        return
+                taken.clear()
             give((False, None))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
             give((False, exc))
@@ -363,6 +370,7 @@ def _read_ahead(items: Iterator):
     try:
         while True:
             more, item = handoff.get()
+            taken.set()
             if not more:
                 if item is not None:
                     raise item
