@@ -18,7 +18,7 @@ import resource
 import statistics
 import time
 
-from benchmarks._setup import django_database
+from benchmarks._setup import cpu_seconds, django_database
 
 
 def main() -> None:
@@ -48,18 +48,23 @@ def main() -> None:
         print("reusing the benchmark pool already in this database")
     total = Posting.objects.count()
     print(f"database: {connection.vendor}, {total:,} postings")
-    times = []
+    times, cpus = [], []
     problems: list[str] = []
     for run in range(1, args.runs + 1):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), cpu_seconds()
         problems = reports.ledger_check()
         times.append(time.perf_counter() - t)
-        print(f"  run {run}: {times[-1]:.2f} s, {len(problems)} problems; load {os.getloadavg()}")
+        cpus.append(cpu_seconds() - cpu)
+        print(f"  run {run}: {times[-1]:.2f} s ({cpus[-1]:.2f} s CPU), {len(problems)} problems; load {os.getloadavg()}")
     for p in problems[:5]:
         print(f"  {p}")
     print(
         f"ledger check over {total:,} postings ({connection.vendor}): median {statistics.median(times):.2f} s "
         f"(range {min(times):.2f} to {max(times):.2f} s, {len(times)} runs)"
+    )
+    print(
+        f"CPU seconds ({'this process and its server process' if connection.vendor == 'postgresql' else 'this process'}): "
+        f"median {statistics.median(cpus):.2f} s (range {min(cpus):.2f} to {max(cpus):.2f} s, {len(cpus)} runs)"
     )
     print(f"peak memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
     print(f"load average at the end: {os.getloadavg()}")

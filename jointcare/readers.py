@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -166,20 +167,52 @@ def _too_many_rows() -> FieldError:
 
 
 MAX_LINE_BYTES = limits.MAX_CELL_CHARS * 4 * 8  # a physical line: room for several full cells of 4-byte UTF-8
+BLOCK_BYTES = 256 * 1024  # read, decoded and checked at a time (lines are never split between blocks)
+_LINES = re.compile(rb"[^\n]*\n|[^\n]+").findall  # physical lines, each with its line feed (as readline gives)
+_TEXT_LINES = re.compile(r"[^\n]*\n|[^\n]+").findall
 
 
 def _csv_lines(stream: BinaryIO, position: list[int]) -> Iterator[str]:
-    """Decoded physical lines; `position[0]` is the number of the row the caller is reading (for messages)."""
-    first = True
+    """Decoded physical lines; `position[0]` is the number of the row the caller is reading (for messages).
+
+    Read a block at a time: a block of whole lines is decoded and checked at once, and only a block with a
+    problem (or a very long line) is gone through line by line, so that the message names the row as before."""
+    carry = b""
+    bom = True
     while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
-        if not raw:
+        data = stream.read(BLOCK_BYTES)
+        if data:
+            data = carry + data if carry else data
+            end = data.rfind(b"\n") + 1
+            if not end:
+                if len(data) > MAX_LINE_BYTES:
+                    raise _refuse(position[0], f"a line is longer than {size_text(MAX_LINE_BYTES)}")
+                carry = data
+                continue
+            whole, carry = data[:end], data[end:]
+        elif carry:
+            whole, carry = carry, b""
+        else:
             return
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        if bom:
+            whole, bom = whole.removeprefix(codecs.BOM_UTF8), False
+        text = None
+        if len(whole) <= MAX_LINE_BYTES:
+            try:
+                text = whole.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        if text is not None and text_problem(text) is None:
+            yield from _TEXT_LINES(text) if text else ("",)  # (a file of nothing but a BOM: one empty line)
+        else:
+            yield from _checked_lines(_LINES(whole), position)
+
+
+def _checked_lines(lines: list[bytes], position: list[int]) -> Iterator[str]:
+    """Lines decoded and checked one at a time: the first with a problem is refused naming the row being read."""
+    for raw in lines:
+        if len(raw) - raw.endswith(b"\n") > MAX_LINE_BYTES:
             raise _refuse(position[0], f"a line is longer than {size_text(MAX_LINE_BYTES)}")
-        if first:
-            raw = raw.removeprefix(codecs.BOM_UTF8)
-            first = False
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

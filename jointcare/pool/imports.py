@@ -15,26 +15,31 @@ was imported before with the same details is skipped, so importing a file twice 
 
 The file is read as a stream and checked and posted CHUNK_ROWS rows at a time, all inside one database
 transaction: memory holds one chunk, never the whole file, and a problem on any row rolls back every chunk
-posted before it (decision 0075). The references seen so far are kept in a private SQLite file beside the
-import, so a repeated reference is found set-based, however large the file.
+posted before it (decision 0075). Each chunk costs one look-up of its references in the ledger and one call of
+the bulk posting service; the references seen so far in the file are kept as a set of their hashes (a possible
+repeat is confirmed against the references themselves, kept in a private SQLite file), so a repeated reference
+is found set-based, however large the file (decision 0120).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import itertools
 import json
+import queue
 import re
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 
 from jointcare import readers
 from jointcare.audit.services import record
@@ -44,7 +49,7 @@ from jointcare.limits import shorten
 from jointcare.money import MAX_AMOUNT_PENCE, MoneyError, check_amount, format_pence, parse_pounds
 from jointcare.pool import domain, services
 from jointcare.pool.domain import AccountKind, TransactionKind
-from jointcare.pool.models import Pool
+from jointcare.pool.models import LedgerTransaction, Pool
 
 REQUIRED = ("reference", "date", "scheme", "amount")
 OPTIONAL = ("partner", "supplier", "description")
@@ -136,6 +141,9 @@ def _pence(value) -> int:
 _json_text = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes for a str
 
 
+_KIND = _json_text(str(TransactionKind.ACTUAL))
+
+
 def _digest(entry: services.Entry) -> str:
     """`entry.digest` (domain.payload_digest) for an imported actual (two postings), written directly: its
     canonical JSON is a short list of known types, so it is built as text rather than through the general encoder (the same bytes,
@@ -148,34 +156,71 @@ def _digest(entry: services.Entry) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _actual_digest(day: str, spend: int, cash: int, amount: int, reason: str, reference: str) -> str:
+    """`_digest` of the actual debiting `spend` and crediting `cash` with `amount` on `day` (ISO text)."""
+    postings = f"[[{spend},{amount}],[{cash},{-amount}]]" if spend < cash else f"[[{cash},{-amount}],[{spend},{amount}]]"
+    canonical = f"[{_KIND},\"{day}\",{postings},{_json_text(reason)},{_json_text(reference)},null]"
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Actual(services.Entry):
+    """An imported actual, its digest (the ledger's `Entry.digest`) computed once, by `_actual_digest`."""
+
+    digest: str = ""
+
+
 class _SeenReferences:
-    """The references of the file read so far, with the row each was first on, in a private SQLite database in a
-    temporary file: a repeat is found with one join per chunk, and memory does not grow with the file."""
+    """The references of the file read so far. A set of their hashes (a few dozen bytes a reference, at most
+    limits.MAX_TABLE_ROWS of them) tells in one set operation a chunk none of whose references was seen before;
+    the references themselves, with their rows, go to a private SQLite database in a temporary file, where any
+    possible repeat (a hash seen before) is confirmed and the row it was first on found."""
+
+    hash = staticmethod(hash)  # Python's own for text: 64 bits, and two references alike in it are rare
 
     def __init__(self):
+        self._hashes: set[int] = set()
         self._dir = tempfile.TemporaryDirectory(prefix="jointcare-import-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "references.sqlite3", isolation_level=None)
+        self._db = sqlite3.connect(
+            Path(self._dir.name) / "references.sqlite3", isolation_level=None, check_same_thread=False
+        )  # used by the thread reading ahead, then closed by the import
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute("CREATE TABLE seen (ref TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID")
-        self._db.execute("CREATE TABLE chunk (ref TEXT NOT NULL, row INTEGER NOT NULL)")
+        self._db.execute("CREATE TABLE seen (row INTEGER PRIMARY KEY, h INTEGER NOT NULL, ref TEXT NOT NULL)")
+        self._indexed = False
 
     def repeats(self, refs: list[tuple[str, int]]) -> dict[int, int]:
         """row -> the earlier row with the same reference, for each of `refs` (reference, row) seen before, in
         an earlier chunk or earlier in this one; then remembers them all."""
+        hashes = [self.hash(ref) for ref, _ in refs]
+        chunk = set(hashes)
+        known = self._hashes
+        maybe = not (len(chunk) == len(hashes) and known.isdisjoint(chunk))
+        if maybe:  # a hash seen before, or twice in this chunk: which rows, and are they really repeats?
+            before, again = chunk & known, set()
+            candidates = []
+            for (ref, row), h in zip(refs, hashes, strict=True):
+                if h in before or h in again:
+                    candidates.append((row, h, ref))
+                again.add(h)
+        known |= chunk
         db = self._db
         db.execute("BEGIN")
-        db.execute("DELETE FROM chunk")
-        db.executemany("INSERT INTO chunk (ref, row) VALUES (?, ?)", refs)
-        found = dict(
-            db.execute(
-                "SELECT c.row, COALESCE(s.row, m.first) FROM chunk c"
-                " JOIN (SELECT ref, MIN(row) AS first FROM chunk GROUP BY ref) m ON m.ref = c.ref"
-                " LEFT JOIN seen s ON s.ref = c.ref"
-                " WHERE s.ref IS NOT NULL OR c.row <> m.first"
+        db.executemany("INSERT INTO seen (ref, row, h) VALUES (?, ?, ?)", ((r, n, h) for (r, n), h in zip(refs, hashes, strict=True)))
+        found = {}
+        if maybe:
+            if not self._indexed:
+                db.execute("CREATE INDEX seen_h ON seen (h)")
+                self._indexed = True
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS candidate (row INTEGER, h INTEGER, ref TEXT)")
+            db.execute("DELETE FROM candidate")
+            db.executemany("INSERT INTO candidate (row, h, ref) VALUES (?, ?, ?)", candidates)
+            found = dict(
+                db.execute(
+                    "SELECT row, first FROM (SELECT c.row, (SELECT MIN(s.row) FROM seen s WHERE s.h = c.h AND"
+                    " s.ref = c.ref AND s.row < c.row) AS first FROM candidate c) WHERE first IS NOT NULL"
+                )
             )
-        )
-        db.execute("INSERT OR IGNORE INTO seen (ref, row) SELECT ref, MIN(row) FROM chunk GROUP BY ref")
         db.execute("COMMIT")
         return found
 
@@ -257,21 +302,17 @@ def _import(actor, pool: Pool, filename: str, content, *, dry_run: bool) -> Impo
     seen = _SeenReferences()
     source = f"import:{filename}"[:80]
     try:
-        numbered = enumerate(rows, start=2)
-        while chunk := list(itertools.islice(numbered, CHUNK_ROWS)):
-            entries, found = checker.check(chunk, seen, result)
-            if entries:
-                todo, found_before = _new_entries(pool, entries, result)
-                found += found_before
-            else:
-                todo = []
-            problems.add(found)
-            if todo and not dry_run and not problems.count:
-                bulk = services.post_transactions_bulk(actor, pool, todo, source)
-                result.posted += bulk.posted
-                result.skipped += bulk.skipped
-            elif todo:
-                result.posted += len(todo)  # would post (a dry run), or nothing posts (problems: rolled back)
+        with contextlib.closing(_read_ahead(_checked_chunks(rows, checker, seen))) as chunks:
+            for n_rows, actuals, found in chunks:
+                result.rows += n_rows
+                todo = _new_entries(pool, checker.cash, actuals, result, found) if actuals else []
+                problems.add(found)
+                if todo and not dry_run and not problems.count:
+                    bulk = services.post_transactions_bulk(actor, pool, todo, source)
+                    result.posted += bulk.posted
+                    result.skipped += bulk.skipped
+                elif todo:
+                    result.posted += len(todo)  # would post (a dry run), or nothing posts (problems: rolled back)
     finally:
         seen.close()
     if problems.count:
@@ -285,31 +326,122 @@ def _import(actor, pool: Pool, filename: str, content, *, dry_run: bool) -> Impo
     return result
 
 
-def _new_entries(pool: Pool, entries: list[tuple[int, services.Entry]], result: ImportResult):
-    """The entries whose references are new, and a problem for each reference imported before with other
-    details (one look-up for the chunk); those imported before with the same details are skipped."""
-    previous = services.existing_digests(pool, [e.key for _, e in entries])
-    todo, found = [], []
-    for n, entry in entries:
-        old = previous.get(entry.key)
+def _checked_chunks(rows: Iterator[list], checker: _RowChecker, seen: _SeenReferences) -> Iterator[tuple]:
+    """(rows read, good rows, problems) for each CHUNK_ROWS rows of the file: no database but the private one."""
+    numbered = enumerate(rows, start=2)
+    while chunk := list(itertools.islice(numbered, CHUNK_ROWS)):
+        checked = checker.check(chunk, seen)
+        del chunk  # not held while the caller posts
+        yield checked
+
+
+def _read_ahead(items: Iterator):
+    """`items`, made by another thread one item ahead of the caller: the next chunk is read and checked while
+    this one is looked up and posted (the database works while Python reads), and no further one until the
+    caller takes it (so memory holds two chunks at most). An exception raised making an item is raised here, in
+    its place; closing this generator stops the thread and waits for it."""
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop, taken = threading.Event(), threading.Event()
+
+    def give(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not give((True, item)):
+                    return
+                while not taken.wait(0.05):  # the caller has this one: make the next
+                    if stop.is_set():
+                        return
+                taken.clear()
+            give((False, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            give((False, exc))
+
+    worker = threading.Thread(target=run, name="import-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            more, item = handoff.get()
+            taken.set()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _known_digests(pool: Pool, keys: list[str]) -> dict[str, str]:
+    """key -> payload digest for those of `keys` the pool already holds, in one query for any number of keys:
+    `services.existing_digests` on PostgreSQL (one array parameter); on SQLite the keys as one JSON array
+    parameter (json_each), where that function binds one variable a key, several hundred to a statement."""
+    if connection.vendor == "postgresql":
+        return {key: digest for key, (_, digest) in services.existing_digests(pool, keys).items()}
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cur = connection.connection.cursor()  # the driver's cursor: one JSON parameter, no SQL rewriting
+        try:
+            cur.execute(
+                f"SELECT idempotency_key, digest FROM {LedgerTransaction._meta.db_table} WHERE pool_id = ?"
+                " AND idempotency_key IN (SELECT value FROM json_each(?))",
+                (pool.pk, json.dumps(keys, ensure_ascii=False)),
+            )
+            return dict(cur.fetchall())
+        finally:
+            cur.close()
+
+
+def _new_entries(pool: Pool, cash: int, actuals: list[tuple], result: ImportResult, found: list[dict]) -> list:
+    """The entries whose references are new, and a problem (added to `found`) for each reference imported
+    before with other details (one look-up for the chunk); those imported before with the same details are
+    skipped. `actuals` are (row, reference, date, spend account, pence, reason)."""
+    previous = _known_digests(pool, [f"actual:{ref}" for _, ref, _, _, _, _ in actuals])
+    todo = []
+    for n, ref, day, spend, amount, reason in actuals:
+        key = f"actual:{ref}"
+        digest = _actual_digest(day.isoformat(), spend, cash, amount, reason, ref)
+        old = previous.get(key) if previous else None
         if old is None:
-            result.total_pence += entry.postings[0][1]
-            todo.append(entry)
-        elif old[1] == _digest(entry):
+            result.total_pence += amount
+            todo.append(
+                _Actual(
+                    key=key, value_date=day, postings=[(spend, amount), (cash, -amount)], reason=reason,
+                    kind=TransactionKind.ACTUAL, reference=ref, digest=digest,
+                )
+            )
+        elif old == digest:
             result.skipped += 1
         else:
             found.append(
-                {
-                    "row": n,
-                    "field": "reference",
-                    "message": f"reference '{entry.reference}' was imported before with different details",
-                }
+                {"row": n, "field": "reference", "message": f"reference '{ref}' was imported before with different details"}
             )
-    return todo, found
+    return todo
+
+
+def _plain_pence(text: str) -> int | None:
+    """Pence of a plain amount (1234.56, 12.5, 7), as `_pence` reads it; None for anything else."""
+    whole, dot, frac = text.partition(".")
+    if len(whole) <= 11 and whole.isdecimal():
+        if not dot:
+            return int(whole) * 100
+        if 0 < len(frac) <= 2 and frac.isdecimal():
+            return int(whole + frac) * (10 if len(frac) == 1 else 1)
+    return None
 
 
 class _RowChecker:
-    """Checks rows against the pool (schemes, partners, open months), with what it looks up read once."""
+    """Checks rows against the pool (schemes, partners, open months), with what it looks up read once, and
+    each distinct cell value of the columns that repeat (dates, schemes, partners) judged once."""
 
     def __init__(self, pool: Pool, index: dict[str, int], text_only: bool):
         self.pool = pool
@@ -329,6 +461,8 @@ class _RowChecker:
         self.spend = {a.scheme_id: a.pk for a in pool.accounts.filter(kind=AccountKind.SPEND)}
         self.cash = services.account_for(pool, AccountKind.CASH).pk
         self.dates: dict = {}  # cell value -> date, or the message refusing it
+        self.scheme_cells: dict[str, int | str] = {}  # cell value -> the scheme's spend account, or the message
+        self.partner_cells: dict[str, tuple] = {}  # cell value -> (the reason's suffix, the message or None)
 
     def _day(self, value):
         found = self.dates.get(value)
@@ -344,19 +478,36 @@ class _RowChecker:
                 self.dates[value] = found
         return found
 
-    def check(self, chunk: list[tuple[int, list]], seen: _SeenReferences, result: ImportResult):
-        """(row, Entry) for each good row of the chunk, and the problems found in the others."""
+    def _scheme(self, cell: str) -> int | str:
+        scheme = self.schemes.get(cell.lower())
+        found = self.spend[scheme.pk] if scheme is not None else f"'{cell}' is not a scheme in {self.pool}"
+        if len(self.scheme_cells) < 10_000:
+            self.scheme_cells[cell] = found
+        return found
+
+    def _partner(self, cell: str) -> tuple:
+        partner = self.partners.get(cell.lower())
+        found = (f" ({partner.name})", None) if partner else ("", f"'{cell}' is not a partner in {self.pool}")
+        if len(self.partner_cells) < 10_000:
+            self.partner_cells[cell] = found
+        return found
+
+    def check(self, chunk: list[tuple[int, list]], seen: _SeenReferences) -> tuple[int, list[tuple], list[dict]]:
+        """The number of rows (not counting blank ones); (row, reference, date, spend account, pence, reason) for
+        each good row of the chunk; and the problems found in the others."""
         ix = self.index
         i_ref, i_date, i_scheme, i_amount = ix["reference"], ix["date"], ix["scheme"], ix["amount"]
         i_partner, i_supplier, i_description = ix.get("partner"), ix.get("supplier"), ix.get("description")
-        width = self.width
+        width, text_only = self.width, self.text_only
+        dates, scheme_cells, partner_cells = self.dates, self.scheme_cells, self.partner_cells
         found: list[dict] = []
-        good: list[tuple[int, str, services.Entry]] = []
+        good: list[tuple] = []
         refs: list[tuple[str, int]] = []
+        rows = 0
         for n, raw in chunk:
             if len(raw) < width:
-                raw = raw + [None] * (width - len(raw))
-            if self.text_only:  # CSV: every cell is text
+                raw = raw + [None if not text_only else ""] * (width - len(raw))
+            if text_only:  # CSV: every cell is text
                 cells = [c.strip() for c in raw]
                 if not any(cells):
                     continue
@@ -366,60 +517,61 @@ class _RowChecker:
                     continue
                 cells[i_date] = raw[i_date] if raw[i_date] is not None else ""
                 cells[i_amount] = raw[i_amount] if isinstance(raw[i_amount], float | int) else cells[i_amount]
-            result.rows += 1
-            row_errors = []
+            rows += 1
             ref = cells[i_ref]
-            if not ref:
-                row_errors.append(("reference", "the reference is empty"))
-            elif len(ref) > 100:
-                row_errors.append(("reference", "the reference is longer than 100 characters"))
-            else:
+            ok = 0 < len(ref) <= 100
+            if ok:
                 refs.append((ref, n))
-            day = self._day(cells[i_date])
-            if type(day) is str:
-                row_errors.append(("date", day))
-            scheme_cell = cells[i_scheme]
-            scheme = self.schemes.get(scheme_cell.lower())
-            if scheme is None:
-                row_errors.append(("scheme", f"'{scheme_cell}' is not a scheme in {self.pool}"))
-            amount = None
-            try:
-                amount = _pence(cells[i_amount])
-                if amount <= 0:
-                    row_errors.append(("amount", "the amount must be more than zero (post credits as reversals)"))
-            except MoneyError as exc:
-                row_errors.append(("amount", str(exc)))
-            partner = None
+            day = dates.get(cells[i_date]) or self._day(cells[i_date])
+            spend = scheme_cells.get(cells[i_scheme]) or self._scheme(cells[i_scheme])
+            amount = _plain_pence(cells[i_amount]) if type(cells[i_amount]) is str else None
+            if amount is None or not 0 < amount <= MAX_AMOUNT_PENCE:
+                try:
+                    amount = _pence(cells[i_amount])
+                    if amount <= 0:
+                        amount = "the amount must be more than zero (post credits as reversals)"
+                except MoneyError as exc:
+                    amount = str(exc)
+            suffix, partner_problem = "", None
             if i_partner is not None and cells[i_partner]:
-                partner = self.partners.get(cells[i_partner].lower())
-                if partner is None:
-                    row_errors.append(("partner", f"'{cells[i_partner]}' is not a partner in {self.pool}"))
-            if row_errors:
-                found += [{"row": n, "field": f, "message": m} for f, m in row_errors]
+                suffix, partner_problem = partner_cells.get(cells[i_partner]) or self._partner(cells[i_partner])
+            if not ok or type(day) is str or type(spend) is str or type(amount) is str or partner_problem:
+                found += self._problems(n, ref, day, spend, amount, partner_problem)
                 continue
             supplier = cells[i_supplier] if i_supplier is not None else ""
             description = cells[i_description] if i_description is not None else ""
             if supplier and description:
-                reason = f"{supplier} – {description}"
+                reason = f"{supplier} – {description}{suffix}"
             else:
-                reason = supplier or description or "Actual spend"
-            if partner:
-                reason += f" ({partner.name})"
-            entry = services.Entry(
-                key=f"actual:{ref}",
-                value_date=day,
-                postings=[(self.spend[scheme.pk], amount), (self.cash, -amount)],
-                reason=reason[:300],
-                kind=TransactionKind.ACTUAL,
-                reference=ref,
-            )
-            good.append((n, ref, entry))
+                reason = f"{supplier or description or 'Actual spend'}{suffix}"
+            good.append((n, ref, day, spend, amount, reason[:300]))
         repeats = seen.repeats(refs) if refs else {}
-        ref_of = {row: r for r, row in refs} if repeats else {}
-        for n, earlier in sorted(repeats.items()):
-            ref = ref_of[n]
-            found.append({"row": n, "field": "reference", "message": f"reference '{ref}' is also on row {earlier}"})
-        return [(n, e) for n, _, e in good if n not in repeats], found
+        if repeats:
+            ref_of = dict((row, r) for r, row in refs)
+            for n, earlier in sorted(repeats.items()):
+                found.append(
+                    {"row": n, "field": "reference", "message": f"reference '{ref_of[n]}' is also on row {earlier}"}
+                )
+            good = [g for g in good if g[0] not in repeats]
+        return rows, good, found
+
+    @staticmethod
+    def _problems(n: int, ref: str, day, spend, amount, partner_problem) -> list[dict]:
+        """The problems of row `n`, in the order of the columns."""
+        errors = []
+        if not ref:
+            errors.append(("reference", "the reference is empty"))
+        elif len(ref) > 100:
+            errors.append(("reference", "the reference is longer than 100 characters"))
+        if type(day) is str:
+            errors.append(("date", day))
+        if type(spend) is str:
+            errors.append(("scheme", spend))
+        if type(amount) is str:
+            errors.append(("amount", amount))
+        if partner_problem:
+            errors.append(("partner", partner_problem))
+        return [{"row": n, "field": f, "message": m} for f, m in errors]
 
 
 def describe(result: ImportResult) -> str:

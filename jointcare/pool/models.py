@@ -242,8 +242,9 @@ class LedgerTransaction(AppendOnlyModel):
     pool = models.ForeignKey(
         Pool, on_delete=models.PROTECT, related_name="transactions", db_index=False, db_constraint=False
     )
+    # the (period, pool, posted_at) index below serves look-ups by period, and `ledger check` reads it alone
     period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="transactions", db_constraint=False
+        Period, on_delete=models.PROTECT, related_name="transactions", db_index=False, db_constraint=False
     )
     idempotency_key = models.CharField(max_length=120)
     digest = models.CharField(max_length=64, help_text="SHA-256 of the payload (domain.payload_digest)")
@@ -265,6 +266,7 @@ class LedgerTransaction(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["pool", "idempotency_key"], name="transaction_key_once_per_pool")
         ]
+        indexes = [models.Index(fields=["period", "pool", "posted_at"], name="transaction_period_pool_time")]
 
 
 class Posting(AppendOnlyModel):
@@ -272,10 +274,11 @@ class Posting(AppendOnlyModel):
     # on PostgreSQL one statement-level trigger checks every inserted posting's transaction and account exist,
     # share a pool and (with `period`) a month, and referenced accounts and transactions cannot be deleted
     # (migration 0007); the services validate accounts; `ledger check` reports orphans on any database.
+    # the (transaction, period, amount) index below serves look-ups by transaction, so no separate one
     transaction = models.ForeignKey(
-        LedgerTransaction, on_delete=models.PROTECT, related_name="postings", db_constraint=False
+        LedgerTransaction, on_delete=models.PROTECT, related_name="postings", db_index=False, db_constraint=False
     )
-    # the (account, period) index below serves look-ups by account, so no separate one
+    # the (account, period, amount) index below serves look-ups by account, so no separate one
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="postings", db_index=False, db_constraint=False
     )
@@ -287,7 +290,11 @@ class Posting(AppendOnlyModel):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["account", "period"], name="posting_account_period")]
+        # each holds every column one scan of `ledger check` reads, so that scan reads the index alone (0121)
+        indexes = [
+            models.Index(fields=["transaction", "period", "amount_pence"], name="posting_transaction_check"),
+            models.Index(fields=["account", "period", "amount_pence"], name="posting_account_period_amount"),
+        ]
         constraints = [_amount_within("amount_pence", "posting_within_bounds", signed=True)]
 
 

@@ -9,6 +9,10 @@ Python.
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
+import threading
+import urllib.parse
 from contextlib import nullcontext
 
 from django.db import connection, transaction
@@ -172,16 +176,20 @@ def year_end_by_source(pool: Pool, through: int | None = None) -> tuple[list[str
 def ledger_check(pool: Pool | None = None) -> list[str]:
     """Recompute every balance from the postings and check every invariant. Returns the problems found.
 
-    Set-based, and the postings are read twice, whatever their number (decision 0076):
+    Set-based, and the postings are read twice, each time from an index that holds every column the scan needs
+    (decisions 0076 and 0121), whatever their number:
 
-    1. postings grouped by transaction (sum, count, first and last month), outer-joined to the transactions and
-       their month and pool: unbalanced transactions, transactions without postings, postings without a
-       transaction, transactions whose postings are in another month, whose month or pool is missing or whose
-       month is another pool's, and transactions posted into a month after it closed;
-    2. postings grouped by account and month (a few hundred rows), joined to the account and the month: the
-       balances to compare with the stored monthly balances, zero amounts, postings on a missing account, and
-       whether every account's postings are in months of the account's own pool;
-    3. the few reversals (the reversed transaction exists, in the same pool).
+    1. postings grouped by transaction (sum, count, first and last month), left-joined to the transactions:
+       unbalanced transactions, postings without a transaction, transactions whose postings are in another
+       month, and how many transactions have postings (the rest, counted in 2, have none);
+    2. the transactions grouped by pool and month (a few dozen groups), each group judged against its month and
+       pool: how many there are, transactions whose month or pool is missing or whose month is another pool's,
+       and transactions posted into a month after it closed;
+    3. postings grouped by account and month (a few hundred rows), joined to the account, the month and the
+       stored monthly balance in the same statement: the balances that disagree with the summary, zero amounts,
+       postings on a missing account, and whether every account's postings are in months of the account's own
+       pool;
+    4. the few reversals (the reversed transaction exists, in the same pool).
 
     The ledger's keys have no foreign-key constraints (decision 0035), so each scan also finds what is missing.
     Only when one of these finds a broken invariant do the slower queries run that list the transactions or count
@@ -194,58 +202,74 @@ def ledger_check(pool: Pool | None = None) -> list[str]:
             return _ledger_check(cur, pool)
 
 
-# PostgreSQL plans the grouping by transaction as a hash table of every transaction (600 MB at 2.5 million) and
-# then hashes it again to join the transactions; streaming both in key order (the postings' index on their
-# transaction, the transactions' primary key) and merging them holds nothing and is about four times faster.
-_STREAM_IN_KEY_ORDER = ("enable_hashagg", "enable_hashjoin", "enable_sort", "jit")
+# PostgreSQL: the grouping by transaction streams in key order (the postings' covering index on their
+# transaction, the transactions' primary key) and merges, holding nothing, rather than hashing every transaction
+# (600 MB at 2.5 million); each scan is shared between the parallel workers the server allows.
+_STREAM_IN_KEY_ORDER = ("enable_hashagg", "enable_hashjoin", "enable_sort")
+_POSTGRES_PARALLEL = (
+    ("jit", "off"),
+    ("parallel_setup_cost", "0"),
+    ("parallel_tuple_cost", "0"),
+    ("min_parallel_index_scan_size", "0"),
+    ("min_parallel_table_scan_size", "0"),
+)
 
 
 def _ledger_check(cur, pool: Pool | None) -> list[str]:
     problems: list[str] = []
-    posting, tx, account = Posting._meta.db_table, LedgerTransaction._meta.db_table, Account._meta.db_table
-    period_t, pool_t = Period._meta.db_table, Pool._meta.db_table
+    posting, tx = Posting._meta.db_table, LedgerTransaction._meta.db_table
     postgres = connection.vendor == "postgresql"
-    p_where, params = "", []
+    p_where, params, b_where = "", [], ""
     tx_source = tx
     if pool is not None:
         # the pool's accounts as a list of integers (from the database): a filter each posting meets in memory
         ids = ",".join(str(int(pk)) for pk in Account.objects.filter(pool=pool).values_list("pk", flat=True))
         p_where = f"WHERE p.account_id IN ({ids})" if ids else "WHERE 1 = 0"
+        b_where = f"WHERE account_id IN ({ids})" if ids else "WHERE 1 = 0"
         tx_source = f"(SELECT * FROM {tx} WHERE pool_id = %s)"
         params = [pool.pk]
 
-    # 1. by transaction
-    if postgres:
-        for setting in _STREAM_IN_KEY_ORDER:
-            cur.execute(f"SET LOCAL {setting} = off")
-    # On SQLite the transaction's month and pool are looked up in the same pass (by primary key, as it joins);
-    # on PostgreSQL, whose streamed merge would have to look them up one by one, they are checked per month below.
-    tx_checks, tx_joins = "", ""
-    if not postgres:
-        tx_checks = (
-            ", COALESCE(SUM(CASE WHEN m.pool_id = t.pool_id AND o.id IS NOT NULL AND m.closed"
-            "  AND t.posted_at > m.closed_at THEN 1 ELSE 0 END), 0),"
-            " COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND o.id IS NULL THEN 1 ELSE 0 END), 0),"
-            " COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND m.id IS NULL THEN 1 ELSE 0 END), 0),"
-            " COALESCE(SUM(CASE WHEN m.pool_id <> t.pool_id THEN 1 ELSE 0 END), 0)"
+    # On SQLite, reading a file, the scans of the postings (1, split in two ranges of transactions, and 3) run
+    # meanwhile on read-only connections of their own, each in a thread (SQLite reads in parallel and gives up
+    # Python's lock while it scans); step 2 runs here.
+    by_account_sql = _by_account_sql(p_where, b_where)
+    scans = None
+    if not postgres and _readable_elsewhere():
+        cur.execute(f"SELECT MIN(id), MAX(id) FROM {tx}")
+        low, high = cur.fetchone()
+        parts = _by_transaction_sql(tx_source, p_where, params, _ranges(low, high, 2), "?")
+        scans = [_in_another_thread(sql, args) for sql, args in [*parts, (by_account_sql, [])]]
+    try:
+        if postgres:
+            for setting, value in _POSTGRES_PARALLEL:
+                cur.execute(f"SET LOCAL {setting} = {value}")
+        # 2. the transactions by pool and month
+        transactions, late, no_pool, no_period, month_of_other_pool = _transaction_month_problems(
+            cur, tx_source, params
         )
-        tx_joins = f" LEFT JOIN {period_t} m ON m.id = t.period_id LEFT JOIN {pool_t} o ON o.id = t.pool_id"
-    cur.execute(
-        "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN g.transaction_id IS NULL THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN t.id IS NULL THEN g.n ELSE 0 END), 0),"
-        f" COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0){tx_checks}"
-        " FROM (SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n, MIN(p.period_id) AS p0,"
-        f"  MAX(p.period_id) AS p1 FROM {posting} p {p_where} GROUP BY p.transaction_id) AS g"
-        f" FULL OUTER JOIN {tx_source} t ON t.id = g.transaction_id{tx_joins}",
-        params,
-    )
-    counts = [int(x) for x in cur.fetchone()]
-    if postgres:
-        for setting in _STREAM_IN_KEY_ORDER:
+        if scans is None:
+            # 1. by transaction
+            if postgres:
+                for setting in _STREAM_IN_KEY_ORDER:
+                    cur.execute(f"SET LOCAL {setting} = off")
+            by_transaction = _by_transaction(cur, tx, tx_source, p_where, params, postgres)
+            if postgres:
+                for setting in _STREAM_IN_KEY_ORDER:
+                    cur.execute(f"RESET {setting}")
+            # 3. by account and month
+            cur.execute(by_account_sql)
+            rows = cur.fetchall()
+    finally:
+        for scan in scans or []:
+            scan.wait()
+    if postgres:  # SET LOCAL lasts to the end of the outermost transaction, which may be the caller's
+        for setting, _ in _POSTGRES_PARALLEL:
             cur.execute(f"RESET {setting}")
-        counts += _transaction_month_problems(cur, tx_source, params)
-    bad, empty, no_tx, other_period, late, no_pool, no_period, month_of_other_pool = counts
+    if scans is not None:
+        *parts_found, rows = [scan.result() for scan in scans]
+        by_transaction = [sum(int(found[0][i] or 0) for found in parts_found) for i in range(4)]
+    bad, no_tx, with_postings, other_period = by_transaction
+    empty = transactions - with_postings  # each transaction with postings is one group of step 1
     if bad:
         cur.execute(
             f"SELECT p.transaction_id, SUM(p.amount_pence), COUNT(*) FROM {posting} p {p_where}"
@@ -262,24 +286,17 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
         for (tx_id,) in cur.fetchall():
             problems.append(f"transaction {tx_id}: has no postings")
 
-    # 2. by account and month
-    cur.execute(
-        "SELECT g.account_id, g.period_id, g.s, g.n, g.z, a.id IS NULL, a.pool_id, m.pool_id FROM ("
-        " SELECT p.account_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n,"
-        f"  SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) AS z FROM {posting} p {p_where}"
-        "  GROUP BY p.account_id, p.period_id) AS g"
-        f" LEFT JOIN {account} a ON a.id = g.account_id LEFT JOIN {period_t} m ON m.id = g.period_id",
-    )
-    recomputed = {}
     zero = no_account = 0
     account_elsewhere = False
-    for account_id, period_id, total, n, zeros, missing, account_pool, period_pool in cur.fetchall():
-        recomputed[(account_id, period_id)] = (int(total), int(n))
+    disagree = []
+    for account_id, period_id, total, n, have, have_n, zeros, missing, account_pool, period_pool in rows:
         zero += int(zeros)
         if missing:
             no_account += int(n)
-        elif account_pool != period_pool:
+        elif n and account_pool != period_pool:
             account_elsewhere = True
+        if (int(total), int(n)) != (int(have), int(have_n)):
+            disagree.append((account_id, period_id, int(have), int(have_n), int(total), int(n)))
     if zero:
         problems.append(f"{zero} postings have a zero amount")
 
@@ -298,10 +315,11 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
     if month_of_other_pool:
         problems.append(f"{month_of_other_pool} transactions are in a month of another pool")
 
-    # 3. reversals
+    # 4. reversals
     cur.execute(
         f"SELECT COUNT(*) FROM {tx} t LEFT JOIN {tx} r ON r.id = t.reverses_id"
-        f" WHERE t.reverses_id IS NOT NULL AND (r.id IS NULL OR r.pool_id <> t.pool_id)"
+        # (a range, rather than IS NOT NULL, so that SQLite reads the few reversals from their unique index too)
+        f" WHERE t.reverses_id >= {-(2**63 - 1)} AND (r.id IS NULL OR r.pool_id <> t.pool_id)"
         f"{' AND t.pool_id = %s' if pool else ''}",
         params,
     )
@@ -309,53 +327,171 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
     if bad_reversals:
         problems.append(f"{bad_reversals} transactions reverse a transaction missing from their pool")
 
-    balances = MonthlyBalance.objects.all()
-    if pool is not None:
-        balances = balances.filter(account__pool=pool)
-    stored = {
-        (a, p): (amount, n)
-        for a, p, amount, n in balances.values_list("account_id", "period_id", "amount_pence", "postings")
-    }
-    for key in sorted(set(recomputed) | set(stored)):
-        want = recomputed.get(key, (0, 0))
-        have = stored.get(key, (0, 0))
-        if want != have:
-            problems.append(
-                f"account {key[0]} month {key[1]}: balance {format_pence(have[0])} ({have[1]} postings) "
-                f"but the postings sum to {format_pence(want[0])} ({want[1]} postings)"
-            )
+    for account_id, period_id, have, have_n, want, want_n in sorted(disagree):
+        problems.append(
+            f"account {account_id} month {period_id}: balance {format_pence(have)} ({have_n} postings) "
+            f"but the postings sum to {format_pence(want)} ({want_n} postings)"
+        )
     return problems
 
 
+_SPLIT_ABOVE = 100_000  # transactions (by their ids' span) below which one process groups them all
+
+
+def _by_transaction(cur, tx: str, tx_source: str, p_where: str, params: list, postgres: bool) -> list[int]:
+    """[unbalanced transactions, postings without a transaction, transactions with postings, transactions with
+    postings in another month]: the postings grouped by transaction, left-joined to the transactions.
+
+    On PostgreSQL the transactions are split into as many ranges of ids as the server has parallel workers for
+    the query (and one for the query's own process): each range is grouped and joined whole by one process
+    (a Parallel Append), so no transaction is split between processes and no group is passed between them."""
+    bounds = [None, None]
+    if postgres:
+        cur.execute(f"SELECT current_setting('max_parallel_workers_per_gather')::int, MIN(id), MAX(id) FROM {tx}")
+        workers, low, high = cur.fetchone()
+        bounds = _ranges(low, high, min(workers + 1, 8))
+    parts = _by_transaction_sql(tx_source, p_where, params, bounds, "%s")
+    if len(parts) == 1:
+        cur.execute(*parts[0])
+    else:
+        cur.execute(
+            "SELECT SUM(bad), SUM(no_tx), SUM(matched), SUM(other) FROM ("
+            + " UNION ALL ".join(sql for sql, _ in parts) + ") AS r",
+            [x for _, args in parts for x in args],
+        )
+    return [int(x or 0) for x in cur.fetchone()]
+
+
+_SPLIT_ABOVE = 100_000  # transactions (by their ids' span) below which one process groups them all
+
+
+def _ranges(low: int | None, high: int | None, parts: int) -> list[int | None]:
+    """Bounds splitting the ids low..high into `parts` ranges (None: unbounded, so that postings of a transaction
+    that does not exist are counted too), or one range for a few transactions."""
+    if parts < 2 or low is None or high - low <= _SPLIT_ABOVE:
+        return [None, None]
+    return [None, *(low + (high - low) * i // parts for i in range(1, parts)), None]
+
+
+def _by_transaction_sql(tx_source: str, p_where: str, params: list, bounds: list, mark: str) -> list[tuple]:
+    """(SQL, parameters) grouping the postings of each range of transactions between `bounds` (see
+    `_by_transaction`); `mark` is the driver's parameter mark."""
+    parts = []
+    for start, end in itertools.pairwise(bounds):
+        p_cond = [p_where.removeprefix("WHERE ")] if p_where else []
+        t_cond = ""
+        if start is not None:
+            p_cond.append(f"p.transaction_id >= {int(start)}")
+            t_cond += f" AND t.id >= {int(start)}"
+        if end is not None:
+            p_cond.append(f"p.transaction_id < {int(end)}")
+            t_cond += f" AND t.id < {int(end)}"
+        where = f"WHERE {' AND '.join(p_cond)}" if p_cond else ""
+        parts.append((
+            "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0) AS bad,"
+            " COALESCE(SUM(CASE WHEN t.id IS NULL THEN g.n ELSE 0 END), 0) AS no_tx, COUNT(t.id) AS matched,"
+            " COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0) AS other"
+            " FROM (SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n, MIN(p.period_id) AS p0,"
+            f"  MAX(p.period_id) AS p1 FROM {Posting._meta.db_table} p {where} GROUP BY p.transaction_id) AS g"
+            f" LEFT JOIN {tx_source.replace('%s', mark)} t ON t.id = g.transaction_id{t_cond}",
+            list(params),
+        ))
+    return parts
+
+
+def _by_account_sql(p_where: str, b_where: str) -> str:
+    """The postings grouped by account and month (a few hundred rows), beside the stored monthly balance and
+    joined to the account and the month, in one statement, so that both agree on what has been posted."""
+    posting, account = Posting._meta.db_table, Account._meta.db_table
+    period_t, mb = Period._meta.db_table, MonthlyBalance._meta.db_table
+    return (
+        "SELECT COALESCE(g.account_id, b.account_id), COALESCE(g.period_id, b.period_id), COALESCE(g.s, 0),"
+        " COALESCE(g.n, 0), COALESCE(b.amount_pence, 0), COALESCE(b.postings, 0), COALESCE(g.z, 0),"
+        " g.account_id IS NOT NULL AND a.id IS NULL, a.pool_id, m.pool_id FROM ("
+        " SELECT p.account_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n,"
+        f"  SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) AS z FROM {posting} p {p_where}"
+        "  GROUP BY p.account_id, p.period_id) AS g"
+        f" FULL OUTER JOIN (SELECT account_id, period_id, amount_pence, postings FROM {mb} {b_where}) AS b"
+        "  ON b.account_id = g.account_id AND b.period_id = g.period_id"
+        f" LEFT JOIN {account} a ON a.id = g.account_id LEFT JOIN {period_t} m ON m.id = g.period_id"
+    )
+
+
+class _Pending:
+    """The rows of a query running in another thread."""
+
+    def __init__(self, thread: threading.Thread, box: dict):
+        self.thread, self.box = thread, box
+
+    def wait(self) -> None:
+        self.thread.join()
+
+    def result(self) -> list[tuple]:
+        self.wait()
+        if "error" in self.box:
+            raise self.box["error"]
+        return self.box["rows"]
+
+
+def _readable_elsewhere() -> bool:
+    """Whether another connection to this SQLite database sees what this one sees: not for a database in memory,
+    nor while this connection is inside a transaction (whose writes no other connection can read)."""
+    name = str(connection.settings_dict["NAME"])
+    return not (connection.in_atomic_block or name == ":memory:" or name.startswith("file:") or "mode=memory" in name)
+
+
+def _in_another_thread(sql: str, params: list) -> _Pending:
+    """Start `sql` on a read-only connection of its own to this SQLite file, in another thread."""
+    name = str(connection.settings_dict["NAME"])
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            other = sqlite3.connect(f"file:{urllib.parse.quote(name)}?mode=ro", uri=True, timeout=20)
+            try:
+                box["rows"] = other.execute(sql, params).fetchall()
+            finally:
+                other.close()
+        except Exception as exc:  # noqa: BLE001 - raised in the caller's thread by `result`
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="ledger-check", daemon=True)
+    thread.start()
+    return _Pending(thread, box)
+
+
 def _transaction_month_problems(cur, tx_source: str, params: list) -> list[int]:
-    """[late, no pool, no month, month of another pool]: the transactions grouped by pool and month (a few dozen
-    groups), each group judged against its month and pool; transactions posted after their month closed are
-    counted only if a closed month's latest transaction is later than its closing."""
+    """[transactions, late, no pool, no month, month of another pool]: the transactions grouped by pool and month
+    (a few dozen groups), each group judged against its month and pool; transactions posted after their month
+    closed are counted only if a closed month's latest transaction is later than its closing (compared in SQL,
+    where both are stored alike)."""
     tx, period_t, pool_t = LedgerTransaction._meta.db_table, Period._meta.db_table, Pool._meta.db_table
     cur.execute(
-        "SELECT g.pool_id, g.period_id, g.n, g.last, o.id IS NULL, m.id IS NULL, m.pool_id, m.closed, m.closed_at"
+        "SELECT g.pool_id, g.period_id, g.n, o.id IS NULL, m.id IS NULL, m.pool_id, m.closed AND g.last > m.closed_at"
         " FROM (SELECT t.pool_id, t.period_id, COUNT(*) AS n, MAX(t.posted_at) AS last FROM"
         f" {tx_source} t GROUP BY t.pool_id, t.period_id) AS g"
         f" LEFT JOIN {period_t} m ON m.id = g.period_id LEFT JOIN {pool_t} o ON o.id = g.pool_id",
         params,
     )
-    late = no_pool = no_period = other_pool = 0
+    total = late = no_pool = no_period = other_pool = 0
     late_months = []
-    for pool_id, period_id, n, last, no_o, no_m, month_pool, closed, closed_at in cur.fetchall():
+    for pool_id, period_id, n, no_o, no_m, month_pool, closed_since in cur.fetchall():
+        total += n
         no_pool += n if no_o else 0
         if no_m:
             no_period += n
         elif month_pool != pool_id:
             other_pool += n
-        elif closed and not no_o and last > closed_at:
+        elif closed_since and not no_o:  # a closed month, and a transaction after its closing
             late_months.append(period_id)
     if late_months:
         cur.execute(
             f"SELECT COUNT(*) FROM {tx} t JOIN {period_t} m ON m.id = t.period_id"
-            f" WHERE t.period_id IN ({','.join(str(int(i)) for i in late_months)}) AND t.posted_at > m.closed_at",
+            f" WHERE t.period_id IN ({','.join(str(int(i)) for i in late_months)}) AND t.pool_id = m.pool_id"
+            " AND t.posted_at > m.closed_at",
         )
         (late,) = cur.fetchone()
-    return [late, no_pool, no_period, other_pool]
+    return [total, late, no_pool, no_period, other_pool]
 
 
 def _posting_problems(cur, p_where: str) -> list[str]:

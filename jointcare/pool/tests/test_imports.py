@@ -181,6 +181,29 @@ def test_a_reference_repeated_in_another_chunk_names_the_first_row(pool, finance
     ]
 
 
+def test_references_alike_in_their_hash_are_told_apart(pool, finance, small_chunks, monkeypatch):
+    """Repeated references are first found by their hashes: references that only share a hash (here every one of
+    the same length) are not repeats, and a real repeat still names the row it was first on."""
+    monkeypatch.setattr(imports._SeenReferences, "hash", staticmethod(len))
+    r = imports.import_actuals(finance, pool, "c.csv", _csv(_rows(10)), dry_run=True)
+    assert (r.rows, r.posted) == (10, 10)
+    lines = _rows(10)
+    lines[7] = lines[4].replace(",1.", ",2.")  # row 9 repeats row 6's reference
+    with pytest.raises(FieldError) as exc:
+        imports.import_actuals(finance, pool, "c.csv", _csv(lines), dry_run=True)
+    assert exc.value.errors == [{"row": 9, "field": "reference", "message": "reference 'C4' is also on row 6"}]
+
+
+def test_a_file_unreadable_in_a_later_chunk_is_refused_naming_the_row(pool, finance, small_chunks):
+    """The file is read ahead of the posting, in another thread: a row that cannot be read, after chunks were
+    posted, is still refused naming its row, and nothing is posted."""
+    content = _csv(_rows(9)).replace(b"C6,", b"C\xff6,")  # row 8, in the second chunk
+    with pytest.raises(FieldError) as exc:
+        imports.import_actuals(finance, pool, "c.csv", io.BytesIO(content))
+    assert exc.value.errors[0]["row"] == 8 and "not UTF-8" in exc.value.errors[0]["message"]
+    assert not LedgerTransaction.objects.exists() and not Posting.objects.exists()
+
+
 def test_changed_details_are_found_in_every_chunk(pool, finance, small_chunks):
     imports.import_actuals(finance, pool, "c.csv", _csv(_rows(8)))
     changed = [line.replace("2026-04-01", "2026-04-02") for line in _rows(8)]

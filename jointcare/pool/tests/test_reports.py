@@ -160,3 +160,36 @@ def test_ledger_check_finds_a_transaction_posted_after_its_month_closed(pool, fi
     Period.objects.filter(pk=april.period_id).update(closed=True, closed_at=april.posted_at - _dt.timedelta(seconds=1))
     for scope in (pool, None):
         assert reports.ledger_check(scope) == ["1 transactions were posted into a month after it closed"]
+
+
+def test_ledger_check_split_into_ranges_of_transactions_finds_problems_in_each(pool, finance, monkeypatch):
+    """On PostgreSQL the postings are grouped by transaction in ranges of ids, one process each: a sound ledger
+    passes, however it is split, and an unbalanced transaction is found in the first range and in the last."""
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the grouping is split on PostgreSQL only")
+    for i in range(9):
+        post(pool, finance, f"k{i}", "REAB", dt.date(2026, 4, 10), 100 + i)
+    monkeypatch.setattr(reports, "_SPLIT_ABOVE", 0)
+    assert reports.ledger_check() == []
+    txs = list(pool.transactions.order_by("pk"))
+    cash = services.account_for(pool, AccountKind.CASH).pk
+    with connection.cursor() as cur:
+        try:
+            with transaction.atomic():
+                cur.execute("SET LOCAL session_replication_role = replica")  # past the trigger, as a tamperer would
+        except DatabaseError:
+            pytest.skip("the test database's user cannot set session_replication_role")
+    for tx in (txs[0], txs[-1]):  # each alone, so that each range must find its own
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL session_replication_role = replica")
+            cur.execute("DELETE FROM pool_posting WHERE amount_pence = 3")
+            cur.execute(
+                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (%s, %s, %s, 3)",
+                [tx.pk, cash, tx.period_id],
+            )
+            cur.execute("SET LOCAL session_replication_role = origin")
+        problems = reports.ledger_check()
+        assert problems[0] == f"transaction {tx.pk}: 3 postings summing to £0.03"
+        assert len(problems) == 2 and "postings sum to" in problems[1]  # the cash balance no longer agrees either
