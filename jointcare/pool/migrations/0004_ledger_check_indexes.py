@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pool", "0002_ledger_version"),
+        ("pool", "0003_ledger_small_statements"),
     ]
 
     operations = [
