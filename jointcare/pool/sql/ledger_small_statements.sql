@@ -1,5 +1,5 @@
--- Key checks planned once for small statements (decision 0118; applied by migration 0003, undone by
--- ledger_small_statements_undo.sql). The checks and their errors are those of ledger.sql, section 3.
+-- Key checks planned once for small statements (decision 0118; applied by migration 0003, whose reverse puts
+-- back ledger.sql's own definitions). The checks and their errors are those of ledger.sql, section 3.
 --
 -- A statement of up to 64 rows (one transaction posted through the service, a few at a time) is checked by
 -- static queries, which PL/pgSQL plans once per session instead of once per statement: planning cost more
