@@ -23,6 +23,7 @@ from jointcare.pool.models import LedgerTransaction, MonthlyBalance, Posting
 from jointcare.pool.services import ledger_state
 from jointcare.pool.services.ledger import Entry, _validate
 from jointcare.pool.tests.conftest import AFTER_YEAR_END, close_year
+from jointcare.pool.tests.test_ledger_state import _accounts, _pay, _stale
 
 _text = st.text(st.characters(codec="utf-8"), max_size=40)
 
@@ -41,11 +42,6 @@ def test_the_digest_written_directly_is_the_digest_of_the_canonical_json(kind, d
     assert payload_digest(**payload) == expected
 
 
-def _accounts(pool):
-    return (
-        services.account_for(pool, AccountKind.SPEND, scheme=pool.schemes.get(code="REAB")).pk,
-        services.account_for(pool, AccountKind.CASH).pk,
-    )
 
 
 @pytest.mark.django_db
@@ -121,18 +117,8 @@ def test_bulk_writes_what_the_entries_say(pool, finance):
 standalone = pytest.mark.django_db(transaction=True)
 
 
-def _pay(pool, actor, key, day, amount=100, account=None):
-    spend, cash = _accounts(pool)
-    return services.post_transaction(
-        actor, pool, key=key, value_date=day, reason="r", postings=[(account or spend, amount), (cash, -amount)]
-    )
 
 
-def _stale(pool, change):
-    before = ledger_state.load(pool.pk)
-    change()
-    ledger_state._states[ledger_state._key(pool.pk)] = before
-    return before
 
 
 def _nothing_written(pool, key):
