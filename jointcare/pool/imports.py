@@ -50,6 +50,7 @@ from jointcare.money import MAX_AMOUNT_PENCE, MoneyError, check_amount, format_p
 from jointcare.pool import domain, services
 from jointcare.pool.domain import AccountKind, TransactionKind
 from jointcare.pool.models import LedgerTransaction, Pool
+from jointcare.pool.services import ledger
 
 REQUIRED = ("reference", "date", "scheme", "amount")
 OPTIONAL = ("partner", "supplier", "description")
@@ -305,10 +306,12 @@ def _import(actor, pool: Pool, filename: str, content, *, dry_run: bool) -> Impo
         with contextlib.closing(_read_ahead(_checked_chunks(rows, checker, seen))) as chunks:
             for n_rows, actuals, found in chunks:
                 result.rows += n_rows
-                todo = _new_entries(pool, checker.cash, actuals, result, found) if actuals else []
+                todo, numbers = _new_entries(pool, checker.cash, actuals, result, found) if actuals else ([], [])
                 problems.add(found)
                 if todo and not dry_run and not problems.count:
-                    bulk = services.post_transactions_bulk(actor, pool, todo, source)
+                    # what this chunk was checked for, and its keys found new, in this database transaction: the
+                    # bulk service does not look them up again (decision 0122)
+                    bulk = ledger.post_checked_bulk(actor, pool, todo, numbers, source)
                     result.posted += bulk.posted
                     result.skipped += bulk.skipped
                 elif todo:
@@ -401,31 +404,40 @@ def _known_digests(pool: Pool, keys: list[str]) -> dict[str, str]:
             cur.close()
 
 
-def _new_entries(pool: Pool, cash: int, actuals: list[tuple], result: ImportResult, found: list[dict]) -> list:
-    """The entries whose references are new, and a problem (added to `found`) for each reference imported
-    before with other details (one look-up for the chunk); those imported before with the same details are
-    skipped. `actuals` are (row, reference, date, spend account, pence, reason)."""
+def _new_entries(
+    pool: Pool, cash: int, actuals: list[tuple], result: ImportResult, found: list[dict]
+) -> tuple[list, list[int]]:
+    """The entries whose references are new, with their months (as `domain.period_number`), and a problem
+    (added to `found`) for each reference imported before with other details (one look-up for the chunk);
+    those imported before with the same details are skipped. `actuals` are (row, reference, date, spend
+    account, pence, reason)."""
     previous = _known_digests(pool, [f"actual:{ref}" for _, ref, _, _, _, _ in actuals])
-    todo = []
+    todo, numbers = [], []
+    days: dict[dt.date, tuple[str, int]] = {}  # a date's ISO text and month number, once a chunk
+    actual = TransactionKind.ACTUAL
     for n, ref, day, spend, amount, reason in actuals:
         key = f"actual:{ref}"
-        digest = _actual_digest(day.isoformat(), spend, cash, amount, reason, ref)
+        iso = days.get(day)
+        if iso is None:
+            iso = days[day] = (day.isoformat(), domain.period_number(pool.financial_year, day))
+        digest = _actual_digest(iso[0], spend, cash, amount, reason, ref)
         old = previous.get(key) if previous else None
         if old is None:
             result.total_pence += amount
             todo.append(
                 _Actual(
                     key=key, value_date=day, postings=[(spend, amount), (cash, -amount)], reason=reason,
-                    kind=TransactionKind.ACTUAL, reference=ref, digest=digest,
+                    kind=actual, reference=ref, digest=digest,
                 )
             )
+            numbers.append(iso[1])
         elif old == digest:
             result.skipped += 1
         else:
             found.append(
                 {"row": n, "field": "reference", "message": f"reference '{ref}' was imported before with different details"}
             )
-    return todo
+    return todo, numbers
 
 
 def _plain_pence(text: str) -> int | None:

@@ -200,11 +200,11 @@ _COPY_NULL = "\\N"
 COPY_ROWS = 2_000  # transactions per write to a COPY: the server inserts one chunk while the next is built
 
 
-def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) -> list[int]:
-    """Insert transactions and postings (validated already by the caller) and add them to the monthly balances:
-    on PostgreSQL ids from the sequence and one COPY for each table, written in chunks as they are built; on
-    SQLite (one writer at a time) ids after the largest given out and one executemany for each table. Returns
-    the new transaction ids in the order of `entries`."""
+def _write(actor, pool: Pool, entries: Sequence[Entry], period_ids: Sequence[int], source: str) -> list[int]:
+    """Insert transactions and postings (validated already by the caller; `period_ids[i]` is the month of
+    `entries[i]`) and add them to the monthly balances: on PostgreSQL ids from the sequence and one COPY for each
+    table, written in chunks as they are built; on SQLite (one writer at a time) ids after the largest given out
+    and one executemany for each table. Returns the new transaction ids in the order of `entries`."""
     ops = connection.ops
     posted_at = ops.adapt_datetimefield_value(timezone.now())
     actor_id = actor.pk if getattr(actor, "pk", None) else None
@@ -214,9 +214,8 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
         "posted_at, reverses_id"
     )
     source = source[:80]
-    period_ids = [period.pk for _, period in entries]
     sums: dict[tuple[int, int], list[int]] = {}
-    for (e, _), period_id in zip(entries, period_ids, strict=True):
+    for e, period_id in zip(entries, period_ids, strict=True):
         for account_id, amount in e.postings:
             s = sums.get((account_id, period_id))
             if s is None:
@@ -259,7 +258,7 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
             with cur.cursor.copy(f"COPY {tx_table} (id, {cols}) FROM STDIN") as copy:
                 for start in range(0, n, COPY_ROWS):
                     buf = []
-                    for tx_id, (e, _), period_id in zip(
+                    for tx_id, e, period_id in zip(
                         new_ids[start : start + COPY_ROWS], entries[start : start + COPY_ROWS],
                         period_ids[start : start + COPY_ROWS], strict=True,
                     ):
@@ -278,7 +277,7 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
                         "".join(
                             [
                                 f"{tx_id}\t{a}\t{period_id}\t{x}\n"
-                                for tx_id, (e, _), period_id in zip(
+                                for tx_id, e, period_id in zip(
                                     new_ids[start : start + COPY_ROWS], entries[start : start + COPY_ROWS],
                                     period_ids[start : start + COPY_ROWS], strict=True,
                                 )
@@ -298,7 +297,7 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
             new_ids = list(range(first, first + n))
             days = {}
             rows = []
-            for tx_id, (e, _), period_id in zip(new_ids, entries, period_ids, strict=True):
+            for tx_id, e, period_id in zip(new_ids, entries, period_ids, strict=True):
                 day = days.get(e.value_date)
                 if day is None:
                     day = days[e.value_date] = ops.adapt_datefield_value(e.value_date)
@@ -315,7 +314,7 @@ def _write(actor, pool: Pool, entries: list[tuple[Entry, Period]], source: str) 
                 f"INSERT INTO {Posting._meta.db_table} {posting_cols} VALUES (?, ?, ?, ?)",
                 [
                     (tx_id, a, period_id, x)
-                    for tx_id, (e, _), period_id in zip(new_ids, entries, period_ids, strict=True)
+                    for tx_id, e, period_id in zip(new_ids, entries, period_ids, strict=True)
                     for a, x in e.postings
                 ],
             )
@@ -372,14 +371,10 @@ def _post_entries(
             require(pool, action)
         try:
             with transaction.atomic():  # a savepoint: a lost race undoes only this write
-                ids = _write(actor, pool, fresh, source)
+                ids = _write(actor, pool, [e for e, _ in fresh], [period.pk for _, period in fresh], source)
         except IntegrityError as exc:
             if "monthly_balance_within_bounds" in str(exc):
-                raise FieldError(
-                    f"these postings would take a monthly balance beyond the largest allowed, "
-                    f"{format_pence(MAX_BALANCE_PENCE)}",
-                    field="postings",
-                ) from None
+                raise _beyond_bound() from None
             if not _is_key_clash(exc):
                 raise
             todo = fresh
@@ -700,14 +695,66 @@ def post_transactions_bulk(actor, pool: Pool, entries: Sequence[Entry], source: 
         actor, pool, [(e, periods[n]) for e, n in zip(entries, numbers, strict=True)], source
     )
     n_postings = sum(len(e.postings) for e in entries if e.key in posted)
+    _record_bulk(actor, pool, source, len(posted), n_postings, len(already))
+    return BulkResult(len(posted), len(already), n_postings, [posted[e.key] for e in entries if e.key in posted])
+
+
+def post_checked_bulk(actor, pool: Pool, entries: Sequence[Entry], numbers: Sequence[int], source: str) -> BulkResult:
+    """`post_transactions_bulk` for a caller that has already done its look-ups (decision 0122): the actuals
+    import, which, in the database transaction it calls this in, has checked every entry by `_validate`'s rules
+    against the pool's accounts (balanced, two postings or more, amounts within bounds, accounts of the pool,
+    the date in the pool's year, key, reason and reference within their lengths), given each key once, found
+    none of the keys in the ledger, and given each entry's digest (`entry.digest`) and month (`numbers[i]`, as
+    `domain.period_number`).
+
+    What it does not repeat is only those look-ups. The months are still locked here and a closed one refused,
+    the pool's state still asked, the balance bound still checked, the audit entry still written, and on
+    PostgreSQL every database-side check still runs. A key found in the ledger after all (taken meanwhile by
+    another request, or given twice) fails on the unique key, in a savepoint: the whole call then goes through
+    `post_transactions_bulk`, which looks every key up and skips, refuses or posts exactly as it would have."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("post_checked_bulk runs inside the caller's database transaction, where it looked up")
+    if not entries:
+        return BulkResult(0, 0, 0, [])
+    periods = _periods_for(pool, numbers, lock=True)
+    closed = {n for n, period in periods.items() if period.closed}
+    if closed:
+        number, e = next((n, e) for e, n in zip(entries, numbers, strict=True) if n in closed)
+        raise Conflict(
+            f"{e.key}: period {periods[number].label} is closed: nothing can be posted into it", field="value_date"
+        )
+    require(pool, Action.POST)
+    ids_of = {n: period.pk for n, period in periods.items()}
+    try:
+        with transaction.atomic():  # a savepoint: a key taken after all undoes only this write
+            ids = _write(actor, pool, entries, [ids_of[n] for n in numbers], source)
+    except IntegrityError as exc:
+        if "monthly_balance_within_bounds" in str(exc):
+            raise _beyond_bound() from None
+        if not _is_key_clash(exc):
+            raise
+        return post_transactions_bulk(actor, pool, entries, source)
+    n_postings = sum([len(e.postings) for e in entries])
+    _record_bulk(actor, pool, source, len(ids), n_postings, 0)
+    return BulkResult(len(ids), 0, n_postings, ids)
+
+
+def _record_bulk(actor, pool: Pool, source: str, posted: int, n_postings: int, skipped: int) -> None:
+    """The bulk posting's one audit entry."""
     record(
         actor,
         "pool.post_bulk",
         pool,
-        after={"source": source, "transactions": len(posted), "postings": n_postings, "skipped": len(already)},
-        summary=f"Posted {plural(len(posted), 'transaction')} ({plural(n_postings, 'posting')}) from {source} in {pool}",
+        after={"source": source, "transactions": posted, "postings": n_postings, "skipped": skipped},
+        summary=f"Posted {plural(posted, 'transaction')} ({plural(n_postings, 'posting')}) from {source} in {pool}",
     )
-    return BulkResult(len(posted), len(already), n_postings, [posted[e.key] for e in entries if e.key in posted])
+
+
+def _beyond_bound() -> FieldError:
+    return FieldError(
+        f"these postings would take a monthly balance beyond the largest allowed, {format_pence(MAX_BALANCE_PENCE)}",
+        field="postings",
+    )
 
 
 @transaction.atomic

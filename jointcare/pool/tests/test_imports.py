@@ -264,11 +264,11 @@ def test_a_locked_database_is_busy_not_a_server_error(pool, finance, monkeypatch
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "post_transactions_bulk", locked)
+    monkeypatch.setattr(services.ledger, "post_checked_bulk", locked)
     with pytest.raises(Busy) as exc:
         imports.import_actuals(finance, pool, "a.csv", GOOD)
     assert exc.value.status == 503 and "Try again" in exc.value.message
-    monkeypatch.setattr(services, "post_transactions_bulk", lambda *a, **k: (_ for _ in ()).throw(OperationalError("disk I/O error")))
+    monkeypatch.setattr(services.ledger, "post_checked_bulk", lambda *a, **k: (_ for _ in ()).throw(OperationalError("disk I/O error")))
     with pytest.raises(OperationalError):
         imports.import_actuals(finance, pool, "a.csv", GOOD)
 
@@ -282,6 +282,7 @@ def _lock_the_database(monkeypatch):
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(services, "post_transactions_bulk", locked)
+    monkeypatch.setattr(services.ledger, "post_checked_bulk", locked)  # the actuals import's way in
     monkeypatch.setattr(services, "post_transaction", locked)
 
 
