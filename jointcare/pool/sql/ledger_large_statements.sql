@@ -101,6 +101,7 @@ DECLARE
     bad record;
     n_rows bigint;
     found_bad boolean;
+    all_good boolean := false;
 BEGIN
     SELECT count(*) INTO n_rows FROM new_rows;
     PERFORM 1 FROM pool_pool WHERE id IN (SELECT DISTINCT pool_id FROM new_rows) FOR KEY SHARE;
@@ -129,6 +130,7 @@ BEGIN
                       WHERE n.reverses_id IS NOT NULL AND (r.id IS NULL OR r.pool_id <> n.pool_id)
                  )'
            INTO found_bad;
+        all_good := NOT found_bad;
         IF found_bad THEN
             -- the row-by-row check names the transaction
             EXECUTE 'SELECT n.id, n.pool_id, n.period_id, n.reverses_id, p.id IS NULL AS no_pool,
@@ -147,7 +149,9 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    IF bad.no_pool THEN
+    IF all_good THEN
+        NULL;  -- nothing found by distinct key: no row to name
+    ELSIF bad.no_pool THEN
         RAISE EXCEPTION 'ledger transaction % refers to pool %, which does not exist', bad.id, bad.pool_id
             USING ERRCODE = '23503';
     ELSIF bad.no_period THEN

@@ -20,7 +20,8 @@ from jointcare.pool.tests.conftest import close_year
 from jointcare.pool.tests.test_ledger_state import _accounts
 
 
-def _entries(pool, prefix: str, n: int = 60) -> list[Entry]:
+def _entries(pool, prefix: str, n: int = 100) -> list[Entry]:
+    """n entries (by default more than the 64 rows up to which PostgreSQL checks a statement row by row)."""
     spend, cash = _accounts(pool)
     equip = services.account_for(pool, domain.AccountKind.SPEND, scheme=pool.schemes.get(code="EQUIP")).pk
     return [
