@@ -73,11 +73,22 @@ def payload_digest(
     times faster for bulk posting, with the same characters (a test compares the two on arbitrary payloads):
     stored digests must keep matching."""
     if type(reason) is str and type(reference) is str and (reverses is None or type(reverses) is int):
-        pairs = sorted([int(a), int(x)] for a, x in postings)
+        head = _heads.get((kind, value_date))  # the kind and the date as JSON: a few of each, written once
+        if head is None:
+            head = f"[{_json_string(str(kind))},{_json_string(value_date.isoformat())},"
+            if len(_heads) < 10_000:
+                _heads[(kind, value_date)] = head
+        if type(postings) in (list, tuple) and len(postings) == 2:  # the common case: sorted by one comparison
+            (a, x), (b, y) = postings
+            if type(a) is not int or type(x) is not int or type(b) is not int or type(y) is not int:
+                a, x, b, y = int(a), int(x), int(b), int(y)
+            if (a, x) > (b, y):
+                a, x, b, y = b, y, a, x
+            pairs = f"[[{a},{x}],[{b},{y}]]"
+        else:
+            pairs = f"[{','.join([f'[{a},{x}]' for a, x in sorted([int(a), int(x)] for a, x in postings)])}]"
         canonical = (
-            f"[{_json_string(str(kind))},{_json_string(value_date.isoformat())},"
-            f"[{','.join([f'[{a},{x}]' for a, x in pairs])}],{_json_string(reason)},{_json_string(reference)},"
-            f"{'null' if reverses is None else reverses}]"
+            f"{head}{pairs},{_json_string(reason)},{_json_string(reference)},{'null' if reverses is None else reverses}]"
         )
     else:
         canonical = canonical_payload(
@@ -87,6 +98,7 @@ def payload_digest(
 
 
 _json_string = json.encoder.encode_basestring  # what json.dumps writes a string as, with ensure_ascii=False
+_heads: dict[tuple, str] = {}  # (kind, value date) -> the start of the canonical JSON
 
 
 def canonical_payload(

@@ -9,7 +9,9 @@ and with another payload is a conflict (409), even when two requests race (decis
 `post_transaction` writes a new transaction with one statement checked against the pool's cached state
 (`ledger_state`), the month's row locked in that statement; anything else takes the full path (decision 0070).
 Outside a database transaction that statement (PostgreSQL) or short run of statements (SQLite) is a transaction
-of its own; bulk posting validates inline and writes one COPY or executemany per table (decision 0118).
+of its own; bulk posting validates inline and writes one COPY or executemany per table (decision 0118). The
+actuals import, which has checked its entries and looked their keys up itself, posts through `post_checked_bulk`,
+which does not do either again and keeps every other guarantee (decision 0122).
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ from jointcare.pool.services.periods import require
 from jointcare.pool.services.setup import account_for
 
 TX_CHUNK = 500  # transactions per multi-row INSERT on SQLite (12 values each), within the build's variable limit
-KEY_CHUNK = 900  # keys per IN (...) look-up on SQLite, below any build's limit on SQL variables (at least 999)
 
 
 @dataclass
@@ -147,30 +148,31 @@ def _validate_all(pool: Pool, entries: Sequence[Entry], accounts: frozenset[int]
 
 
 def existing_digests(pool: Pool, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """key -> (transaction id, payload digest) for those of `keys` the pool already holds: one array query on
-    PostgreSQL, chunks of IN (...) elsewhere (so any number of keys works on SQLite)."""
+    """key -> (transaction id, payload digest) for those of `keys` the pool already holds: one query for any
+    number of keys, the keys as one array parameter on PostgreSQL and as one JSON array (json_each) on SQLite,
+    where binding a variable a key would take several hundred statements (and Django's rewriting of each)."""
     table = LedgerTransaction._meta.db_table
-    found: dict[str, tuple[int, str]] = {}
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
             cur.execute(
                 f"SELECT idempotency_key, id, digest FROM {table} WHERE pool_id = %s AND idempotency_key = ANY(%s)",
                 [pool.pk, list(keys)],
             )
             rows = cur.fetchall()
-        else:
-            rows = []
-            for start in range(0, len(keys), KEY_CHUNK):
-                chunk = keys[start : start + KEY_CHUNK]
+    else:
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            cur = connection.connection.cursor()  # the driver's cursor: one JSON parameter, no SQL rewriting
+            try:
                 cur.execute(
-                    f"SELECT idempotency_key, id, digest FROM {table} WHERE pool_id = %s AND idempotency_key IN "
-                    f"({', '.join(['%s'] * len(chunk))})",
-                    [pool.pk, *chunk],
+                    f"SELECT idempotency_key, id, digest FROM {table} WHERE pool_id = ? AND idempotency_key IN "
+                    "(SELECT value FROM json_each(?))",
+                    (pool.pk, json.dumps(list(keys), ensure_ascii=False)),
                 )
-                rows += cur.fetchall()
-    for key, pk, digest in rows:
-        found[key] = (pk, digest)
-    return found
+                rows = cur.fetchall()
+            finally:
+                cur.close()
+    return {key: (pk, digest) for key, pk, digest in rows}
 
 
 def _same_request(entry: Entry, existing: tuple[int, str], label: str = "") -> int:
@@ -297,13 +299,14 @@ def _write(actor, pool: Pool, entries: Sequence[Entry], period_ids: Sequence[int
             new_ids = list(range(first, first + n))
             days = {}
             rows = []
+            pool_id = pool.pk  # (a property: read once, not once a row)
             for tx_id, e, period_id in zip(new_ids, entries, period_ids, strict=True):
                 day = days.get(e.value_date)
                 if day is None:
                     day = days[e.value_date] = ops.adapt_datefield_value(e.value_date)
                 rows.append(
                     (
-                        tx_id, pool.pk, period_id, e.key, e.digest, str(e.kind), day, source, e.reason, e.reference,
+                        tx_id, pool_id, period_id, e.key, e.digest, str(e.kind), day, source, e.reason, e.reference,
                         actor_id, posted_at, e.reverses_id,
                     )
                 )
@@ -371,7 +374,7 @@ def _post_entries(
             require(pool, action)
         try:
             with transaction.atomic():  # a savepoint: a lost race undoes only this write
-                ids = _write(actor, pool, [e for e, _ in fresh], [period.pk for _, period in fresh], source)
+                ids = _write(actor, pool, [e for e, _ in fresh], [period.id for _, period in fresh], source)
         except IntegrityError as exc:
             if "monthly_balance_within_bounds" in str(exc):
                 raise _beyond_bound() from None
