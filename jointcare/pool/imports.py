@@ -16,9 +16,10 @@ was imported before with the same details is skipped, so importing a file twice 
 The file is read as a stream and checked and posted CHUNK_ROWS rows at a time, all inside one database
 transaction: memory holds one chunk, never the whole file, and a problem on any row rolls back every chunk
 posted before it (decision 0075). Each chunk costs one look-up of its references in the ledger and one call of
-the bulk posting service; the references seen so far in the file are kept as a set of their hashes (a possible
-repeat is confirmed against the references themselves, kept in a private SQLite file), so a repeated reference
-is found set-based, however large the file (decision 0120).
+the bulk posting service, which does not look them up or check them again (decision 0122); the references seen
+so far in the file are kept as a set of their hashes (a possible repeat is confirmed against the references
+themselves, kept in a private SQLite file), so a repeated reference is found set-based, however large the file
+(decision 0120).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 
 from jointcare import readers
 from jointcare.audit.services import record
@@ -49,7 +50,7 @@ from jointcare.limits import shorten
 from jointcare.money import MAX_AMOUNT_PENCE, MoneyError, check_amount, format_pence, parse_pounds
 from jointcare.pool import domain, services
 from jointcare.pool.domain import AccountKind, TransactionKind
-from jointcare.pool.models import LedgerTransaction, Pool
+from jointcare.pool.models import Pool
 from jointcare.pool.services import ledger
 
 REQUIRED = ("reference", "date", "scheme", "amount")
@@ -306,7 +307,7 @@ def _import(actor, pool: Pool, filename: str, content, *, dry_run: bool) -> Impo
         with contextlib.closing(_read_ahead(_checked_chunks(rows, checker, seen))) as chunks:
             for n_rows, actuals, found in chunks:
                 result.rows += n_rows
-                todo, numbers = _new_entries(pool, checker.cash, actuals, result, found) if actuals else ([], [])
+                todo, numbers = _new_entries(pool, actuals, result, found) if actuals else ([], [])
                 problems.add(found)
                 if todo and not dry_run and not problems.count:
                     # what this chunk was checked for, and its keys found new, in this database transaction: the
@@ -330,12 +331,33 @@ def _import(actor, pool: Pool, filename: str, content, *, dry_run: bool) -> Impo
 
 
 def _checked_chunks(rows: Iterator[list], checker: _RowChecker, seen: _SeenReferences) -> Iterator[tuple]:
-    """(rows read, good rows, problems) for each CHUNK_ROWS rows of the file: no database but the private one."""
+    """(rows read, the good rows as `_actuals` makes them, problems) for each CHUNK_ROWS rows of the file: no
+    database but the private one."""
     numbered = enumerate(rows, start=2)
     while chunk := list(itertools.islice(numbered, CHUNK_ROWS)):
-        checked = checker.check(chunk, seen)
+        n_rows, good, found = checker.check(chunk, seen)
         del chunk  # not held while the caller posts
-        yield checked
+        yield n_rows, _actuals(checker, good), found
+
+
+def _actuals(checker: _RowChecker, good: list[tuple]) -> list[tuple]:
+    """(row, reference, pence, entry, month number) for each good row (row, reference, date, spend account,
+    pence, reason): the entry to post, its digest computed once (`_actual_digest`). Made in the thread reading
+    ahead, so that the import's own thread, which posts, does only the look-up and the posting."""
+    cash, year = checker.cash, checker.pool.financial_year
+    days: dict[dt.date, tuple[str, int]] = {}  # a date's ISO text and month number, once a chunk
+    actual = TransactionKind.ACTUAL
+    made = []
+    for n, ref, day, spend, amount, reason in good:
+        iso = days.get(day)
+        if iso is None:
+            iso = days[day] = (day.isoformat(), domain.period_number(year, day))
+        entry = _Actual(
+            key=f"actual:{ref}", value_date=day, postings=[(spend, amount), (cash, -amount)], reason=reason,
+            kind=actual, reference=ref, digest=_actual_digest(iso[0], spend, cash, amount, reason, ref),
+        )
+        made.append((n, ref, amount, entry, iso[1]))
+    return made
 
 
 def _read_ahead(items: Iterator):
@@ -385,53 +407,28 @@ def _read_ahead(items: Iterator):
 
 
 def _known_digests(pool: Pool, keys: list[str]) -> dict[str, str]:
-    """key -> payload digest for those of `keys` the pool already holds, in one query for any number of keys:
-    `services.existing_digests` on PostgreSQL (one array parameter); on SQLite the keys as one JSON array
-    parameter (json_each), where that function binds one variable a key, several hundred to a statement."""
-    if connection.vendor == "postgresql":
-        return {key: digest for key, (_, digest) in services.existing_digests(pool, keys).items()}
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cur = connection.connection.cursor()  # the driver's cursor: one JSON parameter, no SQL rewriting
-        try:
-            cur.execute(
-                f"SELECT idempotency_key, digest FROM {LedgerTransaction._meta.db_table} WHERE pool_id = ?"
-                " AND idempotency_key IN (SELECT value FROM json_each(?))",
-                (pool.pk, json.dumps(keys, ensure_ascii=False)),
-            )
-            return dict(cur.fetchall())
-        finally:
-            cur.close()
+    """key -> payload digest for those of `keys` the pool already holds, in one query for any number of keys
+    (`services.existing_digests`)."""
+    return {key: digest for key, (_, digest) in services.existing_digests(pool, keys).items()}
 
 
-def _new_entries(
-    pool: Pool, cash: int, actuals: list[tuple], result: ImportResult, found: list[dict]
-) -> tuple[list, list[int]]:
-    """The entries whose references are new, with their months (as `domain.period_number`), and a problem
-    (added to `found`) for each reference imported before with other details (one look-up for the chunk);
-    those imported before with the same details are skipped. `actuals` are (row, reference, date, spend
-    account, pence, reason)."""
-    previous = _known_digests(pool, [f"actual:{ref}" for _, ref, _, _, _, _ in actuals])
+def _new_entries(pool: Pool, actuals: list[tuple], result: ImportResult, found: list[dict]) -> tuple[list, list[int]]:
+    """The entries whose references are new, with their months, and a problem (added to `found`) for each
+    reference imported before with other details (one look-up for the chunk); those imported before with the
+    same details are skipped. `actuals` are (row, reference, pence, entry, month number), as `_actuals` makes
+    them."""
+    previous = _known_digests(pool, [entry.key for _, _, _, entry, _ in actuals])
+    if not previous:
+        result.total_pence += sum([amount for _, _, amount, _, _ in actuals])
+        return [entry for _, _, _, entry, _ in actuals], [number for _, _, _, _, number in actuals]
     todo, numbers = [], []
-    days: dict[dt.date, tuple[str, int]] = {}  # a date's ISO text and month number, once a chunk
-    actual = TransactionKind.ACTUAL
-    for n, ref, day, spend, amount, reason in actuals:
-        key = f"actual:{ref}"
-        iso = days.get(day)
-        if iso is None:
-            iso = days[day] = (day.isoformat(), domain.period_number(pool.financial_year, day))
-        digest = _actual_digest(iso[0], spend, cash, amount, reason, ref)
-        old = previous.get(key) if previous else None
+    for n, ref, amount, entry, number in actuals:
+        old = previous.get(entry.key)
         if old is None:
             result.total_pence += amount
-            todo.append(
-                _Actual(
-                    key=key, value_date=day, postings=[(spend, amount), (cash, -amount)], reason=reason,
-                    kind=actual, reference=ref, digest=digest,
-                )
-            )
-            numbers.append(iso[1])
-        elif old == digest:
+            todo.append(entry)
+            numbers.append(number)
+        elif old == entry.digest:
             result.skipped += 1
         else:
             found.append(
