@@ -307,7 +307,7 @@ def _import(actor, pool: Pool, filename: str, content, *, dry_run: bool) -> Impo
         with contextlib.closing(_read_ahead(_checked_chunks(rows, checker, seen))) as chunks:
             for n_rows, actuals, found in chunks:
                 result.rows += n_rows
-                todo, numbers = _new_entries(pool, actuals, result, found) if actuals else ([], [])
+                todo, numbers = _new_entries(pool, checker.cash, actuals, result, found) if actuals else ([], [])
                 problems.add(found)
                 if todo and not dry_run and not problems.count:
                     # what this chunk was checked for, and its keys found new, in this database transaction: the
@@ -341,22 +341,20 @@ def _checked_chunks(rows: Iterator[list], checker: _RowChecker, seen: _SeenRefer
 
 
 def _actuals(checker: _RowChecker, good: list[tuple]) -> list[tuple]:
-    """(row, reference, pence, entry, month number) for each good row (row, reference, date, spend account,
-    pence, reason): the entry to post, its digest computed once (`_actual_digest`). Made in the thread reading
-    ahead, so that the import's own thread, which posts, does only the look-up and the posting."""
+    """(row, reference, date, spend account, pence, reason, key, digest, month number) for each good row (row,
+    reference, date, spend account, pence, reason): its key, digest (`_actual_digest`) and month computed in the
+    thread reading ahead, so that the import's own thread, which posts, does only the look-up, the comparison and
+    the posting. Plain tuples: an entry is made only for a row that will be posted (`_new_entries`)."""
     cash, year = checker.cash, checker.pool.financial_year
     days: dict[dt.date, tuple[str, int]] = {}  # a date's ISO text and month number, once a chunk
-    actual = TransactionKind.ACTUAL
     made = []
     for n, ref, day, spend, amount, reason in good:
         iso = days.get(day)
         if iso is None:
             iso = days[day] = (day.isoformat(), domain.period_number(year, day))
-        entry = _Actual(
-            key=f"actual:{ref}", value_date=day, postings=[(spend, amount), (cash, -amount)], reason=reason,
-            kind=actual, reference=ref, digest=_actual_digest(iso[0], spend, cash, amount, reason, ref),
+        made.append(
+            (n, ref, day, spend, amount, reason, f"actual:{ref}", _actual_digest(iso[0], spend, cash, amount, reason, ref), iso[1])
         )
-        made.append((n, ref, amount, entry, iso[1]))
     return made
 
 
@@ -412,23 +410,27 @@ def _known_digests(pool: Pool, keys: list[str]) -> dict[str, str]:
     return {key: digest for key, (_, digest) in services.existing_digests(pool, keys).items()}
 
 
-def _new_entries(pool: Pool, actuals: list[tuple], result: ImportResult, found: list[dict]) -> tuple[list, list[int]]:
+def _new_entries(
+    pool: Pool, cash: int, actuals: list[tuple], result: ImportResult, found: list[dict]
+) -> tuple[list, list[int]]:
     """The entries whose references are new, with their months, and a problem (added to `found`) for each
     reference imported before with other details (one look-up for the chunk); those imported before with the
-    same details are skipped. `actuals` are (row, reference, pence, entry, month number), as `_actuals` makes
-    them."""
-    previous = _known_digests(pool, [entry.key for _, _, _, entry, _ in actuals])
-    if not previous:
-        result.total_pence += sum([amount for _, _, amount, _, _ in actuals])
-        return [entry for _, _, _, entry, _ in actuals], [number for _, _, _, _, number in actuals]
+    same details are skipped. `actuals` are as `_actuals` makes them."""
+    previous = _known_digests(pool, [a[6] for a in actuals])
     todo, numbers = [], []
-    for n, ref, amount, entry, number in actuals:
-        old = previous.get(entry.key)
+    actual = TransactionKind.ACTUAL
+    for n, ref, day, spend, amount, reason, key, digest, number in actuals:
+        old = previous.get(key) if previous else None
         if old is None:
             result.total_pence += amount
-            todo.append(entry)
+            todo.append(
+                _Actual(
+                    key=key, value_date=day, postings=[(spend, amount), (cash, -amount)], reason=reason,
+                    kind=actual, reference=ref, digest=digest,
+                )
+            )
             numbers.append(number)
-        elif old == entry.digest:
+        elif old == digest:
             result.skipped += 1
         else:
             found.append(
