@@ -1,6 +1,9 @@
--- Key checks of large statements by distinct key (decision 0123; applied by migration 0005, whose reverse puts
--- back ledger_small_statements.sql's definitions). The checks, their errors and their locks are those of
--- ledger.sql, section 3; a statement of up to 64 rows is checked exactly as ledger_small_statements.sql does.
+-- Key checks of large statements by distinct key (decision 0123). Migration 0005 takes from these definitions
+-- only the parts that concern large statements (the declarations, the branch for more than 64 rows, the start
+-- of the transactions' errors) and puts them in place of ledger_small_statements.sql's in the functions as the
+-- database holds them, so that other migrations' changes to the rest stay. The checks, their errors and their
+-- locks are those of ledger.sql, section 3; a statement of up to 64 rows is checked exactly as
+-- ledger_small_statements.sql does.
 --
 -- A large statement (bulk posting, an import's chunk: thousands of rows) was checked row by row: two index
 -- look-ups for each posting (its transaction and its account), three for each transaction (its pool, its month,
