@@ -44,6 +44,10 @@ def _body_and_includes(name: str) -> tuple[str, list[str]]:
 
 SHARED = ("common", "stmax_sequels", "discharges", "reablement_discharges")
 
+# Shared definitions that only select from the views, or feed a single later definition: an engine that holds the
+# views in memory computes these where they are read (DuckDB makes them views) rather than keeping a copy.
+WHERE_READ = frozenset({"people", "ev", "lts", "stmax_ordered", "stmax_numbered", "stmax_ends"})
+
 
 def _params(period: domain.Period) -> dict:
     autumn_start, autumn_end = period.autumn
