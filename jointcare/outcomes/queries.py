@@ -46,7 +46,7 @@ SHARED = ("common", "stmax_sequels", "discharges", "reablement_discharges")
 
 # Shared definitions that only select from the views, or feed a single later definition: an engine that holds the
 # views in memory computes these where they are read (DuckDB makes them views) rather than keeping a copy.
-WHERE_READ = frozenset({"people", "ev", "lts", "stmax_ordered", "stmax_numbered", "stmax_ends"})
+WHERE_READ = frozenset({"people", "ev", "stmax_ordered", "stmax_numbered", "stmax_ends"})
 
 
 def _params(period: domain.Period) -> dict:
