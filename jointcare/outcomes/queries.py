@@ -8,6 +8,7 @@ result for Spark (decision 0105).
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from importlib.resources import files
 
@@ -114,6 +115,15 @@ def for_engine(sql: str, engine: str) -> str:
 @cache
 def _transpile(sql: str, engine: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write=engine)[0]
+
+
+@cache
+def fingerprint() -> str:
+    """A digest of every SQL file: a kept result computed by other SQL is never read back."""
+    digest = hashlib.sha256()
+    for f in sorted(p.name for p in files("jointcare.outcomes").joinpath("sql").iterdir() if p.name.endswith(".sql")):
+        digest.update(f.encode() + b"\0" + source(f).encode() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def sql_files() -> list[str]:
