@@ -94,8 +94,9 @@ stmax_clusters AS (
   GROUP BY la_code, person_id, cluster_no
 ),
 lts AS (
-  -- long-term support: the columns the measures read, kept once (six of them read it)
-  SELECT la_code, person_id, service_type, start_date, end_date, accommodation FROM ev
+  -- long-term support: the columns the measures read, kept once (seven of them read it)
+  SELECT la_code, person_id, service_type, service_component, event_outcome, start_date, end_date, accommodation
+  FROM ev
   WHERE event_type = 'Service' AND service_type IN ('Long term support: Nursing care',
     'Long term support: Residential care', 'Long term support: Community', 'Long term support: Prison')
 )
