@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from jointcare.outcomes import domain, queries, source
 from jointcare.outcomes.engines import engine_for
 
@@ -66,12 +68,28 @@ def compute_pack(con, period: domain.Period, engine: str = "duckdb") -> Pack:
     return pack
 
 
+# A pack is kept for a day at most; any change to what it is computed from gives it a new key (`_cache_key`).
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def _cache_key(period: domain.Period, engine: str) -> str:
+    return f"outcomes.pack:{engine}:{period.label}:{queries.fingerprint()}:{source.fingerprint()}"
+
+
 def compute(period: domain.Period, engine: str = "duckdb") -> Pack:
-    con = source.connect(period)
-    try:
-        return compute_pack(con, period, engine)
-    finally:
-        con.close()
+    """The pack for a period from the imported data. Kept in Django's cache under a key naming everything it is
+    computed from (the loaded submissions and hospital activity, the populations, the measures' SQL), so pages and
+    the API compute each period once per change of data rather than on every request."""
+    key = _cache_key(period, engine)
+    pack = cache.get(key)
+    if pack is None:
+        con = source.connect(period)
+        try:
+            pack = compute_pack(con, period, engine)
+        finally:
+            con.close()
+        cache.set(key, pack, CACHE_SECONDS)
+    return pack
 
 
 DETAIL_LIMIT = 500

@@ -22,7 +22,8 @@ class DuckDBEngine:
 
     def prepare(self, shared: list[tuple[str, str]]) -> None:
         for name, sql in shared:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            kind = "VIEW" if name in queries.WHERE_READ else "TABLE"
+            self.con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {sql}")
 
     def rows(self, sql: str) -> list[tuple]:
         return self.con.execute(queries.for_engine(sql, self.name)).fetchall()

@@ -8,6 +8,7 @@ result for Spark (decision 0105).
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from importlib.resources import files
 
@@ -43,6 +44,10 @@ def _body_and_includes(name: str) -> tuple[str, list[str]]:
 
 
 SHARED = ("common", "stmax_sequels", "discharges", "reablement_discharges")
+
+# Shared definitions that only select from the views, or feed a single later definition: an engine that holds the
+# views in memory computes these where they are read (DuckDB makes them views) rather than keeping a copy.
+WHERE_READ = frozenset({"people", "ev", "stmax_ordered", "stmax_numbered", "stmax_ends"})
 
 
 def _params(period: domain.Period) -> dict:
@@ -110,6 +115,15 @@ def for_engine(sql: str, engine: str) -> str:
 @cache
 def _transpile(sql: str, engine: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write=engine)[0]
+
+
+@cache
+def fingerprint() -> str:
+    """A digest of every SQL file: a kept result computed by other SQL is never read back."""
+    digest = hashlib.sha256()
+    for f in sorted(p.name for p in files("jointcare.outcomes").joinpath("sql").iterdir() if p.name.endswith(".sql")):
+        digest.update(f.encode() + b"\0" + source(f).encode() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def sql_files() -> list[str]:

@@ -25,6 +25,26 @@ def connect(period: domain.Period) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def fingerprint() -> str:
+    """A digest of everything `connect` reads: the loaded submissions and hospital activity (their files are
+    written once, under fresh names), the populations, and where the files are. Any import, any change of status
+    and any new population figure changes it."""
+    import hashlib
+
+    from jointcare.cld import store
+    from jointcare.cld.models import HospitalImport, Population, Status, Submission
+
+    parts = [
+        str(store.data_dir()),
+        list(Submission.objects.filter(status=Status.LOADED).order_by("pk").values_list(
+            "pk", "la_code", "reporting_period_start", "reporting_period_end", "received_at", "events_file")),
+        list(HospitalImport.objects.filter(status=Status.LOADED).order_by("pk").values_list("pk", "events_file")),
+        list(Population.objects.order_by("area_code", "age_band").values_list(
+            "area_code", "age_band", "population", "loaded_at")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
 def record_councils() -> list[str]:
     """The councils responsible for someone in jointcare's own records (live records only)."""
     from jointcare.cld import domain as cld

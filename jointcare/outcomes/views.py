@@ -89,18 +89,18 @@ def measure(request, code: str):
     if m is None:
         raise NotFound(f"There is no measure {code}", field="code")
     period, area = _choices(request)
-    con = source.connect(period)
-    try:
-        pack = compute.compute_pack(con, period)
-        row = next(r for r in _rows(pack, area) if r.measure.code == m.code)
-        by_council = [(la, pack.figure(m, la), pack.population(m, la)) for la in pack.councils]
-        people = None
-        if can(request.user, "outcomes.detail"):
+    pack = compute.compute(period)
+    row = next(r for r in _rows(pack, area) if r.measure.code == m.code)
+    by_council = [(la, pack.figure(m, la), pack.population(m, la)) for la in pack.councils]
+    people = None
+    if can(request.user, "outcomes.detail"):
+        con = source.connect(period)
+        try:
             people = compute.behind(con, m, period, area)
-            record(request.user, "outcomes.detail.view", object_type="outcomes.measure", object_id=f"{m.code}:{area}:{period.label}",
-                   summary=f"Viewed the {len(people)} people or episodes behind {m.code} for {area}, {period.label}")
-    finally:
-        con.close()
+        finally:
+            con.close()
+        record(request.user, "outcomes.detail.view", object_type="outcomes.measure", object_id=f"{m.code}:{area}:{period.label}",
+               summary=f"Viewed the {len(people)} people or episodes behind {m.code} for {area}, {period.label}")
     baseline = None
     if row.target is not None:
         previous = compute.compute(period.previous())

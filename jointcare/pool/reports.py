@@ -269,7 +269,9 @@ def _ledger_check(cur, pool: Pool | None) -> list[str]:
         *parts_found, rows = [scan.result() for scan in scans]
         by_transaction = [sum(int(found[0][i] or 0) for found in parts_found) for i in range(4)]
     bad, no_tx, with_postings, other_period = by_transaction
-    empty = transactions - with_postings  # each transaction with postings is one group of step 1
+    # each transaction with postings is one group of step 1 while all its postings are in its month; when some are
+    # not (other_period), a transaction can be several groups, and the transactions without postings are looked for
+    empty = transactions - with_postings if not other_period else max(transactions - with_postings, 1)
     if bad:
         cur.execute(
             f"SELECT p.transaction_id, SUM(p.amount_pence), COUNT(*) FROM {posting} p {p_where}"
@@ -339,8 +341,9 @@ _SPLIT_ABOVE = 100_000  # transactions (by their ids' span) below which one proc
 
 
 def _by_transaction(cur, tx: str, tx_source: str, p_where: str, params: list, postgres: bool) -> list[int]:
-    """[unbalanced transactions, postings without a transaction, transactions with postings, transactions with
-    postings in another month]: the postings grouped by transaction, left-joined to the transactions.
+    """[unbalanced transactions (or more), postings without a transaction, transactions with postings (or more),
+    groups of postings in another month from their transaction]: the postings grouped by transaction and month,
+    left-joined to the transactions; see `_by_transaction_sql`.
 
     On PostgreSQL the transactions are split into as many ranges of ids as the server has parallel workers for
     the query (and one for the query's own process): each range is grouped and joined whole by one process
@@ -375,7 +378,13 @@ def _ranges(low: int | None, high: int | None, parts: int) -> list[int | None]:
 
 def _by_transaction_sql(tx_source: str, p_where: str, params: list, bounds: list, mark: str) -> list[tuple]:
     """(SQL, parameters) grouping the postings of each range of transactions between `bounds` (see
-    `_by_transaction`); `mark` is the driver's parameter mark."""
+    `_by_transaction`); `mark` is the driver's parameter mark.
+
+    The postings are grouped by transaction and month, in the order of their covering index, with two sums each
+    (decision 0126): while every transaction's postings are in its own month, which `other` counts, each
+    transaction is one group and every figure is exact. Otherwise a transaction may be several groups: `bad` can
+    then only count more (a transaction whose postings do not sum to zero has a group that does not; one with
+    fewer than two postings has only such groups) and `matched` too, which the caller allows for."""
     parts = []
     for start, end in itertools.pairwise(bounds):
         p_cond = [p_where.removeprefix("WHERE ")] if p_where else []
@@ -390,9 +399,9 @@ def _by_transaction_sql(tx_source: str, p_where: str, params: list, bounds: list
         parts.append((
             "SELECT COALESCE(SUM(CASE WHEN g.s <> 0 OR g.n < 2 THEN 1 ELSE 0 END), 0) AS bad,"
             " COALESCE(SUM(CASE WHEN t.id IS NULL THEN g.n ELSE 0 END), 0) AS no_tx, COUNT(t.id) AS matched,"
-            " COALESCE(SUM(CASE WHEN g.p0 <> t.period_id OR g.p1 <> t.period_id THEN 1 ELSE 0 END), 0) AS other"
-            " FROM (SELECT p.transaction_id, SUM(p.amount_pence) AS s, COUNT(*) AS n, MIN(p.period_id) AS p0,"
-            f"  MAX(p.period_id) AS p1 FROM {Posting._meta.db_table} p {where} GROUP BY p.transaction_id) AS g"
+            " COALESCE(SUM(CASE WHEN g.period_id <> t.period_id THEN 1 ELSE 0 END), 0) AS other"
+            " FROM (SELECT p.transaction_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n"
+            f"  FROM {Posting._meta.db_table} p {where} GROUP BY p.transaction_id, p.period_id) AS g"
             f" LEFT JOIN {tx_source.replace('%s', mark)} t ON t.id = g.transaction_id{t_cond}",
             list(params),
         ))
@@ -406,11 +415,14 @@ def _by_account_sql(p_where: str, b_where: str) -> str:
     period_t, mb = Period._meta.db_table, MonthlyBalance._meta.db_table
     return (
         "SELECT COALESCE(g.account_id, b.account_id), COALESCE(g.period_id, b.period_id), COALESCE(g.s, 0),"
-        " COALESCE(g.n, 0), COALESCE(b.amount_pence, 0), COALESCE(b.postings, 0), COALESCE(g.z, 0),"
+        " COALESCE(g.n, 0), COALESCE(b.amount_pence, 0), COALESCE(b.postings, 0),"
+        # zero amounts: a look-up in the (account, month, amount) index for each group, not a test of each posting
+        # (outside the grouping, which PostgreSQL's parallel workers can then do)
+        f" (SELECT COUNT(*) FROM {posting} z WHERE z.account_id = g.account_id AND z.period_id = g.period_id"
+        "  AND z.amount_pence = 0),"
         " g.account_id IS NOT NULL AND a.id IS NULL, a.pool_id, m.pool_id FROM ("
-        " SELECT p.account_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n,"
-        f"  SUM(CASE WHEN p.amount_pence = 0 THEN 1 ELSE 0 END) AS z FROM {posting} p {p_where}"
-        "  GROUP BY p.account_id, p.period_id) AS g"
+        " SELECT p.account_id, p.period_id, SUM(p.amount_pence) AS s, COUNT(*) AS n"
+        f"  FROM {posting} p {p_where} GROUP BY p.account_id, p.period_id) AS g"
         f" FULL OUTER JOIN (SELECT account_id, period_id, amount_pence, postings FROM {mb} {b_where}) AS b"
         "  ON b.account_id = g.account_id AND b.period_id = g.period_id"
         f" LEFT JOIN {account} a ON a.id = g.account_id LEFT JOIN {period_t} m ON m.id = g.period_id"

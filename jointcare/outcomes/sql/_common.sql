@@ -61,8 +61,10 @@ ev AS (
     AND (e.Der_Event_End_Date IS NULL OR e.Der_Event_End_Date >= e.Event_Start_Date)
 ),
 stmax_ordered AS (
+  -- each person's reablement events in order (partitioned first by a hash of the person: a number sorts faster
+  -- than their two codes, and the partitions are the same)
   SELECT la_code, person_id, start_date, end_date, event_outcome, outcome_rank,
-         MAX(end_date) OVER (PARTITION BY la_code, person_id
+         MAX(end_date) OVER (PARTITION BY HASH(la_code, person_id), la_code, person_id
                              ORDER BY start_date, end_date, outcome_rank, event_outcome
                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
   FROM ev
@@ -71,26 +73,30 @@ stmax_ordered AS (
 stmax_numbered AS (
   SELECT *,
          SUM(CASE WHEN DATE_DIFF('day', previous_end, start_date) <= 7 THEN 0 ELSE 1 END)
-           OVER (PARTITION BY la_code, person_id ORDER BY start_date, end_date, outcome_rank, event_outcome
+           OVER (PARTITION BY HASH(la_code, person_id), la_code, person_id ORDER BY start_date, end_date, outcome_rank, event_outcome
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cluster_no
   FROM stmax_ordered
 ),
-stmax_last AS (
-  -- the episode's outcome: its latest-ending event's, ties by the hierarchy
-  SELECT la_code, person_id, cluster_no, event_outcome AS cluster_outcome, outcome_rank AS cluster_rank
-  FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY la_code, person_id, cluster_no
-                                     ORDER BY end_date DESC, outcome_rank, event_outcome) AS rn
-        FROM stmax_numbered) x
-  WHERE rn = 1
+stmax_ends AS (
+  -- per episode and end date: its first start, and the best outcome of the events ending then (by the hierarchy,
+  -- then by name), written as a three-digit rank and the outcome so that the least is the best
+  SELECT la_code, person_id, cluster_no, end_date, MIN(start_date) AS first_start,
+         MIN(LPAD(CAST(outcome_rank AS VARCHAR), 3, '0') || event_outcome) AS best
+  FROM stmax_numbered
+  GROUP BY la_code, person_id, cluster_no, end_date
 ),
 stmax_clusters AS (
-  SELECT c.la_code, c.person_id, c.cluster_no, c.cluster_start, c.cluster_end, l.cluster_outcome, l.cluster_rank
-  FROM (SELECT la_code, person_id, cluster_no, MIN(start_date) AS cluster_start, MAX(end_date) AS cluster_end
-        FROM stmax_numbered GROUP BY la_code, person_id, cluster_no) c
-  JOIN stmax_last l ON l.la_code = c.la_code AND l.person_id = c.person_id AND l.cluster_no = c.cluster_no
+  -- each episode with its outcome: its latest-ending event's, ties by the hierarchy
+  SELECT la_code, person_id, cluster_no, MIN(first_start) AS cluster_start, MAX(end_date) AS cluster_end,
+         SUBSTR(ARG_MAX(best, end_date), 4) AS cluster_outcome,
+         CAST(SUBSTR(ARG_MAX(best, end_date), 1, 3) AS INTEGER) AS cluster_rank
+  FROM stmax_ends
+  GROUP BY la_code, person_id, cluster_no
 ),
 lts AS (
-  SELECT * FROM ev
+  -- long-term support: the columns the measures read, kept once (seven of them read it)
+  SELECT la_code, person_id, service_type, service_component, event_outcome, start_date, end_date, accommodation
+  FROM ev
   WHERE event_type = 'Service' AND service_type IN ('Long term support: Nursing care',
     'Long term support: Residential care', 'Long term support: Community', 'Long term support: Prison')
 )

@@ -15,23 +15,30 @@ existing_client AS (
   FROM episodes e JOIN lts s ON s.la_code = e.la_code AND s.person_id = e.person_id
   WHERE s.start_date < e.cluster_start AND DATE_DIFF('day', s.end_date, e.cluster_start) < 91
 ),
+episode_events AS (
+  -- the events the sequel steps read, in one pass over the events: those starting during the episode and ending
+  -- in it after its start, or ending after it and starting within 7 days of its end
+  SELECT e.la_code, e.person_id, e.cluster_no, e.cluster_end, v.event_type, v.service_type, v.service_component,
+         v.event_outcome, v.outcome_rank, v.start_date, v.end_date
+  FROM episodes e
+  JOIN ev v ON v.la_code = e.la_code AND v.person_id = e.person_id
+  WHERE v.start_date >= e.cluster_start AND v.end_date > e.cluster_start
+    AND (v.end_date <= e.cluster_end OR DATE_DIFF('day', e.cluster_end, v.start_date) <= 7)
+),
 after_events AS (
   -- events starting during the episode and ending after it, or starting within 7 days of its end
-  SELECT e.la_code, e.person_id, e.cluster_no, v.event_type, v.service_type, v.service_component,
-         v.event_outcome, v.outcome_rank, COALESCE(r.service_rank, 99) AS service_rank
-  FROM episodes e
-  JOIN ev v ON v.la_code = e.la_code AND v.person_id = e.person_id
-  LEFT JOIN service_rank r ON r.service = v.service_type
-  WHERE v.start_date >= e.cluster_start AND v.end_date > e.cluster_end
-    AND DATE_DIFF('day', e.cluster_end, v.start_date) <= 7
-    AND NOT (v.event_type = 'Service' AND v.service_type = 'Short term support: ST-Max')
+  SELECT a.la_code, a.person_id, a.cluster_no, a.event_type, a.service_type, a.service_component,
+         a.event_outcome, a.outcome_rank, COALESCE(r.service_rank, 99) AS service_rank
+  FROM episode_events a
+  LEFT JOIN service_rank r ON r.service = a.service_type
+  WHERE a.end_date > a.cluster_end
+    AND NOT (a.event_type = 'Service' AND a.service_type = 'Short term support: ST-Max')
 ),
 nested_events AS (
-  SELECT e.la_code, e.person_id, e.cluster_no, e.cluster_end, v.event_type, v.service_component, v.event_outcome,
-         v.outcome_rank, v.end_date
-  FROM episodes e
-  JOIN ev v ON v.la_code = e.la_code AND v.person_id = e.person_id
-  WHERE v.start_date >= e.cluster_start AND v.end_date > e.cluster_start AND v.end_date <= e.cluster_end
+  SELECT la_code, person_id, cluster_no, cluster_end, event_type, service_component, event_outcome, outcome_rank,
+         end_date
+  FROM episode_events
+  WHERE end_date <= cluster_end
 ),
 step3 AS (
   SELECT la_code, person_id, cluster_no,

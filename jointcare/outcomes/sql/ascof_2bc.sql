@@ -3,10 +3,9 @@
 build AS (
   SELECT v.la_code, v.person_id, v.start_date, v.end_date, v.event_outcome,
          FLOOR(DATE_DIFF('day', p.birth_date, v.start_date) / 365.25) AS age
-  FROM ev v
+  FROM lts v
   JOIN people p ON p.la_code = v.la_code AND p.person_id = v.person_id
-  WHERE v.event_type = 'Service'
-    AND v.service_type IN ('Long term support: Residential care', 'Long term support: Nursing care')
+  WHERE v.service_type IN ('Long term support: Residential care', 'Long term support: Nursing care')
     AND p.birth_date IS NOT NULL
     AND (p.death_date IS NULL OR p.death_date >= DATE '{start}')
     AND (v.service_component IS NULL

@@ -9,16 +9,22 @@ cohort AS (
     AND (p.death_date IS NULL OR p.death_date >= DATE '{start}')
     AND (p.birth_date IS NULL OR FLOOR(DATE_DIFF('day', p.birth_date, DATE '{end}') / 365.25) >= 18)
 ),
-latest AS (
-  SELECT la_code, person_id, MAX(start_date) AS latest_start FROM cohort GROUP BY la_code, person_id
+by_start AS (
+  -- per person and start date, the known statuses recorded: one status when the least equals the greatest
+  SELECT la_code, person_id, start_date,
+         MIN(CASE WHEN accommodation <> 'Unknown' THEN accommodation END) AS least_status,
+         MAX(CASE WHEN accommodation <> 'Unknown' THEN accommodation END) AS status
+  FROM cohort
+  GROUP BY la_code, person_id, start_date
 ),
 statuses AS (
-  SELECT l.la_code, l.person_id, l.latest_start,
-         COUNT(DISTINCT CASE WHEN c.accommodation <> 'Unknown' THEN c.accommodation END) AS known,
-         MAX(CASE WHEN c.accommodation <> 'Unknown' THEN c.accommodation END) AS status
-  FROM latest l
-  JOIN cohort c ON c.la_code = l.la_code AND c.person_id = l.person_id AND c.start_date = l.latest_start
-  GROUP BY l.la_code, l.person_id, l.latest_start
+  -- each person's latest start (one row per start date above, so taking its row is exact; no argument taken is
+  -- NULL, as engines differ in skipping them)
+  SELECT la_code, person_id, MAX(start_date) AS latest_start,
+         ARG_MAX(CASE WHEN least_status = status THEN 1 ELSE 0 END, start_date) AS known,
+         ARG_MAX(COALESCE(status, 'Unknown'), start_date) AS status
+  FROM by_start
+  GROUP BY la_code, person_id
 )
 SELECT la_code, person_id, latest_start AS start_date, CAST(NULL AS DATE) AS end_date,
        CASE WHEN known = 1 THEN status ELSE 'Unknown' END AS outcome,

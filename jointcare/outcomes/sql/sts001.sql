@@ -1,29 +1,33 @@
 -- SALT STS001: requests from new clients completed in the year, by sequel.
 requests_ordered AS (
+  -- each person's completed requests in order (partitioned first by a hash of the person, as stmax_ordered is)
   SELECT la_code, person_id, start_date, end_date, event_outcome, outcome_rank,
-         MAX(end_date) OVER (PARTITION BY la_code, person_id ORDER BY start_date, end_date, outcome_rank, event_outcome
+         MAX(end_date) OVER (PARTITION BY HASH(la_code, person_id), la_code, person_id
+                             ORDER BY start_date, end_date, outcome_rank, event_outcome
                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
   FROM ev WHERE event_type = 'Request' AND recorded_end_date IS NOT NULL
 ),
 requests_numbered AS (
   SELECT *,
          SUM(CASE WHEN DATE_DIFF('day', previous_end, start_date) <= 4 THEN 0 ELSE 1 END)
-           OVER (PARTITION BY la_code, person_id ORDER BY start_date, end_date, outcome_rank, event_outcome
+           OVER (PARTITION BY HASH(la_code, person_id), la_code, person_id
+                 ORDER BY start_date, end_date, outcome_rank, event_outcome
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS request_no
   FROM requests_ordered
 ),
-request_outcome AS (
-  SELECT la_code, person_id, request_no, event_outcome
-  FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY la_code, person_id, request_no
-                                     ORDER BY end_date DESC, outcome_rank, event_outcome) AS rn
-        FROM requests_numbered) x
-  WHERE rn = 1
+request_ends AS (
+  -- per request and end date: its first start, and the best outcome of the events ending then (as in stmax_ends)
+  SELECT la_code, person_id, request_no, end_date, MIN(start_date) AS first_start,
+         MIN(LPAD(CAST(outcome_rank AS VARCHAR), 3, '0') || event_outcome) AS best
+  FROM requests_numbered
+  GROUP BY la_code, person_id, request_no, end_date
 ),
 requests AS (
-  SELECT r.la_code, r.person_id, r.request_no, r.request_start, r.request_end, o.event_outcome
-  FROM (SELECT la_code, person_id, request_no, MIN(start_date) AS request_start, MAX(end_date) AS request_end
-        FROM requests_numbered GROUP BY la_code, person_id, request_no) r
-  JOIN request_outcome o ON o.la_code = r.la_code AND o.person_id = r.person_id AND o.request_no = r.request_no
+  -- each request with the outcome of its latest-ending event, ties by the hierarchy
+  SELECT r.la_code, r.person_id, r.request_no, r.request_start, r.request_end, r.event_outcome
+  FROM (SELECT la_code, person_id, request_no, MIN(first_start) AS request_start, MAX(end_date) AS request_end,
+               SUBSTR(ARG_MAX(best, end_date), 4) AS event_outcome
+        FROM request_ends GROUP BY la_code, person_id, request_no) r
   LEFT JOIN people p ON p.la_code = r.la_code AND p.person_id = r.person_id
   WHERE r.request_end BETWEEN DATE '{start}' AND DATE '{end}'
     AND (p.death_date IS NULL OR p.death_date >= DATE '{start}')

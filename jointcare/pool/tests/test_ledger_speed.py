@@ -263,3 +263,99 @@ def test_postgres_checks_small_and_large_statements_alike(pool, finance, rows):
                 )
     assert Posting.objects.filter(transaction=tx).count() == 2 + 2 * rows
     assert _queue_is_empty()
+
+
+# ------------------------------------------------------------------ PostgreSQL: what small statements queue
+
+
+def _queued():
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pool_balance_check")
+        return cur.fetchone()[0]
+
+
+def _raw_transaction(cur, pool, key, postings=()):
+    """A transaction inserted by hand, with `postings` [(account, amount)] in the same statement (a chain of
+    data-modifying CTEs, as `post_transaction` writes) when there are any; its id."""
+    period = pool.periods.get(number=5)
+    insert = (
+        "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source, "
+        "reason, reference, posted_at) VALUES (%s, %s, %s, '', 'actual', '2026-08-01', 'raw', 'r', '', now()) "
+        "RETURNING id"
+    )
+    if not postings:
+        cur.execute(insert, [pool.pk, period.pk, key])
+    else:
+        cur.execute(
+            f"WITH tx AS ({insert}), p AS (INSERT INTO pool_posting (transaction_id, account_id, period_id, "
+            "amount_pence) SELECT tx.id, a, %s, x FROM tx, unnest(%s::bigint[], %s::bigint[]) AS v(a, x)) "
+            "SELECT id FROM tx",
+            [pool.pk, period.pk, key, period.pk, [a for a, _ in postings], [x for _, x in postings]],
+        )
+    return cur.fetchone()[0], period.pk
+
+
+@pytest.mark.postgres
+@standalone
+def test_postgres_a_balanced_transaction_in_one_statement_queues_nothing(pool, finance):
+    _pay(pool, finance, "warm", dt.date(2026, 5, 1))
+    with transaction.atomic():
+        _pay(pool, finance, "inside", dt.date(2026, 5, 2))  # the one statement, inside a transaction
+        assert _queued() == 0
+    spend, cash = _accounts(pool)
+    with transaction.atomic(), connection.cursor() as cur:
+        _raw_transaction(cur, pool, "raw-3", [(spend, 5), (spend, 6), (cash, -11)])
+        assert _queued() == 0
+    assert Posting.objects.filter(transaction__idempotency_key="raw-3").count() == 3
+    # what can still fail is queued: a transaction without its postings, postings that do not sum to zero
+    with transaction.atomic(), connection.cursor() as cur:
+        tx_id, period_id = _raw_transaction(cur, pool, "later")
+        assert _queued() == 1
+        cur.execute(
+            "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) "
+            "VALUES (%s, %s, %s, 4), (%s, %s, %s, -4)",
+            [tx_id, spend, period_id, tx_id, cash, period_id],
+        )
+        assert _queued() == 1  # the postings sum to zero: the transaction's count is read from the table at commit
+    assert Posting.objects.filter(transaction_id=tx_id).count() == 2
+    # one posting with the transaction, its second later: neither statement queues a sum, and it is accepted
+    with transaction.atomic(), connection.cursor() as cur:
+        tx_id, period_id = _raw_transaction(cur, pool, "split", [(spend, 0)])
+        cur.execute(
+            "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (%s, %s, %s, 0)",
+            [tx_id, cash, period_id],
+        )
+    assert Posting.objects.filter(transaction_id=tx_id).count() == 2
+    assert _queue_is_empty()
+
+
+@pytest.mark.postgres
+@standalone
+@pytest.mark.parametrize(
+    "case",
+    [
+        "one zero posting",  # sums to zero, but one posting: nothing of it is queued, the count is read at commit
+        "one posting",
+        "unbalanced in one statement",
+        "balanced, then unbalanced",
+    ],
+)
+def test_postgres_what_a_small_statement_leaves_unqueued_is_still_refused(pool, finance, case):
+    _pay(pool, finance, "warm", dt.date(2026, 5, 1))
+    spend, cash = _accounts(pool)
+    with pytest.raises((IntegrityError, InternalError), match="unbalanced"):
+        with transaction.atomic(), connection.cursor() as cur:
+            if case == "one zero posting":
+                _raw_transaction(cur, pool, "bad", [(spend, 0)])
+            elif case == "one posting":
+                _raw_transaction(cur, pool, "bad", [(spend, 5)])
+            elif case == "unbalanced in one statement":
+                _raw_transaction(cur, pool, "bad", [(spend, 5), (cash, -4)])
+            else:
+                tx_id, period_id = _raw_transaction(cur, pool, "bad", [(spend, 5), (cash, -5)])
+                cur.execute(
+                    "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (%s, %s, %s, 1)",
+                    [tx_id, cash, period_id],
+                )
+    assert not LedgerTransaction.objects.filter(idempotency_key="bad").exists()
+    assert _queue_is_empty()

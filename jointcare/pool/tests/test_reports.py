@@ -147,6 +147,36 @@ def test_ledger_check_counts_postings_in_another_month_from_their_transaction(po
     assert "account of another pool" not in text and "does not exist" not in text
 
 
+def test_ledger_check_with_postings_in_another_month_still_finds_an_empty_transaction(pool, finance):
+    """The postings are grouped by transaction and month (decision 0126): a transaction with postings in two
+    months is two groups, which must neither hide a transaction without postings nor be reported as unbalanced
+    when its postings sum to zero."""
+    from django.db import connection
+
+    post(pool, finance, "a", "REAB", dt.date(2026, 4, 10), 40000)
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's trigger refuses these rows before the check could see them")
+    tx = pool.transactions.get()
+    other_month = pool.periods.get(number=2).pk
+    acct = tx.postings.first().account_id
+    with connection.cursor() as cur:
+        for amount in (7, -7):
+            cur.execute(
+                "INSERT INTO pool_posting (transaction_id, account_id, period_id, amount_pence) VALUES (%s, %s, %s, %s)",
+                [tx.pk, acct, other_month, amount],
+            )
+        cur.execute(
+            "INSERT INTO pool_ledgertransaction (pool_id, period_id, idempotency_key, digest, kind, value_date, source,"
+            " reason, reference, posted_at) VALUES (%s, %s, 'empty', '', 'actual', '2026-04-01', 's', 'r', '', '2026-04-01')",
+            [pool.pk, tx.period_id],
+        )
+    empty = pool.transactions.get(idempotency_key="empty").pk
+    problems = reports.ledger_check(pool)
+    assert f"transaction {empty}: has no postings" in problems
+    assert "2 postings are in a different month from their transaction" in problems
+    assert not any(p.startswith(f"transaction {tx.pk}:") for p in problems)
+
+
 def test_ledger_check_finds_a_transaction_posted_after_its_month_closed(pool, finance):
     """On either database: the month's closing time is moved to before a transaction posted into it."""
     import datetime as _dt
