@@ -76,18 +76,21 @@ def _cache_key(period: domain.Period, engine: str) -> str:
     return f"outcomes.pack:{engine}:{period.label}:{queries.fingerprint()}:{source.fingerprint()}"
 
 
-def compute(period: domain.Period, engine: str = "duckdb") -> Pack:
+def compute(period: domain.Period, engine: str = "duckdb", con=None) -> Pack:
     """The pack for a period from the imported data. Kept in Django's cache under a key naming everything it is
     computed from (the loaded submissions and hospital activity, the populations, the measures' SQL), so pages and
-    the API compute each period once per change of data rather than on every request."""
+    the API compute each period once per change of data rather than on every request. `con`: the views for the
+    period, already open (`source.connect`), used when the pack is not kept yet."""
     key = _cache_key(period, engine)
     pack = cache.get(key)
     if pack is None:
-        con = source.connect(period)
+        own = con is None
+        con = source.connect(period) if own else con
         try:
             pack = compute_pack(con, period, engine)
         finally:
-            con.close()
+            if own:
+                con.close()
         cache.set(key, pack, CACHE_SECONDS)
     return pack
 

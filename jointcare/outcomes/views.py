@@ -89,18 +89,22 @@ def measure(request, code: str):
     if m is None:
         raise NotFound(f"There is no measure {code}", field="code")
     period, area = _choices(request)
-    pack = compute.compute(period)
-    row = next(r for r in _rows(pack, area) if r.measure.code == m.code)
-    by_council = [(la, pack.figure(m, la), pack.population(m, la)) for la in pack.councils]
+    # those who may see the people behind a figure need the views open: the pack is computed from the same
+    # connection when it is not kept yet
+    con = source.connect(period) if can(request.user, "outcomes.detail") else None
     people = None
-    if can(request.user, "outcomes.detail"):
-        con = source.connect(period)
-        try:
+    try:
+        pack = compute.compute(period, con=con)
+        row = next(r for r in _rows(pack, area) if r.measure.code == m.code)
+        if con is not None:
             people = compute.behind(con, m, period, area)
-        finally:
+    finally:
+        if con is not None:
             con.close()
+    if people is not None:
         record(request.user, "outcomes.detail.view", object_type="outcomes.measure", object_id=f"{m.code}:{area}:{period.label}",
                summary=f"Viewed the {len(people)} people or episodes behind {m.code} for {area}, {period.label}")
+    by_council = [(la, pack.figure(m, la), pack.population(m, la)) for la in pack.councils]
     baseline = None
     if row.target is not None:
         previous = compute.compute(period.previous())
